@@ -1,0 +1,12 @@
+//! The canonical intermediate representation of DataStage entities.
+//!
+//! Everything that later phases key on lives here. The hashed part of an
+//! entity never holds where it came from (path, line, export date): that is
+//! kept beside it in [`Located`], so the same job hashes the same alone in a
+//! file or among 500 others, in DSX or in LF/CRLF.
+
+mod hash;
+mod types;
+
+pub use hash::{EntityHash, canonical_bytes, entity_hash};
+pub use types::*;

@@ -1,0 +1,5 @@
+//! The dsmig engine: IR, readers, and the memoised phases built on them.
+//! See ARCHITECTURE.md at the repository root for the map.
+
+pub mod ir;
+pub mod parse;

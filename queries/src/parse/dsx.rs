@@ -1,0 +1,1 @@
+//! DSX text export reader.

@@ -1,0 +1,1 @@
+//! istool ISX archives (zip of XMI assets). See the corpus SOURCES.md.

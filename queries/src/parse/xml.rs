@@ -1,0 +1,1 @@
+//! DataStage XML export (`<DSExport>`) reader. See datastage-reference §3.
