@@ -4,6 +4,7 @@
 pub mod build;
 pub mod diag;
 pub mod dsx;
+pub mod input;
 pub mod isx;
 pub mod props;
 pub mod raw;

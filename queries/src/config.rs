@@ -1,0 +1,253 @@
+//! Settings: `dsmig.toml`. Every field has a default, documented in the
+//! `dsmig.toml` at the repository root (the two are checked against each
+//! other by a test). Unknown keys are errors, so a typo never passes
+//! silently.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub parser: ParserConfig,
+    pub store: StoreConfig,
+    pub prediction: PredictionConfig,
+    pub llm: LlmConfig,
+    pub glue: GlueConfig,
+    pub sql: SqlConfig,
+    pub generation: GenerationConfig,
+    pub report: ReportConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            parser: ParserConfig::default(),
+            store: StoreConfig::default(),
+            prediction: PredictionConfig::default(),
+            llm: LlmConfig::default(),
+            glue: GlueConfig::default(),
+            sql: SqlConfig::default(),
+            generation: GenerationConfig::default(),
+            report: ReportConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ParserConfig {
+    /// Largest input file, and largest decompressed gzip / zip content, in MB.
+    pub max_file_size_mb: u64,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+}
+
+impl Default for ParserConfig {
+    fn default() -> Self {
+        ParserConfig {
+            max_file_size_mb: 1024,
+            threads: 0,
+        }
+    }
+}
+
+impl ParserConfig {
+    pub fn limits(&self) -> crate::parse::Limits {
+        crate::parse::Limits {
+            max_file_size: self.max_file_size_mb.saturating_mul(1024 * 1024),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Folder of the incremental store, relative to the working directory.
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: PathBuf::from(".dsmig-store"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PredictionConfig {
+    /// Highest complexity score a job may have and still be AUTO.
+    pub auto_max_score: u32,
+    /// Lowest complexity score that makes a job MANUAL.
+    pub manual_min_score: u32,
+    /// Jaccard similarity above which two jobs share a similarity cluster.
+    pub similarity_threshold: f64,
+    /// Hours of effort per complexity point, for estimates.
+    pub hours_per_point: f64,
+}
+
+impl Default for PredictionConfig {
+    fn default() -> Self {
+        PredictionConfig {
+            auto_max_score: 20,
+            manual_min_score: 60,
+            similarity_threshold: 0.8,
+            hours_per_point: 0.25,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// `none` (rule-based only), `anthropic`, `azure_openai`, `azure_foundry`,
+    /// `bedrock`, `vertex`, `openrouter` or `openai_compatible`.
+    pub provider: String,
+    pub model: String,
+    /// Base URL for `openai_compatible` (e.g. a local Ollama or vLLM server).
+    pub base_url: String,
+    pub temperature: f64,
+    pub max_tokens_per_job: u64,
+    /// Stop calling once a run has spent this many dollars (0 = no limit).
+    pub max_cost_per_run: f64,
+    pub max_concurrency: usize,
+    pub timeout_seconds: u64,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            provider: "none".into(),
+            model: String::new(),
+            base_url: String::new(),
+            temperature: 0.0,
+            max_tokens_per_job: 8000,
+            max_cost_per_run: 0.0,
+            max_concurrency: 4,
+            timeout_seconds: 120,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GlueConfig {
+    pub glue_version: String,
+    pub worker_type: String,
+    pub number_of_workers: u32,
+    /// S3 prefix where scripts are uploaded.
+    pub script_bucket: String,
+    /// DataStage connection / server name → Glue connection name.
+    pub connections: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for GlueConfig {
+    fn default() -> Self {
+        GlueConfig {
+            glue_version: "5.0".into(),
+            worker_type: "G.1X".into(),
+            number_of_workers: 2,
+            script_bucket: "s3://CHANGE-ME-glue-scripts".into(),
+            connections: Default::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SqlConfig {
+    /// `teradata`, `postgres`, `oracle`, `sqlserver` or `ansi`.
+    pub dialect: String,
+    /// Teradata tables: `MULTISET` or `SET`.
+    pub teradata_table_kind: String,
+    /// Roles granted SELECT on created tables.
+    pub grants: Vec<String>,
+}
+
+impl Default for SqlConfig {
+    fn default() -> Self {
+        SqlConfig {
+            dialect: "postgres".into(),
+            teradata_table_kind: "MULTISET".into(),
+            grants: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenerationConfig {
+    pub output_dir: PathBuf,
+    /// `glue` or `sql`.
+    pub target: String,
+    /// Folder of handlebars templates overriding the embedded ones.
+    pub templates_dir: Option<PathBuf>,
+}
+
+impl Default for GenerationConfig {
+    fn default() -> Self {
+        GenerationConfig {
+            output_dir: PathBuf::from("generated"),
+            target: "glue".into(),
+            templates_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Rows per page of the report's job table.
+    pub page_size: usize,
+    pub title: String,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            page_size: 100,
+            title: "DataStage migration report".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Load `path` if given (it must exist), else `./dsmig.toml` if present,
+    /// else the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, String> {
+        let (p, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("dsmig.toml"), false),
+        };
+        match std::fs::read_to_string(&p) {
+            Ok(text) => Config::from_toml(&text).map_err(|e| format!("{}: {e}", p.display())),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(format!("{}: cannot read: {e}", p.display())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_defaults_match_the_code() {
+        let text = include_str!("../../dsmig.toml");
+        let parsed = Config::from_toml(text).expect("dsmig.toml parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let e = Config::from_toml("[parser]\nmax_file_size = 3\n").expect_err("typo");
+        assert!(e.contains("max_file_size"), "{e}");
+    }
+}

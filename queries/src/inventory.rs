@@ -1,0 +1,189 @@
+//! The inventory: one row per job and a summary, as `dsmig analyze` shows
+//! it. Field names here are the documented CSV / JSON columns: renaming one
+//! is a breaking change (bump [`FORMAT_VERSION`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ir::{Entity, Located};
+use crate::parse::diag::{Diagnostic, Severity};
+use crate::parse::input::{FileSummary, ReadResult};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JobRow {
+    pub name: String,
+    pub file: String,
+    /// Line of `BEGIN DSJOB` / `<Job>`; absent for ISX.
+    pub line: Option<u64>,
+    /// ISX archive member; absent for DSX / XML.
+    pub member: Option<String>,
+    pub format: String,
+    pub kind: String,
+    pub folder: String,
+    pub stages: usize,
+    pub links: usize,
+    pub columns: usize,
+    pub parameters: usize,
+    /// Normalised stage type → count, sorted by type.
+    pub stage_types: BTreeMap<String, usize>,
+    /// Canonical IR hash (blake3, hex).
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Summary {
+    pub files: usize,
+    pub files_read: usize,
+    pub files_skipped: usize,
+    pub files_with_errors: usize,
+    pub bytes: u64,
+    pub jobs: usize,
+    pub jobs_by_kind: BTreeMap<String, usize>,
+    pub jobs_by_format: BTreeMap<String, usize>,
+    /// Every entity kind: job, shared_container, routine, parameter_set...
+    pub entities_by_kind: BTreeMap<String, usize>,
+    pub stages: usize,
+    pub links: usize,
+    pub columns: usize,
+    /// Distinct canonical job hashes (byte-identical re-exports count once).
+    pub distinct_jobs: usize,
+    /// Job names that occur more than once (with different content or not).
+    pub repeated_names: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Inventory {
+    pub format_version: u32,
+    pub summary: Summary,
+    pub jobs: Vec<JobRow>,
+    pub files: Vec<FileSummary>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn job_row(l: &Located) -> Option<JobRow> {
+    let Entity::Job(job) = &l.entity else { return None };
+    let mut stage_types = BTreeMap::new();
+    for s in &job.stages {
+        *stage_types.entry(s.stage_type.clone()).or_insert(0) += 1;
+    }
+    Some(JobRow {
+        name: job.name.clone(),
+        file: l.location.file.clone(),
+        line: l.location.line,
+        member: l.location.member.clone(),
+        format: l.format.as_str().to_string(),
+        kind: job.kind.as_str().to_string(),
+        folder: job.folder.clone(),
+        stages: job.stages.len(),
+        links: job.links.len(),
+        columns: job.column_count(),
+        parameters: job.parameters.len(),
+        stage_types,
+        hash: l.hash.hex(),
+    })
+}
+
+pub fn build(read: &ReadResult) -> Inventory {
+    let jobs: Vec<JobRow> = read.entities.iter().filter_map(job_row).collect();
+    let mut s = Summary {
+        files: read.files.len(),
+        files_read: read.files.iter().filter(|f| f.format.is_some()).count(),
+        bytes: read.files.iter().map(|f| f.bytes).sum(),
+        jobs: jobs.len(),
+        ..Summary::default()
+    };
+    s.files_skipped = read
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Skipped)
+        .map(|d| &d.location.file)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    s.files_with_errors = read.files.iter().filter(|f| f.errors > 0).count();
+    for e in &read.entities {
+        *s.entities_by_kind.entry(e.entity.kind_str().to_string()).or_insert(0) += 1;
+    }
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    for j in &jobs {
+        *s.jobs_by_kind.entry(j.kind.clone()).or_insert(0) += 1;
+        *s.jobs_by_format.entry(j.format.clone()).or_insert(0) += 1;
+        s.stages += j.stages;
+        s.links += j.links;
+        s.columns += j.columns;
+        *names.entry(j.name.as_str()).or_insert(0) += 1;
+    }
+    s.distinct_jobs = jobs.iter().map(|j| &j.hash).collect::<std::collections::BTreeSet<_>>().len();
+    s.repeated_names = names.values().filter(|&&n| n > 1).count();
+    s.errors = read.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    s.warnings = read.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    Inventory {
+        format_version: FORMAT_VERSION,
+        summary: s,
+        jobs,
+        files: read.files.clone(),
+        diagnostics: read.diagnostics.clone(),
+    }
+}
+
+/// CSV columns, in order.
+pub const CSV_COLUMNS: &[&str] = &[
+    "name",
+    "file",
+    "line",
+    "member",
+    "format",
+    "kind",
+    "folder",
+    "stages",
+    "links",
+    "columns",
+    "parameters",
+    "stage_types",
+    "hash",
+];
+
+/// RFC 4180 CSV of the job rows. `stage_types` is `Type:n;Type:n`.
+pub fn to_csv(inv: &Inventory) -> String {
+    let mut out = CSV_COLUMNS.join(",");
+    out.push_str("\r\n");
+    for j in &inv.jobs {
+        let types = j
+            .stage_types
+            .iter()
+            .map(|(t, n)| format!("{t}:{n}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        let fields = [
+            j.name.clone(),
+            j.file.clone(),
+            j.line.map(|l| l.to_string()).unwrap_or_default(),
+            j.member.clone().unwrap_or_default(),
+            j.format.clone(),
+            j.kind.clone(),
+            j.folder.clone(),
+            j.stages.to_string(),
+            j.links.to_string(),
+            j.columns.to_string(),
+            j.parameters.to_string(),
+            types,
+            j.hash.clone(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(f: &str) -> String {
+    if f.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f.to_string()
+    }
+}

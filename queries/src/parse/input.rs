@@ -1,0 +1,378 @@
+//! Inputs: walk files and folders, recognise each file by its content
+//! (DSX text, DataStage XML, ISX zip, or a gzip of one), decompress within
+//! the size limit, and drive the right reader. One bad file never stops the
+//! others: it becomes diagnostics.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::ir::{Entity, Located, Location, SourceFormat, entity_hash};
+use crate::parse::build::entities_from_block;
+use crate::parse::diag::{Diagnostic, Severity, clip};
+use crate::parse::dsx::{self, Item};
+use crate::parse::{Limits, isx, xml};
+
+/// One input file and what was found in it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileSummary {
+    pub path: String,
+    /// `None` when the file was skipped or unreadable.
+    pub format: Option<SourceFormat>,
+    pub gzip: bool,
+    /// Size on disk.
+    pub bytes: u64,
+    pub jobs: usize,
+    /// All entities: jobs, shared containers, routines, table definitions...
+    pub entities: usize,
+    pub errors: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ReadResult {
+    pub files: Vec<FileSummary>,
+    /// Ordered by file, then position in the file.
+    pub entities: Vec<Located>,
+    /// Ordered by file, then position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Expand paths: files as given, folders walked (sorted, hidden entries
+/// and the dsmig store skipped). Missing paths become diagnostics.
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let walker = walkdir::WalkDir::new(p)
+                .follow_links(true)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+            for entry in walker {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+                    Ok(_) => {}
+                    Err(e) => {
+                        let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| p.display().to_string());
+                        diags.push(Diagnostic::error(loc(&path), "a readable folder entry", e.to_string()));
+                    }
+                }
+            }
+        } else if p.exists() || p.is_symlink() {
+            files.push(p.clone());
+        } else {
+            diags.push(Diagnostic::error(
+                loc(&p.display().to_string()),
+                "an existing file or folder",
+                "no such path",
+            ));
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, diags)
+}
+
+fn loc(file: &str) -> Location {
+    Location {
+        file: file.to_string(),
+        line: None,
+        member: None,
+    }
+}
+
+/// Read every file (in parallel) and return all entities and problems.
+pub fn read_paths(paths: &[PathBuf], limits: &Limits) -> ReadResult {
+    read_paths_with_progress(paths, limits, &|_| {})
+}
+
+/// As [`read_paths`], calling `progress(bytes)` as each file is done.
+pub fn read_paths_with_progress(paths: &[PathBuf], limits: &Limits, progress: &(dyn Fn(u64) + Sync)) -> ReadResult {
+    let (files, mut diagnostics) = collect_files(paths);
+    let per_file: Vec<(FileSummary, Vec<Located>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|f| {
+            let r = read_file(f, limits);
+            progress(r.0.bytes);
+            r
+        })
+        .collect();
+    let mut result = ReadResult::default();
+    for (summary, entities, diags) in per_file {
+        result.files.push(summary);
+        result.entities.extend(entities);
+        diagnostics.extend(diags);
+    }
+    diagnostics.sort();
+    result.diagnostics = diagnostics;
+    result
+}
+
+/// Read one file. Never panics, whatever the bytes.
+pub fn read_file(path: &Path, limits: &Limits) -> (FileSummary, Vec<Located>, Vec<Diagnostic>) {
+    let name = path.display().to_string();
+    let mut summary = FileSummary {
+        path: name.clone(),
+        format: None,
+        gzip: false,
+        bytes: 0,
+        jobs: 0,
+        entities: 0,
+        errors: 0,
+    };
+    let mut diags = Vec::new();
+    let mut entities = Vec::new();
+    match open_and_read(path, &name, limits, &mut summary, &mut entities, &mut diags) {
+        Ok(()) => {}
+        Err(d) => diags.push(d),
+    }
+    entities.sort_by(|a: &Located, b: &Located| a.location.cmp(&b.location));
+    summary.entities = entities.len();
+    summary.jobs = entities.iter().filter(|e| matches!(e.entity, Entity::Job(_))).count();
+    summary.errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    (summary, entities, diags)
+}
+
+const SNIFF: usize = 8 * 1024;
+
+fn open_and_read(
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    summary: &mut FileSummary,
+    entities: &mut Vec<Located>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    let file = File::open(path).map_err(|e| Diagnostic::error(loc(name), "a readable file", format!("cannot open: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Diagnostic::error(loc(name), "a readable file", format!("cannot stat: {e}")))?;
+    if meta.is_dir() {
+        return Err(Diagnostic::error(loc(name), "a file", "a folder"));
+    }
+    summary.bytes = meta.len();
+    if meta.len() > limits.max_file_size {
+        return Err(Diagnostic::error(
+            loc(name),
+            format!("a file of at most {} MB (parser.max_file_size_mb)", limits.max_file_size / (1024 * 1024)),
+            format!("{} MB; not read", meta.len() / (1024 * 1024)),
+        ));
+    }
+    if meta.len() == 0 {
+        return Err(Diagnostic::error(loc(name), "a DataStage export", "an empty file"));
+    }
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let head = reader
+        .fill_buf()
+        .map_err(|e| Diagnostic::error(loc(name), "a readable file", format!("read error: {e}")))?;
+    let is_gzip = head.starts_with(&[0x1f, 0x8b]);
+    summary.gzip = is_gzip;
+    let inner: Box<dyn Read + Send> = if is_gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    };
+    // Never more than the limit, decompressed or not: a gzip bomb stops here.
+    let mut limited = LimitedReader {
+        inner,
+        left: limits.max_file_size,
+        file: name.to_string(),
+    };
+    let mut prefix = vec![0u8; SNIFF];
+    let n = read_up_to(&mut limited, &mut prefix)
+        .map_err(|e| Diagnostic::error(loc(name), if is_gzip { "a valid gzip stream" } else { "readable bytes" }, e.to_string()))?;
+    prefix.truncate(n);
+    if n == 0 {
+        return Err(Diagnostic::error(loc(name), "a DataStage export", "an empty file (after decompression)"));
+    }
+    let rest = Cursor::new(prefix.clone()).chain(limited);
+    match sniff(&prefix) {
+        Sniffed::Dsx => {
+            summary.format = Some(SourceFormat::Dsx);
+            read_dsx(BufReader::with_capacity(256 * 1024, rest), name, limits, entities, diags);
+        }
+        Sniffed::Xml => {
+            summary.format = Some(SourceFormat::Xml);
+            read_xml(BufReader::with_capacity(256 * 1024, rest), name, entities, diags);
+        }
+        Sniffed::Zip => {
+            let mut bytes = Vec::new();
+            let mut rest = rest;
+            rest.read_to_end(&mut bytes)
+                .map_err(|e| Diagnostic::error(loc(name), "a readable zip archive", e.to_string()))?;
+            let (found, problems) = isx::read_isx(&bytes, name, limits);
+            if !found.is_empty() || problems.iter().all(|d| d.severity != Severity::Skipped) {
+                summary.format = Some(SourceFormat::Isx);
+            }
+            entities.extend(found);
+            diags.extend(problems);
+        }
+        Sniffed::Binary => diags.push(Diagnostic::skipped(loc(name), "binary content (NUL or control bytes)")),
+        Sniffed::Text(start) => diags.push(Diagnostic::skipped(
+            loc(name),
+            format!("text that begins {:?}", clip(&start, 40)),
+        )),
+    }
+    Ok(())
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+struct LimitedReader {
+    inner: Box<dyn Read + Send>,
+    left: u64,
+    file: String,
+}
+
+impl Read for LimitedReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            // Probe one byte: exactly at the limit is fine.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(format!(
+                    "{}: decompressed content exceeds parser.max_file_size_mb",
+                    self.file
+                ))),
+            };
+        }
+        let max = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Sniffed {
+    Dsx,
+    Xml,
+    Zip,
+    Binary,
+    Text(String),
+}
+
+fn sniff(prefix: &[u8]) -> Sniffed {
+    if prefix.starts_with(b"PK\x03\x04") || prefix.starts_with(b"PK\x05\x06") {
+        return Sniffed::Zip;
+    }
+    if prefix.starts_with(&[0xFF, 0xFE]) || prefix.starts_with(&[0xFE, 0xFF]) {
+        // UTF-16 with a BOM: only XML exports are written that way.
+        return Sniffed::Xml;
+    }
+    let body = prefix.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(prefix);
+    let t = body.trim_ascii_start();
+    if t.starts_with(b"BEGIN HEADER") || t.starts_with(b"BEGIN DS") {
+        return Sniffed::Dsx;
+    }
+    if t.starts_with(b"<") {
+        return Sniffed::Xml;
+    }
+    let control = body
+        .iter()
+        .filter(|&&b| b == 0 || (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c)))
+        .count();
+    if body.contains(&0) || control * 20 > body.len().max(1) {
+        return Sniffed::Binary;
+    }
+    Sniffed::Text(String::from_utf8_lossy(&t[..t.len().min(60)]).into_owned())
+}
+
+fn locate(file: &str, line: u64, format: SourceFormat, entity: Entity) -> Located {
+    Located {
+        location: Location {
+            file: file.to_string(),
+            line: Some(line),
+            member: None,
+        },
+        format,
+        hash: entity_hash(&entity),
+        entity,
+    }
+}
+
+fn read_dsx<R: BufRead + Send>(reader: R, file: &str, limits: &Limits, entities: &mut Vec<Located>, diags: &mut Vec<Diagnostic>) {
+    let mut splitter = dsx::Splitter::new(reader, file, limits.max_file_size);
+    let mut encoding = dsx::encoding_for(None);
+    // The header comes first and names the character set; blocks after it
+    // are independent and lexed in parallel.
+    let mut first = None;
+    for item in splitter.by_ref() {
+        match item {
+            Item::Header(h) => encoding = dsx::encoding_for(h.get("CharacterSet")),
+            Item::Problem(d) => diags.push(d),
+            Item::Chunk(c) => {
+                first = Some(Item::Chunk(c));
+                break;
+            }
+        }
+    }
+    let Some(first) = first else { return };
+    let results: Vec<(Vec<Located>, Vec<Diagnostic>)> = std::iter::once(first)
+        .chain(splitter)
+        .par_bridge()
+        .map(|item| match item {
+            Item::Chunk(c) => match dsx::lex_block(&c, encoding, file) {
+                Ok((block, mut warnings)) => {
+                    let (built, more) = entities_from_block(&block, file);
+                    warnings.extend(more);
+                    let located = built
+                        .into_iter()
+                        .map(|b| locate(file, b.line, SourceFormat::Dsx, b.entity))
+                        .collect();
+                    (located, warnings)
+                }
+                Err(d) => (Vec::new(), vec![d]),
+            },
+            Item::Problem(d) => (Vec::new(), vec![d]),
+            Item::Header(_) => (Vec::new(), Vec::new()),
+        })
+        .collect();
+    for (e, d) in results {
+        entities.extend(e);
+        diags.extend(d);
+    }
+}
+
+fn read_xml<R: BufRead>(reader: R, file: &str, entities: &mut Vec<Located>, diags: &mut Vec<Diagnostic>) {
+    xml::read_export(reader, file, &mut |item| match item {
+        xml::XmlItem::Header(_) => {}
+        xml::XmlItem::Problem(d) => diags.push(d),
+        xml::XmlItem::Block(block) => {
+            let (built, more) = entities_from_block(&block, file);
+            diags.extend(more);
+            entities.extend(built.into_iter().map(|b| locate(file, b.line, SourceFormat::Xml, b.entity)));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(b"BEGIN HEADER\n"), Sniffed::Dsx);
+        assert_eq!(sniff(b"\xEF\xBB\xBF  BEGIN DSJOB\n"), Sniffed::Dsx);
+        assert_eq!(sniff(b"<?xml version='1.0'?><DSExport>"), Sniffed::Xml);
+        assert_eq!(sniff(b"PK\x03\x04rest"), Sniffed::Zip);
+        assert_eq!(sniff(b"\x00\x01\x02\x03"), Sniffed::Binary);
+        assert!(matches!(sniff(b"hello world"), Sniffed::Text(_)));
+    }
+}

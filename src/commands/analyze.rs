@@ -1,0 +1,134 @@
+//! `dsmig analyze`: read exports, print the inventory.
+
+use queries::config::Config;
+use queries::inventory::{self, Inventory};
+use queries::parse::Severity;
+use queries::parse::input::{collect_files, read_paths_with_progress};
+
+use crate::cli::{AnalyzeArgs, OutputFormat};
+use crate::console_table::{Align, fit, render, terminal_width};
+use crate::progress::bytes_bar;
+
+pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
+    let limits = config.parser.limits();
+    let (files, _) = collect_files(&args.paths);
+    let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let bar = bytes_bar(total, "reading");
+    let read = read_paths_with_progress(&args.paths, &limits, &|n| bar.inc(n));
+    bar.finish_and_clear();
+    let inv = inventory::build(&read);
+    let text = match args.format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&inv).map_err(|e| e.to_string())?;
+            s.push('\n');
+            s
+        }
+        OutputFormat::Csv => inventory::to_csv(&inv),
+        OutputFormat::Console => {
+            let width = if args.output.is_some() { 160 } else { terminal_width() };
+            console(&inv, args.verbose, width)
+        }
+    };
+    super::emit(args.output.as_deref(), &text)?;
+    if args.format != OutputFormat::Console && inv.summary.errors > 0 {
+        eprintln!(
+            "dsmig: {} error(s) while reading; see \"diagnostics\" (JSON) or run with -f console",
+            inv.summary.errors
+        );
+    }
+    Ok(if args.strict && inv.summary.errors > 0 { 1 } else { 0 })
+}
+
+fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
+    let mut header = vec!["JOB", "KIND", "STAGES", "LINKS", "COLS", "PARAMS", "FILE"];
+    let mut align = vec![
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::LeftKeepEnd,
+    ];
+    if verbose {
+        header.push("STAGE TYPES");
+        align.push(Align::Left);
+    }
+    let rows: Vec<Vec<String>> = inv
+        .jobs
+        .iter()
+        .map(|j| {
+            let place = match (&j.member, j.line) {
+                (Some(m), _) => format!("{}!{}", j.file, m),
+                (None, Some(l)) => format!("{}:{}", j.file, l),
+                (None, None) => j.file.clone(),
+            };
+            let mut r = vec![
+                j.name.clone(),
+                j.kind.clone(),
+                j.stages.to_string(),
+                j.links.to_string(),
+                j.columns.to_string(),
+                j.parameters.to_string(),
+                place,
+            ];
+            if verbose {
+                r.push(j.stage_types.iter().map(|(t, n)| format!("{t}×{n}")).collect::<Vec<_>>().join(" "));
+            }
+            r
+        })
+        .collect();
+    let mut out = String::new();
+    if !rows.is_empty() {
+        out.push_str(&render(&header, &rows, &align, width));
+        out.push('\n');
+    }
+    let s = &inv.summary;
+    let kinds = s.jobs_by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ");
+    out.push_str(&format!(
+        "{} jobs ({}) in {} files, {:.1} MB: {} stages, {} links, {} columns\n",
+        s.jobs,
+        if kinds.is_empty() { "none".into() } else { kinds },
+        s.files,
+        s.bytes as f64 / 1e6,
+        s.stages,
+        s.links,
+        s.columns
+    ));
+    let others: Vec<String> = s
+        .entities_by_kind
+        .iter()
+        .filter(|(k, _)| k.as_str() != "job")
+        .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+        .collect();
+    if !others.is_empty() {
+        out.push_str(&format!("also: {}\n", others.join(", ")));
+    }
+    if s.distinct_jobs < s.jobs || s.repeated_names > 0 {
+        out.push_str(&format!(
+            "{} distinct job designs; {} job name(s) occur more than once (rows tell them apart by file and line)\n",
+            s.distinct_jobs, s.repeated_names
+        ));
+    }
+    out.push_str(&format!(
+        "files: {} read, {} skipped, {} with errors; problems: {} error(s), {} warning(s)\n",
+        s.files_read, s.files_skipped, s.files_with_errors, s.errors, s.warnings
+    ));
+    let shown: Vec<_> = inv
+        .diagnostics
+        .iter()
+        .filter(|d| verbose || d.severity != Severity::Warning)
+        .collect();
+    let limit = if verbose { usize::MAX } else { 50 };
+    for d in shown.iter().take(limit) {
+        out.push_str(&fit(&d.to_string(), width.max(40) * 3));
+        out.push('\n');
+    }
+    if shown.len() > limit {
+        out.push_str(&format!("… and {} more (use -v or -f json)\n", shown.len() - limit));
+    }
+    if !verbose && s.warnings > 0 {
+        out.push_str("(warnings hidden; -v lists them)\n");
+    }
+    out
+}

@@ -1,0 +1,44 @@
+//! One module per command. Each returns the process exit code.
+
+mod analyze;
+mod gen_corpus;
+
+use queries::config::Config;
+
+use crate::cli::{Cli, Command};
+
+pub fn run(cli: Cli) -> Result<i32, String> {
+    let config = Config::load(cli.config.as_deref())?;
+    let threads = cli.threads.unwrap_or(config.parser.threads);
+    if threads > 0 {
+        // Only fails if a pool exists already, which cannot happen here.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+    }
+    match cli.command {
+        Command::Analyze(args) => analyze::run(&config, &args),
+        Command::GenCorpus(args) => gen_corpus::run(&args),
+    }
+}
+
+/// Write `text` to FILE atomically (temp file + rename), or to stdout.
+pub fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    match output {
+        Some(path) => {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.dsmig-tmp",
+                path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            ));
+            std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
