@@ -41,6 +41,10 @@ the line. The exit code is 0 unless --strict is given and errors were found.",
     )]
     Analyze(AnalyzeArgs),
 
+    /// Print the canonical IR of entities as JSON (debugging; hashes included).
+    #[command(hide = true)]
+    DumpIr(DumpIrArgs),
+
     /// Write a synthetic corpus of realistic DataStage exports (for benches and tests).
     #[command(hide = true)]
     GenCorpus(GenCorpusArgs),
@@ -93,4 +97,14 @@ pub struct GenCorpusArgs {
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct DumpIrArgs {
+    /// Export files or folders to read.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only entities with this name.
+    #[arg(long)]
+    pub name: Option<String>,
 }

@@ -37,7 +37,11 @@ pub fn render(header: &[&str], rows: &[Vec<String>], align: &[Align], width: usi
         for i in 0..n {
             let cell = cells.get(i).map(String::as_str).unwrap_or("");
             let a = align.get(i).copied().unwrap_or(Align::Left);
-            let cut = if a == Align::LeftKeepEnd { fit_end(cell, widths[i]) } else { fit(cell, widths[i]) };
+            let cut = if a == Align::LeftKeepEnd {
+                fit_end(cell, widths[i])
+            } else {
+                fit(cell, widths[i])
+            };
             let pad = widths[i].saturating_sub(cut.chars().count());
             if a == Align::Right {
                 parts.push(format!("{}{}", " ".repeat(pad), cut));
@@ -61,7 +65,16 @@ pub fn render(header: &[&str], rows: &[Vec<String>], align: &[Align], width: usi
 /// Cut to `w` characters with a trailing `…`; control characters shown
 /// escaped so a hostile job name cannot drive the terminal.
 pub fn fit(s: &str, w: usize) -> String {
-    let clean: String = s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect();
+    let clean: String = s
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
     if clean.chars().count() <= w {
         return clean;
     }
@@ -88,7 +101,10 @@ pub fn terminal_width() -> usize {
     if term.is_term() {
         term.size().1 as usize
     } else {
-        std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100)
     }
 }
 
@@ -98,7 +114,10 @@ mod tests {
 
     #[test]
     fn fits_width_and_escapes_controls() {
-        let rows = vec![vec!["a_very_long_job_name_indeed".to_string(), "12".to_string()]];
+        let rows = vec![vec![
+            "a_very_long_job_name_indeed".to_string(),
+            "12".to_string(),
+        ]];
         let t = render(&["JOB", "N"], &rows, &[Align::Left, Align::Right], 16);
         assert!(t.lines().all(|l| l.chars().count() <= 16), "{t}");
         assert!(t.contains('…'));

@@ -228,7 +228,9 @@ impl Config {
         };
         match std::fs::read_to_string(&p) {
             Ok(text) => Config::from_toml(&text).map_err(|e| format!("{}: {e}", p.display())),
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
             Err(e) => Err(format!("{}: cannot read: {e}", p.display())),
         }
     }

@@ -66,7 +66,9 @@ pub struct Inventory {
 }
 
 pub fn job_row(l: &Located) -> Option<JobRow> {
-    let Entity::Job(job) = &l.entity else { return None };
+    let Entity::Job(job) = &l.entity else {
+        return None;
+    };
     let mut stage_types = BTreeMap::new();
     for s in &job.stages {
         *stage_types.entry(s.stage_type.clone()).or_insert(0) += 1;
@@ -106,7 +108,9 @@ pub fn build(read: &ReadResult) -> Inventory {
         .len();
     s.files_with_errors = read.files.iter().filter(|f| f.errors > 0).count();
     for e in &read.entities {
-        *s.entities_by_kind.entry(e.entity.kind_str().to_string()).or_insert(0) += 1;
+        *s.entities_by_kind
+            .entry(e.entity.kind_str().to_string())
+            .or_insert(0) += 1;
     }
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for j in &jobs {
@@ -117,10 +121,22 @@ pub fn build(read: &ReadResult) -> Inventory {
         s.columns += j.columns;
         *names.entry(j.name.as_str()).or_insert(0) += 1;
     }
-    s.distinct_jobs = jobs.iter().map(|j| &j.hash).collect::<std::collections::BTreeSet<_>>().len();
+    s.distinct_jobs = jobs
+        .iter()
+        .map(|j| &j.hash)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     s.repeated_names = names.values().filter(|&&n| n > 1).count();
-    s.errors = read.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    s.warnings = read.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    s.errors = read
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    s.warnings = read
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     Inventory {
         format_version: FORMAT_VERSION,
         summary: s,

@@ -12,7 +12,11 @@ use crate::progress::bytes_bar;
 pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
     let limits = config.parser.limits();
     let (files, _) = collect_files(&args.paths);
-    let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
     let bar = bytes_bar(total, "reading");
     let read = read_paths_with_progress(&args.paths, &limits, &|n| bar.inc(n));
     bar.finish_and_clear();
@@ -25,7 +29,11 @@ pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
         }
         OutputFormat::Csv => inventory::to_csv(&inv),
         OutputFormat::Console => {
-            let width = if args.output.is_some() { 160 } else { terminal_width() };
+            let width = if args.output.is_some() {
+                160
+            } else {
+                terminal_width()
+            };
             console(&inv, args.verbose, width)
         }
     };
@@ -36,7 +44,11 @@ pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
             inv.summary.errors
         );
     }
-    Ok(if args.strict && inv.summary.errors > 0 { 1 } else { 0 })
+    Ok(if args.strict && inv.summary.errors > 0 {
+        1
+    } else {
+        0
+    })
 }
 
 fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
@@ -73,7 +85,13 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
                 place,
             ];
             if verbose {
-                r.push(j.stage_types.iter().map(|(t, n)| format!("{t}×{n}")).collect::<Vec<_>>().join(" "));
+                r.push(
+                    j.stage_types
+                        .iter()
+                        .map(|(t, n)| format!("{t}×{n}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
             }
             r
         })
@@ -84,11 +102,20 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         out.push('\n');
     }
     let s = &inv.summary;
-    let kinds = s.jobs_by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ");
+    let kinds = s
+        .jobs_by_kind
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     out.push_str(&format!(
         "{} jobs ({}) in {} files, {:.1} MB: {} stages, {} links, {} columns\n",
         s.jobs,
-        if kinds.is_empty() { "none".into() } else { kinds },
+        if kinds.is_empty() {
+            "none".into()
+        } else {
+            kinds
+        },
         s.files,
         s.bytes as f64 / 1e6,
         s.stages,
@@ -125,7 +152,10 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         out.push('\n');
     }
     if shown.len() > limit {
-        out.push_str(&format!("… and {} more (use -v or -f json)\n", shown.len() - limit));
+        out.push_str(&format!(
+            "… and {} more (use -v or -f json)\n",
+            shown.len() - limit
+        ));
     }
     if !verbose && s.warnings > 0 {
         out.push_str("(warnings hidden; -v lists them)\n");

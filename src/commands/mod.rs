@@ -1,6 +1,7 @@
 //! One module per command. Each returns the process exit code.
 
 mod analyze;
+mod dump_ir;
 mod gen_corpus;
 
 use queries::config::Config;
@@ -12,11 +13,14 @@ pub fn run(cli: Cli) -> Result<i32, String> {
     let threads = cli.threads.unwrap_or(config.parser.threads);
     if threads > 0 {
         // Only fails if a pool exists already, which cannot happen here.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global();
     }
     match cli.command {
         Command::Analyze(args) => analyze::run(&config, &args),
         Command::GenCorpus(args) => gen_corpus::run(&args),
+        Command::DumpIr(args) => dump_ir::run(&config, &args),
     }
 }
 
@@ -25,10 +29,15 @@ pub fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), String> 
     use std::io::Write;
     match output {
         Some(path) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
             let tmp = dir.join(format!(
                 ".{}.dsmig-tmp",
-                path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             ));
             std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
             std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))

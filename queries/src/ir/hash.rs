@@ -1,10 +1,33 @@
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::Entity;
 
-/// blake3 of an entity's canonical serialisation.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+/// blake3 of an entity's canonical serialisation. Hex in JSON, 32 raw
+/// bytes in postcard.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct EntityHash(pub [u8; 32]);
+
+impl Serialize for EntityHash {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&self.hex())
+        } else {
+            self.0.serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EntityHash {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let s = String::deserialize(d)?;
+            EntityHash::from_hex(&s)
+                .ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
+        } else {
+            Ok(EntityHash(<[u8; 32]>::deserialize(d)?))
+        }
+    }
+}
 
 impl EntityHash {
     pub fn hex(&self) -> String {
@@ -13,6 +36,17 @@ impl EntityHash {
             s.push_str(&format!("{b:02x}"));
         }
         s
+    }
+
+    pub fn from_hex(s: &str) -> Option<EntityHash> {
+        if s.len() != 64 || !s.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(EntityHash(out))
     }
 
     /// First 12 hex digits: enough to tell jobs apart in a table.

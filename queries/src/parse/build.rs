@@ -94,8 +94,12 @@ pub fn entities_from_block(block: &RawBlock, file: &str) -> (Vec<Built>, Vec<Dia
     };
     if block.tag == "DSJOB" && block.records.is_empty() {
         diags.push(
-            Diagnostic::warning(loc(block.line), "job records (ROOT, stages, pins)", "an empty job block")
-                .with_job(block.identifier.clone()),
+            Diagnostic::warning(
+                loc(block.line),
+                "job records (ROOT, stages, pins)",
+                "an empty job block",
+            )
+            .with_job(block.identifier.clone()),
         );
     }
     (built, diags)
@@ -162,7 +166,13 @@ const NOISE_PROPS: &[&str] = &[
 
 /// MetaBag entries that carry meaning (schemas, formats, lookup operator);
 /// the rest are buffering knobs and generated code.
-const METABAG_KEEP: &[&str] = &["Schema", "SchemaFormat", "LookupOperator", "RecordSchema", "ExtendedColumnNames"];
+const METABAG_KEEP: &[&str] = &[
+    "Schema",
+    "SchemaFormat",
+    "LookupOperator",
+    "RecordSchema",
+    "ExtendedColumnNames",
+];
 
 fn job_from_block(block: &RawBlock, file: &str, diags: &mut Vec<Diagnostic>) -> Job {
     let root = block
@@ -220,7 +230,10 @@ fn job_from_block(block: &RawBlock, file: &str, diags: &mut Vec<Diagnostic>) -> 
     let pins: HashMap<&str, &RawRecord> = block
         .records
         .iter()
-        .filter(|r| stage_types::is_input_pin_class(&r.ole_type) || stage_types::is_output_pin_class(&r.ole_type))
+        .filter(|r| {
+            stage_types::is_input_pin_class(&r.ole_type)
+                || stage_types::is_output_pin_class(&r.ole_type)
+        })
         .map(|r| (r.identifier.as_str(), r))
         .collect();
     let view_link_types = container_view_link_types(block);
@@ -234,7 +247,12 @@ fn job_from_block(block: &RawBlock, file: &str, diags: &mut Vec<Diagnostic>) -> 
             job.stages.push(stage(r));
         }
     }
-    let stage_ids: HashMap<String, usize> = job.stages.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+    let stage_ids: HashMap<String, usize> = job
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.clone(), i))
+        .collect();
     for s in &job.stages {
         if s.stage_type == "Container"
             && let Some(c) = &s.container
@@ -255,11 +273,23 @@ fn job_from_block(block: &RawBlock, file: &str, diags: &mut Vec<Diagnostic>) -> 
                 );
                 continue;
             };
-            let link = link(stage, idx, pin, &pins, &job.stages, &stage_ids, &view_link_types);
+            let link = link(
+                stage,
+                idx,
+                pin,
+                &pins,
+                &job.stages,
+                &stage_ids,
+                &view_link_types,
+            );
             if link.to_stage.is_none() {
                 diags.push(
-                    Diagnostic::warning(loc(pin.line), format!("a partner stage for link {}", link.name), "none (dangling link)")
-                        .with_job(name.clone()),
+                    Diagnostic::warning(
+                        loc(pin.line),
+                        format!("a partner stage for link {}", link.name),
+                        "none (dangling link)",
+                    )
+                    .with_job(name.clone()),
                 );
             }
             job.links.push(link);
@@ -271,7 +301,10 @@ fn job_from_block(block: &RawBlock, file: &str, diags: &mut Vec<Diagnostic>) -> 
 }
 
 fn description(short: Option<&str>, full: Option<&str>) -> String {
-    match (short.map(str::trim).filter(|s| !s.is_empty()), full.map(str::trim).filter(|s| !s.is_empty())) {
+    match (
+        short.map(str::trim).filter(|s| !s.is_empty()),
+        full.map(str::trim).filter(|s| !s.is_empty()),
+    ) {
         (Some(s), Some(f)) if f.starts_with(s) => f.to_string(),
         (Some(s), Some(f)) => format!("{s}\n{f}"),
         (Some(s), None) => s.to_string(),
@@ -285,7 +318,11 @@ fn parameter(sub: &RawSub) -> Parameter {
     let param_type = ParamType::from_code(sub.get("ParamType").unwrap_or("0"));
     let raw_default = sub.get("Default").unwrap_or("");
     let default = if param_type == ParamType::Encrypted {
-        if raw_default.is_empty() { String::new() } else { REDACTED.to_string() }
+        if raw_default.is_empty() {
+            String::new()
+        } else {
+            REDACTED.to_string()
+        }
     } else {
         redact(&name, raw_default).unwrap_or_else(|| raw_default.to_string())
     };
@@ -322,13 +359,20 @@ fn stage(r: &RawRecord) -> Stage {
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| normalise_class(&r.ole_type))
         .to_string();
-    let stage_type = stage_types::normalise(&raw_type);
     let mut properties = custom_properties(r.collection("Properties"));
+    let stage_type = match r.get("StageType") {
+        None | Some("") => infer_untyped(&raw_type, &properties),
+        Some(_) => stage_types::normalise(&raw_type),
+    };
     properties.extend(metabag(r.collection("MetaBag")));
     properties.extend(plain_props(&r.props));
     let transformer = (stage_type == "Transformer").then(|| transformer(r));
     let activity = is_activity(&stage_type).then(|| Activity {
-        job_name: r.get("Jobname").or_else(|| r.get("JobName")).unwrap_or("").to_string(),
+        job_name: r
+            .get("Jobname")
+            .or_else(|| r.get("JobName"))
+            .unwrap_or("")
+            .to_string(),
         parameter_values: activity_params(r),
         triggers: Vec::new(),
         mode: r
@@ -340,10 +384,15 @@ fn stage(r: &RawRecord) -> Stage {
     });
     let container = (stage_type == "Container")
         .then(|| {
-            ["ContainerName", "SharedContainerName", "JobName", "ContainerView"]
-                .iter()
-                .find_map(|k| r.get(k).filter(|v| !v.is_empty()))
-                .map(str::to_string)
+            [
+                "ContainerName",
+                "SharedContainerName",
+                "JobName",
+                "ContainerView",
+            ]
+            .iter()
+            .find_map(|k| r.get(k).filter(|v| !v.is_empty()))
+            .map(str::to_string)
         })
         .flatten();
     Stage {
@@ -360,6 +409,28 @@ fn stage(r: &RawRecord) -> Stage {
     }
 }
 
+/// A custom stage record without `StageType` (anonymised or hand-edited
+/// exports): a connector if it carries connector properties.
+fn infer_untyped(raw_type: &str, properties: &[Property]) -> String {
+    let connector = properties.iter().find_map(|p| match &p.value {
+        crate::ir::PropValue::Connector(pairs) => Some(pairs),
+        _ => None,
+    });
+    match connector {
+        Some(pairs) => {
+            let url = pairs
+                .iter()
+                .find(|(k, _)| k.ends_with("URL"))
+                .map(|(_, v)| v.to_ascii_lowercase());
+            match url {
+                Some(u) if u.starts_with("jdbc:") => "JDBCConnector".into(),
+                _ => "Connector".into(),
+            }
+        }
+        None => stage_types::normalise(raw_type),
+    }
+}
+
 fn is_activity(stage_type: &str) -> bool {
     stage_type.ends_with("Activity")
         || matches!(stage_type, "Condition" | "Sequencer" | "ExceptionHandler")
@@ -372,15 +443,25 @@ fn activity_params(r: &RawRecord) -> Vec<(String, String)> {
         .flat_map(|c| c.items.iter())
         .filter_map(|s| {
             let n = s.get("Name").or_else(|| s.get("ParamName"))?;
-            let v = s.get("ParamValue").or_else(|| s.get("Value")).or_else(|| s.get("Expression")).unwrap_or("");
+            let v = s
+                .get("ParamValue")
+                .or_else(|| s.get("Value"))
+                .or_else(|| s.get("Expression"))
+                .unwrap_or("");
             Some((n.to_string(), redact(n, v).unwrap_or_else(|| v.to_string())))
         })
         .collect()
 }
 
 fn split_list(v: Option<&str>) -> Vec<String> {
-    v.map(|s| s.split('|').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect())
-        .unwrap_or_default()
+    v.map(|s| {
+        s.split('|')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn custom_properties(c: Option<&RawCollection>) -> Vec<Property> {
@@ -400,9 +481,12 @@ fn metabag(c: Option<&RawCollection>) -> Vec<Property> {
         .iter()
         .filter_map(|s| {
             let name = s.get("Name")?;
-            METABAG_KEEP
-                .contains(&name.trim())
-                .then(|| decode_property(&format!("MetaBag.{}", name.trim()), s.get("Value").unwrap_or("")))
+            METABAG_KEEP.contains(&name.trim()).then(|| {
+                decode_property(
+                    &format!("MetaBag.{}", name.trim()),
+                    s.get("Value").unwrap_or(""),
+                )
+            })
         })
         .collect()
 }
@@ -426,7 +510,11 @@ fn transformer(r: &RawRecord) -> TransformerDetail {
                     .iter()
                     .map(|s| StageVar {
                         name: s.get("Name").unwrap_or("").to_string(),
-                        expression: s.get("Expression").or_else(|| s.get("Derivation")).unwrap_or("").to_string(),
+                        expression: s
+                            .get("Expression")
+                            .or_else(|| s.get("Derivation"))
+                            .unwrap_or("")
+                            .to_string(),
                         initial_value: s.get("InitialValue").unwrap_or("").to_string(),
                         sql_type: sql_type_code(s.get("SqlType").unwrap_or("")),
                         length: num(s.get("Precision")),
@@ -444,7 +532,9 @@ fn transformer(r: &RawRecord) -> TransformerDetail {
 }
 
 fn num(v: Option<&str>) -> u32 {
-    v.and_then(|s| s.trim().parse::<i64>().ok()).map(|n| n.clamp(0, u32::MAX as i64) as u32).unwrap_or(0)
+    v.and_then(|s| s.trim().parse::<i64>().ok())
+        .map(|n| n.clamp(0, u32::MAX as i64) as u32)
+        .unwrap_or(0)
 }
 
 /// ODBC code of a `SqlType` value: a number, or an externalised name.
@@ -489,7 +579,9 @@ fn columns(c: Option<&RawCollection>) -> Vec<Column> {
             sql_type: sql_type_code(s.get("SqlType").unwrap_or("")),
             length: num(s.get("Precision")),
             scale: num(s.get("Scale")),
-            nullable: s.get("Nullable").is_some_and(|v| v.trim() == "1" || v.eq_ignore_ascii_case("true")),
+            nullable: s
+                .get("Nullable")
+                .is_some_and(|v| v.trim() == "1" || v.eq_ignore_ascii_case("true")),
             key_position: num(s.get("KeyPosition")),
             derivation: s.get("Derivation").unwrap_or("").to_string(),
             key_expression: s.get("KeyExpression").unwrap_or("").to_string(),
@@ -503,7 +595,11 @@ fn columns(c: Option<&RawCollection>) -> Vec<Column> {
 /// a parallel reject link (type 3) shows.
 fn container_view_link_types(block: &RawBlock) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    for v in block.records.iter().filter(|r| r.class() == "ContainerView") {
+    for v in block
+        .records
+        .iter()
+        .filter(|r| r.class() == "ContainerView")
+    {
         let pins: Vec<&str> = v.get("LinkSourcePinIDs").unwrap_or("").split('|').collect();
         let types: Vec<&str> = v.get("LinkTypes").unwrap_or("").split('|').collect();
         for (p, t) in pins.iter().zip(types.iter()) {
@@ -541,7 +637,9 @@ fn link(
     let input_link_type = target_pin.and_then(|p| p.get("LinkType")).unwrap_or("1");
     let kind = if pin.get("Reject").is_some_and(|v| v.trim() == "1") {
         LinkKind::Otherwise
-    } else if view_types.get(&pin.identifier).is_some_and(|t| t == "3") || input_link_type.trim() == "3" {
+    } else if view_types.get(&pin.identifier).is_some_and(|t| t == "3")
+        || input_link_type.trim() == "3"
+    {
         LinkKind::Reject
     } else if input_link_type.trim() == "2" {
         LinkKind::Reference
@@ -595,12 +693,15 @@ fn attach_triggers(job: &mut Job) {
         };
         let condition_type = get("ConditionType");
         let expression = get("TriggerExpression");
-        by_stage.entry(l.from_stage.clone()).or_default().push(Trigger {
-            name: l.name.clone(),
-            to_stage: l.to_stage.clone(),
-            condition_type,
-            expression,
-        });
+        by_stage
+            .entry(l.from_stage.clone())
+            .or_default()
+            .push(Trigger {
+                name: l.name.clone(),
+                to_stage: l.to_stage.clone(),
+                condition_type,
+                expression,
+            });
     }
     for s in &mut job.stages {
         if let Some(a) = &mut s.activity
@@ -614,15 +715,27 @@ fn attach_triggers(job: &mut Job) {
 fn routine(r: &RawRecord) -> Routine {
     let arguments = r
         .collection("Arguments")
-        .map(|c| c.items.iter().filter_map(|s| s.get("Name").map(str::to_string)).collect())
+        .map(|c| {
+            c.items
+                .iter()
+                .filter_map(|s| s.get("Name").map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     Routine {
         name: r.get("Name").unwrap_or(&r.identifier).to_string(),
         folder: r.get("Category").unwrap_or("").to_string(),
         routine_type: r.get("RoutineType").unwrap_or("").to_string(),
         arguments,
-        source: r.get("Source").or_else(|| r.get("Code")).unwrap_or("").to_string(),
-        description: description(r.get("ShortDesc").or_else(|| r.get("Description")), r.get("LongDesc")),
+        source: r
+            .get("Source")
+            .or_else(|| r.get("Code"))
+            .unwrap_or("")
+            .to_string(),
+        description: description(
+            r.get("ShortDesc").or_else(|| r.get("Description")),
+            r.get("LongDesc"),
+        ),
     }
 }
 
@@ -650,7 +763,12 @@ fn parameter_set(r: &RawRecord) -> ParameterSet {
                 .props
                 .iter()
                 .filter(|p| p.name != "Name")
-                .map(|p| (p.name.clone(), redact(&p.name, &p.value).unwrap_or_else(|| p.value.clone())))
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        redact(&p.name, &p.value).unwrap_or_else(|| p.value.clone()),
+                    )
+                })
                 .collect();
             (name, values)
         })

@@ -52,7 +52,11 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(location: Location, expected: impl Into<String>, found: impl Into<String>) -> Self {
+    pub fn error(
+        location: Location,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Error, location, expected, found)
     }
 
@@ -65,7 +69,11 @@ impl Diagnostic {
         )
     }
 
-    pub fn warning(location: Location, expected: impl Into<String>, found: impl Into<String>) -> Self {
+    pub fn warning(
+        location: Location,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Warning, location, expected, found)
     }
 

@@ -138,7 +138,11 @@ impl<R: BufRead> Splitter<R> {
                     return Some(Item::Problem(Diagnostic::error(
                         self.loc(self.line_no.max(1)),
                         "at least one BEGIN HEADER or BEGIN DSJOB block",
-                        if self.line_no == 0 { "an empty file".to_string() } else { "no block".to_string() },
+                        if self.line_no == 0 {
+                            "an empty file".to_string()
+                        } else {
+                            "no block".to_string()
+                        },
                     )));
                 }
                 None
@@ -353,10 +357,18 @@ impl<R: BufRead> Iterator for Splitter<R> {
                 }
                 Err(e) => {
                     self.done = true;
+                    let expected = if e.kind() == std::io::ErrorKind::FileTooLarge {
+                        format!(
+                            "at most {} MB of decompressed input per file (parser.max_file_size_mb)",
+                            self.max_bytes / (1024 * 1024)
+                        )
+                    } else {
+                        "readable bytes".to_string()
+                    };
                     return Some(Item::Problem(Diagnostic::error(
                         self.loc(self.line_no + 1),
-                        "readable bytes",
-                        format!("read error: {e}"),
+                        expected,
+                        format!("read error: {e}; the rest of the file was not read"),
                     )));
                 }
             }
@@ -385,7 +397,9 @@ fn end_tag(trimmed: &[u8]) -> Option<&str> {
 }
 
 fn is_tag(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// `Key =+=+=+=` opens a raw multi-line value.
@@ -413,14 +427,18 @@ fn block_identifier(bytes: &[u8]) -> Option<String> {
 pub fn encoding_for(charset: Option<&str>) -> &'static Encoding {
     let cs = charset.unwrap_or("").trim().to_ascii_uppercase();
     let label = match cs.as_str() {
-        "" | "ENGLISH" | "CP1252" | "MS1252" | "ISO8859-1" | "ISO-8859-1" | "LATIN1" | "ASCL_ISO8859-1" => "windows-1252",
+        "" | "ENGLISH" | "CP1252" | "MS1252" | "ISO8859-1" | "ISO-8859-1" | "LATIN1"
+        | "ASCL_ISO8859-1" => "windows-1252",
         "UTF-8" | "UTF8" | "UNICODE" | "ISO-10646" => "utf-8",
         "CP949" | "MS949" | "KSC5601" | "EUC-KR" => "euc-kr",
         "CP932" | "MS932" | "SHIFT_JIS" | "SJIS" => "shift_jis",
         "CP936" | "MS936" | "GBK" => "gbk",
         "CP950" | "BIG5" => "big5",
         other => {
-            if let Some(n) = other.strip_prefix("CP").or_else(|| other.strip_prefix("MS")) {
+            if let Some(n) = other
+                .strip_prefix("CP")
+                .or_else(|| other.strip_prefix("MS"))
+            {
                 return Encoding::for_label(format!("windows-{n}").as_bytes())
                     .unwrap_or(encoding_rs::WINDOWS_1252);
             }
@@ -579,7 +597,11 @@ impl Node {
 
 /// Turn a chunk into a raw block. Structural faults (unbalanced BEGIN/END,
 /// unterminated `=+=+=+=` value) are errors: the block is not returned.
-pub fn lex_block(chunk: &Chunk, encoding: &'static Encoding, file: &str) -> Result<(RawBlock, Vec<Diagnostic>), Diagnostic> {
+pub fn lex_block(
+    chunk: &Chunk,
+    encoding: &'static Encoding,
+    file: &str,
+) -> Result<(RawBlock, Vec<Diagnostic>), Diagnostic> {
     let text = decode(&chunk.bytes, encoding);
     let mut block = RawBlock {
         tag: chunk.tag.clone(),
@@ -628,20 +650,39 @@ pub fn lex_block(chunk: &Chunk, encoding: &'static Encoding, file: &str) -> Resu
                     break;
                 }
                 None => {
-                    return Err(err(line_no, format!("END {}", block.tag), format!("END {tag}"), &block));
+                    return Err(err(
+                        line_no,
+                        format!("END {}", block.tag),
+                        format!("END {tag}"),
+                        &block,
+                    ));
                 }
                 Some((open, node)) => {
                     if open != tag {
-                        return Err(err(line_no, format!("END {open} (opened at line {})", node.line), format!("END {tag}"), &block));
+                        return Err(err(
+                            line_no,
+                            format!("END {open} (opened at line {})", node.line),
+                            format!("END {tag}"),
+                            &block,
+                        ));
                     }
-                    close_node(&open, node, &mut stack, &mut block).map_err(|m| err(line_no, m, format!("END {tag}"), &block))?;
+                    close_node(&open, node, &mut stack, &mut block)
+                        .map_err(|m| err(line_no, m, format!("END {tag}"), &block))?;
                 }
             }
             continue;
         }
         let Some((key, value)) = split_prop(t) else {
             // A bare key with no value.
-            push_prop(&mut stack, &mut block, RawProp { name: t.to_string(), value: String::new(), line: line_no });
+            push_prop(
+                &mut stack,
+                &mut block,
+                RawProp {
+                    name: t.to_string(),
+                    value: String::new(),
+                    line: line_no,
+                },
+            );
             continue;
         };
         let value = if value == RAW_MARKER {
@@ -659,7 +700,12 @@ pub fn lex_block(chunk: &Chunk, encoding: &'static Encoding, file: &str) -> Resu
                 raw.push_str(l);
             }
             if !terminated {
-                return Err(err(line_no, format!("a closing {RAW_MARKER} for {key}"), "end of block".into(), &block));
+                return Err(err(
+                    line_no,
+                    format!("a closing {RAW_MARKER} for {key}"),
+                    "end of block".into(),
+                    &block,
+                ));
             }
             raw
         } else {
@@ -675,7 +721,15 @@ pub fn lex_block(chunk: &Chunk, encoding: &'static Encoding, file: &str) -> Resu
                 }
             }
         };
-        push_prop(&mut stack, &mut block, RawProp { name: key.to_string(), value, line: line_no });
+        push_prop(
+            &mut stack,
+            &mut block,
+            RawProp {
+                name: key.to_string(),
+                value,
+                line: line_no,
+            },
+        );
     }
     if !closed {
         let (what, line) = match stack.last() {
@@ -699,7 +753,12 @@ fn push_prop(stack: &mut [(String, Node)], block: &mut RawBlock, p: RawProp) {
     }
 }
 
-fn close_node(tag: &str, node: Node, stack: &mut [(String, Node)], block: &mut RawBlock) -> Result<(), String> {
+fn close_node(
+    tag: &str,
+    node: Node,
+    stack: &mut [(String, Node)],
+    block: &mut RawBlock,
+) -> Result<(), String> {
     if stack.is_empty() {
         // A record (or any other nested block) of the top-level block.
         block.records.push(RawRecord {
@@ -715,10 +774,24 @@ fn close_node(tag: &str, node: Node, stack: &mut [(String, Node)], block: &mut R
     let mut props = node.props;
     // Subrecords keep Identifier/OLEType as ordinary properties.
     if !node.identifier.is_empty() {
-        props.insert(0, RawProp { name: "Identifier".into(), value: node.identifier, line: node.line });
+        props.insert(
+            0,
+            RawProp {
+                name: "Identifier".into(),
+                value: node.identifier,
+                line: node.line,
+            },
+        );
     }
     if !node.ole_type.is_empty() {
-        props.insert(0, RawProp { name: "OLEType".into(), value: node.ole_type, line: node.line });
+        props.insert(
+            0,
+            RawProp {
+                name: "OLEType".into(),
+                value: node.ole_type,
+                line: node.line,
+            },
+        );
     }
     let sub = RawSub {
         props,
@@ -744,9 +817,13 @@ mod tests {
     fn splits_lexes_and_skips_compiled_parts() {
         let items = split(JOB);
         assert_eq!(items.len(), 2, "{items:?}");
-        let Item::Header(h) = &items[0] else { panic!("header first") };
+        let Item::Header(h) = &items[0] else {
+            panic!("header first")
+        };
         assert_eq!(h.get("CharacterSet"), Some("CP1252"));
-        let Item::Chunk(c) = &items[1] else { panic!("chunk") };
+        let Item::Chunk(c) = &items[1] else {
+            panic!("chunk")
+        };
         assert_eq!(c.line, 5);
         let (b, w) = lex_block(c, encoding_rs::WINDOWS_1252, "t.dsx").expect("lexes");
         assert!(w.is_empty());
@@ -766,8 +843,20 @@ mod tests {
     #[test]
     fn crlf_gives_the_same_block() {
         let crlf = JOB.replace('\n', "\r\n");
-        let a: Vec<_> = split(JOB).into_iter().filter_map(|i| match i { Item::Chunk(c) => Some(c), _ => None }).collect();
-        let b: Vec<_> = split(&crlf).into_iter().filter_map(|i| match i { Item::Chunk(c) => Some(c), _ => None }).collect();
+        let a: Vec<_> = split(JOB)
+            .into_iter()
+            .filter_map(|i| match i {
+                Item::Chunk(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let b: Vec<_> = split(&crlf)
+            .into_iter()
+            .filter_map(|i| match i {
+                Item::Chunk(c) => Some(c),
+                _ => None,
+            })
+            .collect();
         let la = lex_block(&a[0], encoding_rs::UTF_8, "a").expect("a").0;
         let lb = lex_block(&b[0], encoding_rs::UTF_8, "b").expect("b").0;
         assert_eq!(la.records, lb.records);
@@ -777,14 +866,17 @@ mod tests {
     fn truncated_job_is_an_error_with_its_name() {
         let cut = &JOB[..JOB.find("JobType").expect("marker")];
         let items = split(cut);
-        let Some(Item::Problem(d)) = items.last() else { panic!("{items:?}") };
+        let Some(Item::Problem(d)) = items.last() else {
+            panic!("{items:?}")
+        };
         assert_eq!(d.job.as_deref(), Some("J1"));
         assert!(d.expected.contains("END DSJOB"), "{d}");
     }
 
     #[test]
     fn unclosed_job_before_next_job_is_reported_and_next_is_read() {
-        let text = "BEGIN DSJOB\n   Identifier \"A\"\nBEGIN DSJOB\n   Identifier \"B\"\nEND DSJOB\n";
+        let text =
+            "BEGIN DSJOB\n   Identifier \"A\"\nBEGIN DSJOB\n   Identifier \"B\"\nEND DSJOB\n";
         let items = split(text);
         assert!(matches!(&items[0], Item::Problem(d) if d.job.as_deref() == Some("A")));
         assert!(matches!(&items[1], Item::Chunk(c) if c.line == 3));
@@ -792,7 +884,8 @@ mod tests {
 
     #[test]
     fn mismatched_end_is_an_error() {
-        let text = "BEGIN DSJOB\n   Identifier \"A\"\n   BEGIN DSRECORD\n   END DSSUBRECORD\nEND DSJOB\n";
+        let text =
+            "BEGIN DSJOB\n   Identifier \"A\"\n   BEGIN DSRECORD\n   END DSSUBRECORD\nEND DSJOB\n";
         let items = split(text);
         let Item::Chunk(c) = &items[0] else { panic!() };
         let e = lex_block(c, encoding_rs::UTF_8, "t").expect_err("must fail");
@@ -816,6 +909,8 @@ mod tests {
     #[test]
     fn size_limit_stops_reading() {
         let items: Vec<_> = Splitter::new(JOB.as_bytes(), "t", 100).collect();
-        assert!(matches!(items.last(), Some(Item::Problem(d)) if d.expected.contains("max_file_size_mb")));
+        assert!(
+            matches!(items.last(), Some(Item::Problem(d)) if d.expected.contains("max_file_size_mb"))
+        );
     }
 }

@@ -51,14 +51,33 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
                 .follow_links(true)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
             for entry in walker {
                 match entry {
                     Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
                     Ok(_) => {}
+                    // A dangling link: let opening it report the problem.
+                    Err(e)
+                        if e.io_error()
+                            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                            && e.path().is_some() =>
+                    {
+                        if let Some(path) = e.path() {
+                            files.push(path.to_path_buf());
+                        }
+                    }
                     Err(e) => {
-                        let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| p.display().to_string());
-                        diags.push(Diagnostic::error(loc(&path), "a readable folder entry", e.to_string()));
+                        let path = e
+                            .path()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_else(|| p.display().to_string());
+                        diags.push(Diagnostic::error(
+                            loc(&path),
+                            "a readable folder entry",
+                            e.to_string(),
+                        ));
                     }
                 }
             }
@@ -91,7 +110,11 @@ pub fn read_paths(paths: &[PathBuf], limits: &Limits) -> ReadResult {
 }
 
 /// As [`read_paths`], calling `progress(bytes)` as each file is done.
-pub fn read_paths_with_progress(paths: &[PathBuf], limits: &Limits, progress: &(dyn Fn(u64) + Sync)) -> ReadResult {
+pub fn read_paths_with_progress(
+    paths: &[PathBuf],
+    limits: &Limits,
+    progress: &(dyn Fn(u64) + Sync),
+) -> ReadResult {
     let (files, mut diagnostics) = collect_files(paths);
     let per_file: Vec<(FileSummary, Vec<Located>, Vec<Diagnostic>)> = files
         .par_iter()
@@ -132,8 +155,14 @@ pub fn read_file(path: &Path, limits: &Limits) -> (FileSummary, Vec<Located>, Ve
     }
     entities.sort_by(|a: &Located, b: &Located| a.location.cmp(&b.location));
     summary.entities = entities.len();
-    summary.jobs = entities.iter().filter(|e| matches!(e.entity, Entity::Job(_))).count();
-    summary.errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    summary.jobs = entities
+        .iter()
+        .filter(|e| matches!(e.entity, Entity::Job(_)))
+        .count();
+    summary.errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     (summary, entities, diags)
 }
 
@@ -147,10 +176,12 @@ fn open_and_read(
     entities: &mut Vec<Located>,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<(), Diagnostic> {
-    let file = File::open(path).map_err(|e| Diagnostic::error(loc(name), "a readable file", format!("cannot open: {e}")))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| Diagnostic::error(loc(name), "a readable file", format!("cannot stat: {e}")))?;
+    let file = File::open(path).map_err(|e| {
+        Diagnostic::error(loc(name), "a readable file", format!("cannot open: {e}"))
+    })?;
+    let meta = file.metadata().map_err(|e| {
+        Diagnostic::error(loc(name), "a readable file", format!("cannot stat: {e}"))
+    })?;
     if meta.is_dir() {
         return Err(Diagnostic::error(loc(name), "a file", "a folder"));
     }
@@ -158,12 +189,19 @@ fn open_and_read(
     if meta.len() > limits.max_file_size {
         return Err(Diagnostic::error(
             loc(name),
-            format!("a file of at most {} MB (parser.max_file_size_mb)", limits.max_file_size / (1024 * 1024)),
+            format!(
+                "a file of at most {} MB (parser.max_file_size_mb)",
+                limits.max_file_size / (1024 * 1024)
+            ),
             format!("{} MB; not read", meta.len() / (1024 * 1024)),
         ));
     }
     if meta.len() == 0 {
-        return Err(Diagnostic::error(loc(name), "a DataStage export", "an empty file"));
+        return Err(Diagnostic::error(
+            loc(name),
+            "a DataStage export",
+            "an empty file",
+        ));
     }
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let head = reader
@@ -183,27 +221,52 @@ fn open_and_read(
         file: name.to_string(),
     };
     let mut prefix = vec![0u8; SNIFF];
-    let n = read_up_to(&mut limited, &mut prefix)
-        .map_err(|e| Diagnostic::error(loc(name), if is_gzip { "a valid gzip stream" } else { "readable bytes" }, e.to_string()))?;
+    let n = read_up_to(&mut limited, &mut prefix).map_err(|e| {
+        Diagnostic::error(
+            loc(name),
+            if is_gzip {
+                "a valid gzip stream"
+            } else {
+                "readable bytes"
+            },
+            e.to_string(),
+        )
+    })?;
     prefix.truncate(n);
     if n == 0 {
-        return Err(Diagnostic::error(loc(name), "a DataStage export", "an empty file (after decompression)"));
+        return Err(Diagnostic::error(
+            loc(name),
+            "a DataStage export",
+            "an empty file (after decompression)",
+        ));
     }
     let rest = Cursor::new(prefix.clone()).chain(limited);
     match sniff(&prefix) {
         Sniffed::Dsx => {
             summary.format = Some(SourceFormat::Dsx);
-            read_dsx(BufReader::with_capacity(256 * 1024, rest), name, limits, entities, diags);
+            read_dsx(
+                BufReader::with_capacity(256 * 1024, rest),
+                name,
+                limits,
+                entities,
+                diags,
+            );
         }
         Sniffed::Xml => {
             summary.format = Some(SourceFormat::Xml);
-            read_xml(BufReader::with_capacity(256 * 1024, rest), name, entities, diags);
+            read_xml(
+                BufReader::with_capacity(256 * 1024, rest),
+                name,
+                entities,
+                diags,
+            );
         }
         Sniffed::Zip => {
             let mut bytes = Vec::new();
             let mut rest = rest;
-            rest.read_to_end(&mut bytes)
-                .map_err(|e| Diagnostic::error(loc(name), "a readable zip archive", e.to_string()))?;
+            rest.read_to_end(&mut bytes).map_err(|e| {
+                Diagnostic::error(loc(name), "a readable zip archive", e.to_string())
+            })?;
             let (found, problems) = isx::read_isx(&bytes, name, limits);
             if !found.is_empty() || problems.iter().all(|d| d.severity != Severity::Skipped) {
                 summary.format = Some(SourceFormat::Isx);
@@ -211,7 +274,10 @@ fn open_and_read(
             entities.extend(found);
             diags.extend(problems);
         }
-        Sniffed::Binary => diags.push(Diagnostic::skipped(loc(name), "binary content (NUL or control bytes)")),
+        Sniffed::Binary => diags.push(Diagnostic::skipped(
+            loc(name),
+            "binary content (NUL or control bytes)",
+        )),
         Sniffed::Text(start) => diags.push(Diagnostic::skipped(
             loc(name),
             format!("text that begins {:?}", clip(&start, 40)),
@@ -246,10 +312,13 @@ impl Read for LimitedReader {
             let mut probe = [0u8; 1];
             return match self.inner.read(&mut probe)? {
                 0 => Ok(0),
-                _ => Err(std::io::Error::other(format!(
-                    "{}: decompressed content exceeds parser.max_file_size_mb",
-                    self.file
-                ))),
+                _ => Err(std::io::Error::new(
+                    std::io::ErrorKind::FileTooLarge,
+                    format!(
+                        "{}: decompressed content exceeds parser.max_file_size_mb",
+                        self.file
+                    ),
+                )),
             };
         }
         let max = buf.len().min(self.left.min(usize::MAX as u64) as usize);
@@ -307,7 +376,13 @@ fn locate(file: &str, line: u64, format: SourceFormat, entity: Entity) -> Locate
     }
 }
 
-fn read_dsx<R: BufRead + Send>(reader: R, file: &str, limits: &Limits, entities: &mut Vec<Located>, diags: &mut Vec<Diagnostic>) {
+fn read_dsx<R: BufRead + Send>(
+    reader: R,
+    file: &str,
+    limits: &Limits,
+    entities: &mut Vec<Located>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut splitter = dsx::Splitter::new(reader, file, limits.max_file_size);
     let mut encoding = dsx::encoding_for(None);
     // The header comes first and names the character set; blocks after it
@@ -350,14 +425,23 @@ fn read_dsx<R: BufRead + Send>(reader: R, file: &str, limits: &Limits, entities:
     }
 }
 
-fn read_xml<R: BufRead>(reader: R, file: &str, entities: &mut Vec<Located>, diags: &mut Vec<Diagnostic>) {
+fn read_xml<R: BufRead>(
+    reader: R,
+    file: &str,
+    entities: &mut Vec<Located>,
+    diags: &mut Vec<Diagnostic>,
+) {
     xml::read_export(reader, file, &mut |item| match item {
         xml::XmlItem::Header(_) => {}
         xml::XmlItem::Problem(d) => diags.push(d),
         xml::XmlItem::Block(block) => {
             let (built, more) = entities_from_block(&block, file);
             diags.extend(more);
-            entities.extend(built.into_iter().map(|b| locate(file, b.line, SourceFormat::Xml, b.entity)));
+            entities.extend(
+                built
+                    .into_iter()
+                    .map(|b| locate(file, b.line, SourceFormat::Xml, b.entity)),
+            );
         }
     });
 }

@@ -45,22 +45,35 @@ pub fn unescape_hex_codes(s: &str) -> Cow<'_, str> {
 /// Property names whose literal values are credentials.
 pub fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["password", "passwd", "pwd", "secret", "apikey", "api_key", "credential"]
-        .iter()
-        .any(|k| n.contains(k))
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "apikey",
+        "api_key",
+        "credential",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
 }
 
 /// A value that may stay when its name is secret: a pure parameter
 /// reference (`#DB_PASSWORD#`, `#SET.$pwd#`) or nothing at all.
 fn is_reference_or_empty(v: &str) -> bool {
     let t = v.trim();
-    t.is_empty() || (t.len() > 2 && t.starts_with('#') && t.ends_with('#') && !t[1..t.len() - 1].contains('#'))
+    t.is_empty()
+        || (t.len() > 2
+            && t.starts_with('#')
+            && t.ends_with('#')
+            && !t[1..t.len() - 1].contains('#'))
 }
 
 /// Redact a value if its name is secret or the value itself is an
 /// engine-encrypted string.
 pub fn redact(name: &str, value: &str) -> Option<String> {
-    let encrypted = value.trim_start().starts_with("{iisenc}") || value.trim_start().starts_with("{dsnenc}");
+    let encrypted =
+        value.trim_start().starts_with("{iisenc}") || value.trim_start().starts_with("{dsnenc}");
     if encrypted || (is_secret_name(name) && !is_reference_or_empty(value)) {
         Some(REDACTED.to_string())
     } else {
@@ -203,7 +216,10 @@ mod tests {
         assert_eq!(unescape_hex_codes("a\\(A)b"), "a\nb");
         assert_eq!(unescape_hex_codes("\\(02)x"), "\u{2}x");
         assert_eq!(unescape_hex_codes("\\(B3CB)"), "\u{B3CB}");
-        assert_eq!(unescape_hex_codes("keep \\(zz) and \\("), "keep \\(zz) and \\(");
+        assert_eq!(
+            unescape_hex_codes("keep \\(zz) and \\("),
+            "keep \\(zz) and \\("
+        );
     }
 
     #[test]
@@ -225,7 +241,10 @@ mod tests {
         let flat = flatten_connector_xml(xml);
         assert!(flat.contains(&("Connection/Server".into(), "#TGTDB#".into())));
         assert!(flat.contains(&("Connection/Password".into(), REDACTED.into())));
-        assert!(flat.contains(&("Usage/SQL/SelectStatement".into(), "SELECT a &amp; b".into())));
+        assert!(flat.contains(&(
+            "Usage/SQL/SelectStatement".into(),
+            "SELECT a &amp; b".into()
+        )));
         assert!(!format!("{flat:?}").contains("hunter2"));
     }
 

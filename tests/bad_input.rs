@@ -1,0 +1,321 @@
+//! Every kind of bad input gives a clear row (file, job when known, line,
+//! what was expected, what was found), and the other files of the same run
+//! are still read. Nothing panics.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use queries::parse::input::{ReadResult, read_paths};
+use queries::parse::{Diagnostic, Limits, Severity};
+
+const GOOD: &str = "BEGIN HEADER\n   CharacterSet \"CP1252\"\nEND HEADER\nBEGIN DSJOB\n   Identifier \"GoodJob\"\n   BEGIN DSRECORD\n      Identifier \"ROOT\"\n      OLEType \"CJobDefn\"\n      Name \"GoodJob\"\n      JobType \"3\"\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S1\"\n      OLEType \"CCustomStage\"\n      Name \"src\"\n      StageType \"PxSequentialFile\"\n      OutputPins \"V0S1P1\"\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S1P1\"\n      OLEType \"CCustomOutput\"\n      Name \"lnk\"\n      Partner \"V0S2|V0S2P1\"\n      Columns \"COutputColumn\"\n      BEGIN DSSUBRECORD\n         Name \"A\"\n         SqlType \"12\"\n         Precision \"10\"\n      END DSSUBRECORD\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S2\"\n      OLEType \"CCustomStage\"\n      Name \"dst\"\n      StageType \"PxPeek\"\n      InputPins \"V0S2P1\"\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S2P1\"\n      OLEType \"CCustomInput\"\n      Name \"lnk\"\n      Partner \"V0S1|V0S1P1\"\n      LinkType \"1\"\n   END DSRECORD\nEND DSJOB\n";
+
+fn job_named(name: &str) -> String {
+    GOOD.replace("\"GoodJob\"", &format!("\"{name}\""))
+}
+
+struct Run {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Run {
+    fn new() -> Run {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        std::fs::write(root.join("good.dsx"), GOOD).expect("write");
+        Run { _dir: dir, root }
+    }
+
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.root.join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+
+    fn read(&self, limits: &Limits) -> ReadResult {
+        read_paths(std::slice::from_ref(&self.root), limits)
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+/// The good file is still read, and the bad one has exactly the diagnostics
+/// returned (of the given severity).
+fn check(read: &ReadResult, bad: &Path, severity: Severity) -> Vec<Diagnostic> {
+    let good: Vec<_> = read
+        .entities
+        .iter()
+        .filter(|e| e.entity.name() == "GoodJob")
+        .collect();
+    assert_eq!(
+        good.len(),
+        1,
+        "the good file is still read: {:?}",
+        read.diagnostics
+    );
+    let name = bad.display().to_string();
+    let rows: Vec<Diagnostic> = read
+        .diagnostics
+        .iter()
+        .filter(|d| d.location.file == name && d.severity == severity)
+        .cloned()
+        .collect();
+    assert!(
+        !rows.is_empty(),
+        "a {severity:?} row for {name}: {:?}",
+        read.diagnostics
+    );
+    for d in &rows {
+        assert!(!d.expected.is_empty() && !d.found.is_empty(), "{d}");
+    }
+    rows
+}
+
+#[test]
+fn empty_file() {
+    let run = Run::new();
+    let bad = run.file("empty.dsx", b"");
+    let rows = check(&run.read(&Limits::default()), &bad, Severity::Error);
+    assert!(rows[0].found.contains("empty"), "{}", rows[0]);
+}
+
+#[test]
+fn truncated_mid_record() {
+    let run = Run::new();
+    let cut = &GOOD[..GOOD.find("StageType \"PxPeek\"").expect("marker")];
+    let bad = run.file(
+        "cut.dsx",
+        job_named("Cut").replace("GoodJob", "Cut")[..cut.len()].as_bytes(),
+    );
+    let rows = check(&run.read(&Limits::default()), &bad, Severity::Error);
+    assert_eq!(rows[0].job.as_deref(), Some("Cut"));
+    assert_eq!(
+        rows[0].location.line,
+        Some(4),
+        "points at BEGIN DSJOB: {}",
+        rows[0]
+    );
+    assert!(rows[0].expected.contains("END DSJOB"));
+}
+
+#[test]
+fn unbalanced_begin_end() {
+    let run = Run::new();
+    let text = job_named("Unbalanced").replacen("   END DSRECORD\n", "   END DSSUBRECORD\n", 1);
+    let bad = run.file("unbalanced.dsx", text.as_bytes());
+    let rows = check(&run.read(&Limits::default()), &bad, Severity::Error);
+    assert_eq!(rows[0].job.as_deref(), Some("Unbalanced"));
+    assert_eq!(rows[0].location.line, Some(11));
+    assert!(rows[0].expected.contains("END DSRECORD"), "{}", rows[0]);
+}
+
+#[test]
+fn bad_gzip() {
+    let run = Run::new();
+    let mut bytes = gzip(job_named("Gz").as_bytes());
+    let n = bytes.len();
+    bytes.truncate(n / 2);
+    bytes.extend_from_slice(b"garbage");
+    let bad = run.file("bad.dsx.gz", &bytes);
+    let rows = check(&run.read(&Limits::default()), &bad, Severity::Error);
+    assert!(rows.iter().any(|d| d.location.file.ends_with("bad.dsx.gz")));
+}
+
+#[test]
+fn good_gzip_is_read() {
+    let run = Run::new();
+    run.file("ok.dsx.gz", &gzip(job_named("Zipped").as_bytes()));
+    let read = run.read(&Limits::default());
+    assert!(read.entities.iter().any(|e| e.entity.name() == "Zipped"));
+    assert!(read.files.iter().any(|f| f.gzip && f.jobs == 1));
+}
+
+#[test]
+fn zip_that_is_not_isx() {
+    let run = Run::new();
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        z.start_file("readme.txt", zip::write::SimpleFileOptions::default())
+            .expect("zip");
+        z.write_all(b"hello").expect("zip");
+        z.finish().expect("zip");
+    }
+    let bad = run.file("archive.isx", buf.get_ref());
+    let rows = check(&run.read(&Limits::default()), &bad, Severity::Skipped);
+    assert!(rows[0].found.contains("IS-MANIFEST"), "{}", rows[0]);
+}
+
+#[test]
+fn binary_file_named_dsx() {
+    let run = Run::new();
+    let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 256) as u8).collect();
+    let bad = run.file("binary.dsx", &bytes);
+    let rows = check(&run.read(&Limits::default()), &bad, Severity::Skipped);
+    assert!(rows[0].found.contains("binary"), "{}", rows[0]);
+}
+
+#[test]
+fn xml_with_doctype_entities_is_not_expanded() {
+    let run = Run::new();
+    let bomb = "<?xml version=\"1.0\"?>\n<!DOCTYPE DSExport [\n <!ENTITY a \"aaaaaaaaaa\">\n <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n <!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n]>\n<DSExport>\n<Job Identifier=\"Bomb\">\n<Record Identifier=\"ROOT\" Type=\"JobDefn\"><Property Name=\"Name\">Bomb</Property><Property Name=\"Description\">&d;</Property><Property Name=\"JobType\">3</Property></Record>\n</Job>\n</DSExport>\n";
+    let bad = run.file("bomb.xml", bomb.as_bytes());
+    let read = run.read(&Limits::default());
+    let rows = check(&read, &bad, Severity::Warning);
+    assert!(
+        rows.iter().any(|d| d.found.to_lowercase().contains("entit")
+            || d.expected.to_lowercase().contains("entit"))
+    );
+    let job = read
+        .entities
+        .iter()
+        .find(|e| e.entity.name() == "Bomb")
+        .expect("job still read");
+    let desc = &job.entity.as_job().expect("job").description;
+    assert!(!desc.contains("aaaa"), "entity expanded: {desc}");
+}
+
+#[test]
+fn file_over_the_size_limit() {
+    let run = Run::new();
+    let big = "x".repeat(3 * 1024 * 1024);
+    let bad = run.file("big.dsx", format!("{GOOD}{big}").as_bytes());
+    let limits = Limits {
+        max_file_size: 2 * 1024 * 1024,
+    };
+    let rows = check(&run.read(&limits), &bad, Severity::Error);
+    assert!(rows[0].expected.contains("max_file_size_mb"), "{}", rows[0]);
+}
+
+#[test]
+fn gzip_bomb_over_the_size_limit() {
+    let run = Run::new();
+    let mut text = "BEGIN HEADER\nEND HEADER\n".to_string();
+    text.push_str(&"COMMENT padding padding padding padding\n".repeat(200_000));
+    text.push_str(&job_named("AfterPadding"));
+    let gz = gzip(text.as_bytes());
+    assert!(gz.len() < 1024 * 1024);
+    let bad = run.file("bomb.dsx.gz", &gz);
+    let limits = Limits {
+        max_file_size: 2 * 1024 * 1024,
+    };
+    let rows = check(&run.read(&limits), &bad, Severity::Error);
+    assert!(
+        rows.iter().any(
+            |d| d.expected.contains("max_file_size_mb") || d.found.contains("max_file_size_mb")
+        ),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn zip_bomb_over_the_size_limit() {
+    let run = Run::new();
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("META-INF/IS-MANIFEST.MF", opts).expect("zip");
+        z.write_all(b"<manifest/>").expect("zip");
+        z.start_file("P/Jobs/Big.pjb", opts).expect("zip");
+        let block = vec![b' '; 1024 * 1024];
+        for _ in 0..4 {
+            z.write_all(&block).expect("zip");
+        }
+        z.finish().expect("zip");
+    }
+    let bad = run.file("bomb.isx", buf.get_ref());
+    let limits = Limits {
+        max_file_size: 2 * 1024 * 1024,
+    };
+    check(&run.read(&limits), &bad, Severity::Error);
+}
+
+#[test]
+fn unreadable_file() {
+    let run = Run::new();
+    let bad = run.root.join("dangling.dsx");
+    std::os::unix::fs::symlink(run.root.join("does-not-exist"), &bad).expect("symlink");
+    let rows = check(&run.read(&Limits::default()), &bad, Severity::Error);
+    assert!(rows[0].found.contains("cannot open"), "{}", rows[0]);
+}
+
+#[test]
+fn hostile_job_names_are_kept_verbatim() {
+    let run = Run::new();
+    let long = "L".repeat(300);
+    let names = ["a/b/../../etc", "..", "nul\\(0)byte", long.as_str()];
+    let mut text = String::new();
+    for n in names {
+        text.push_str(&job_named(n)[GOOD.find("BEGIN DSJOB").unwrap_or(0)..]);
+    }
+    run.file("names.dsx", text.as_bytes());
+    let read = run.read(&Limits::default());
+    let got: Vec<&str> = read
+        .entities
+        .iter()
+        .map(|e| e.entity.name())
+        .filter(|n| *n != "GoodJob")
+        .collect();
+    assert_eq!(
+        got,
+        vec!["a/b/../../etc", "..", "nul\u{0}byte", long.as_str()]
+    );
+}
+
+#[test]
+fn two_jobs_of_the_same_name_are_both_kept_and_told_apart() {
+    let run = Run::new();
+    let a = job_named("Twin");
+    let b = job_named("Twin").replace("\"A\"", "\"B\"");
+    let body_b = &b[b.find("BEGIN DSJOB").unwrap_or(0)..];
+    run.file("twins.dsx", format!("{a}{body_b}").as_bytes());
+    let read = run.read(&Limits::default());
+    let twins: Vec<_> = read
+        .entities
+        .iter()
+        .filter(|e| e.entity.name() == "Twin")
+        .collect();
+    assert_eq!(twins.len(), 2);
+    assert_ne!(twins[0].location.line, twins[1].location.line);
+    assert_ne!(twins[0].hash, twins[1].hash);
+}
+
+#[test]
+fn strict_exit_code_and_error_rows_from_the_cli() {
+    let run = Run::new();
+    run.file("empty.dsx", b"");
+    let bin = env!("CARGO_BIN_EXE_dsmig");
+    let ok = Command::new(bin)
+        .args(["analyze", "-f", "json"])
+        .arg(&run.root)
+        .output()
+        .expect("runs");
+    assert_eq!(ok.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("json");
+    assert_eq!(json["summary"]["jobs"], 1);
+    assert_eq!(json["summary"]["errors"], 1);
+    assert!(
+        json["diagnostics"][0]["location"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("empty.dsx"))
+    );
+    let strict = Command::new(bin)
+        .args(["analyze", "--strict"])
+        .arg(&run.root)
+        .output()
+        .expect("runs");
+    assert_eq!(strict.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&strict.stdout);
+    assert!(
+        text.contains("empty.dsx: expected a DataStage export, found an empty file"),
+        "{text}"
+    );
+}
