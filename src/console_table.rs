@@ -34,15 +34,15 @@ pub fn render(header: &[&str], rows: &[Vec<String>], align: &[Align], width: usi
     let mut out = String::new();
     let line = |cells: &[String], out: &mut String| {
         let mut parts = Vec::with_capacity(n);
-        for i in 0..n {
+        for (i, &w) in widths.iter().enumerate() {
             let cell = cells.get(i).map(String::as_str).unwrap_or("");
             let a = align.get(i).copied().unwrap_or(Align::Left);
             let cut = if a == Align::LeftKeepEnd {
-                fit_end(cell, widths[i])
+                fit_end(cell, w)
             } else {
-                fit(cell, widths[i])
+                fit(cell, w)
             };
-            let pad = widths[i].saturating_sub(cut.chars().count());
+            let pad = w.saturating_sub(cut.chars().count());
             if a == Align::Right {
                 parts.push(format!("{}{}", " ".repeat(pad), cut));
             } else if i + 1 == n {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub parser: ParserConfig,
@@ -18,21 +18,6 @@ pub struct Config {
     pub sql: SqlConfig,
     pub generation: GenerationConfig,
     pub report: ReportConfig,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            parser: ParserConfig::default(),
-            store: StoreConfig::default(),
-            prediction: PredictionConfig::default(),
-            llm: LlmConfig::default(),
-            glue: GlueConfig::default(),
-            sql: SqlConfig::default(),
-            generation: GenerationConfig::default(),
-            report: ReportConfig::default(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
