@@ -91,7 +91,7 @@ fn truncated_mid_record() {
     let cut = &GOOD[..GOOD.find("StageType \"PxPeek\"").expect("marker")];
     let bad = run.file(
         "cut.dsx",
-        job_named("Cut").replace("GoodJob", "Cut")[..cut.len()].as_bytes(),
+        &job_named("Cut").as_bytes()[..cut.len()],
     );
     let rows = check(&run.read(&Limits::default()), &bad, Severity::Error);
     assert_eq!(rows[0].job.as_deref(), Some("Cut"));
