@@ -89,10 +89,7 @@ fn empty_file() {
 fn truncated_mid_record() {
     let run = Run::new();
     let cut = &GOOD[..GOOD.find("StageType \"PxPeek\"").expect("marker")];
-    let bad = run.file(
-        "cut.dsx",
-        &job_named("Cut").as_bytes()[..cut.len()],
-    );
+    let bad = run.file("cut.dsx", &job_named("Cut").as_bytes()[..cut.len()]);
     let rows = check(&run.read(&Limits::default()), &bad, Severity::Error);
     assert_eq!(rows[0].job.as_deref(), Some("Cut"));
     assert_eq!(

@@ -914,3 +914,46 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Property tests standing in for a fuzzer (cargo-fuzz needs nightly):
+    //! whatever the bytes, splitting and lexing return, never panic.
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEED: &str = "BEGIN HEADER\n   CharacterSet \"CP1252\"\nEND HEADER\nBEGIN DSJOB\n   Identifier \"J\"\n   BEGIN DSRECORD\n      Identifier \"ROOT\"\n      OLEType \"CJobDefn\"\n      Parameters \"CParameters\"\n      BEGIN DSSUBRECORD\n         Name \"P\"\n         Default \"a\\\"\\(A)\\\\\"\n      END DSSUBRECORD\n      Text =+=+=+=\nBEGIN DSJOB\n=+=+=+=\n   END DSRECORD\nEND DSJOB\nBEGIN DSEXECJOB\n   BEGIN DSBPBINARY\n   END DSBPBINARY\nEND DSEXECJOB\n";
+
+    fn run(bytes: &[u8]) {
+        for item in Splitter::new(bytes, "f", 1 << 20) {
+            if let Item::Chunk(c) = item
+                && let Ok((block, _)) = lex_block(&c, encoding_rs::WINDOWS_1252, "f")
+            {
+                let _ = crate::parse::build::entities_from_block(&block, "f");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            run(&bytes);
+        }
+
+        #[test]
+        fn mutated_exports_never_panic(
+            edits in proptest::collection::vec((0usize..SEED.len(), any::<u8>(), 0u8..3), 1..8)
+        ) {
+            let mut bytes = SEED.as_bytes().to_vec();
+            for (pos, byte, op) in edits {
+                let pos = pos.min(bytes.len());
+                match op {
+                    0 => bytes.insert(pos, byte),
+                    1 if pos < bytes.len() => { bytes.remove(pos); }
+                    _ => bytes.truncate(pos),
+                }
+            }
+            run(&bytes);
+        }
+    }
+}
