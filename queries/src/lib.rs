@@ -2,6 +2,8 @@
 //! See ARCHITECTURE.md at the repository root for the map.
 
 pub mod config;
+pub mod engine;
 pub mod inventory;
 pub mod ir;
 pub mod parse;
+pub mod store;

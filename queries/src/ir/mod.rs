@@ -8,5 +8,5 @@
 mod hash;
 mod types;
 
-pub use hash::{EntityHash, canonical_bytes, entity_hash};
+pub use hash::{EntityHash, IR_VERSION, canonical_bytes, entity_hash};
 pub use types::*;

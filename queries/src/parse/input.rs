@@ -168,14 +168,24 @@ pub fn read_file(path: &Path, limits: &Limits) -> (FileSummary, Vec<Located>, Ve
 
 const SNIFF: usize = 8 * 1024;
 
-fn open_and_read(
+/// A file opened, decompressed and recognised, ready for its reader.
+pub enum Opened {
+    Dsx(Box<dyn BufRead + Send>),
+    Xml(Box<dyn BufRead + Send>),
+    /// Zip archives are read whole: the zip directory is at the end.
+    Zip(Vec<u8>),
+    /// Not a DataStage export: the reason, as a `Skipped` row.
+    NotAnExport(Diagnostic),
+}
+
+/// Open `path`: size limit, gzip, sniffing. Fills `summary.bytes`,
+/// `summary.gzip` and `summary.format`.
+pub fn open(
     path: &Path,
     name: &str,
     limits: &Limits,
     summary: &mut FileSummary,
-    entities: &mut Vec<Located>,
-    diags: &mut Vec<Diagnostic>,
-) -> Result<(), Diagnostic> {
+) -> Result<Opened, Diagnostic> {
     let file = File::open(path).map_err(|e| {
         Diagnostic::error(loc(name), "a readable file", format!("cannot open: {e}"))
     })?;
@@ -222,15 +232,12 @@ fn open_and_read(
     };
     let mut prefix = vec![0u8; SNIFF];
     let n = read_up_to(&mut limited, &mut prefix).map_err(|e| {
-        Diagnostic::error(
-            loc(name),
-            if is_gzip {
-                "a valid gzip stream"
-            } else {
-                "readable bytes"
-            },
-            e.to_string(),
-        )
+        let expected = if is_gzip {
+            "a valid gzip stream"
+        } else {
+            "readable bytes"
+        };
+        Diagnostic::error(loc(name), expected, e.to_string())
     })?;
     prefix.truncate(n);
     if n == 0 {
@@ -240,26 +247,16 @@ fn open_and_read(
             "an empty file (after decompression)",
         ));
     }
-    let rest = Cursor::new(prefix.clone()).chain(limited);
-    match sniff(&prefix) {
+    let sniffed = sniff(&prefix);
+    let rest = Cursor::new(prefix).chain(limited);
+    Ok(match sniffed {
         Sniffed::Dsx => {
             summary.format = Some(SourceFormat::Dsx);
-            read_dsx(
-                BufReader::with_capacity(256 * 1024, rest),
-                name,
-                limits,
-                entities,
-                diags,
-            );
+            Opened::Dsx(Box::new(BufReader::with_capacity(256 * 1024, rest)))
         }
         Sniffed::Xml => {
             summary.format = Some(SourceFormat::Xml);
-            read_xml(
-                BufReader::with_capacity(256 * 1024, rest),
-                name,
-                entities,
-                diags,
-            );
+            Opened::Xml(Box::new(BufReader::with_capacity(256 * 1024, rest)))
         }
         Sniffed::Zip => {
             let mut bytes = Vec::new();
@@ -267,21 +264,40 @@ fn open_and_read(
             rest.read_to_end(&mut bytes).map_err(|e| {
                 Diagnostic::error(loc(name), "a readable zip archive", e.to_string())
             })?;
+            summary.format = Some(SourceFormat::Isx);
+            Opened::Zip(bytes)
+        }
+        Sniffed::Binary => Opened::NotAnExport(Diagnostic::skipped(
+            loc(name),
+            "binary content (NUL or control bytes)",
+        )),
+        Sniffed::Text(start) => Opened::NotAnExport(Diagnostic::skipped(
+            loc(name),
+            format!("text that begins {:?}", clip(&start, 40)),
+        )),
+    })
+}
+
+fn open_and_read(
+    path: &Path,
+    name: &str,
+    limits: &Limits,
+    summary: &mut FileSummary,
+    entities: &mut Vec<Located>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
+    match open(path, name, limits, summary)? {
+        Opened::Dsx(r) => read_dsx(r, name, limits, entities, diags),
+        Opened::Xml(r) => read_xml(r, name, entities, diags),
+        Opened::Zip(bytes) => {
             let (found, problems) = isx::read_isx(&bytes, name, limits);
-            if !found.is_empty() || problems.iter().all(|d| d.severity != Severity::Skipped) {
-                summary.format = Some(SourceFormat::Isx);
+            if found.is_empty() && problems.iter().any(|d| d.severity == Severity::Skipped) {
+                summary.format = None;
             }
             entities.extend(found);
             diags.extend(problems);
         }
-        Sniffed::Binary => diags.push(Diagnostic::skipped(
-            loc(name),
-            "binary content (NUL or control bytes)",
-        )),
-        Sniffed::Text(start) => diags.push(Diagnostic::skipped(
-            loc(name),
-            format!("text that begins {:?}", clip(&start, 40)),
-        )),
+        Opened::NotAnExport(d) => diags.push(d),
     }
     Ok(())
 }
@@ -363,7 +379,7 @@ fn sniff(prefix: &[u8]) -> Sniffed {
     Sniffed::Text(String::from_utf8_lossy(&t[..t.len().min(60)]).into_owned())
 }
 
-fn locate(file: &str, line: u64, format: SourceFormat, entity: Entity) -> Located {
+pub fn locate(file: &str, line: u64, format: SourceFormat, entity: Entity) -> Located {
     Located {
         location: Location {
             file: file.to_string(),
@@ -376,6 +392,39 @@ fn locate(file: &str, line: u64, format: SourceFormat, entity: Entity) -> Locate
     }
 }
 
+/// A DSX export after its header: the character set it names, the
+/// problems met before the first block, and the remaining items (blocks
+/// are independent: lex them in parallel).
+pub struct DsxStream<R> {
+    pub encoding: &'static encoding_rs::Encoding,
+    pub early: Vec<Diagnostic>,
+    pub first: Option<Item>,
+    pub rest: dsx::Splitter<R>,
+}
+
+pub fn dsx_stream<R: BufRead>(reader: R, file: &str, limits: &Limits) -> DsxStream<R> {
+    let mut splitter = dsx::Splitter::new(reader, file, limits.max_file_size);
+    let mut encoding = dsx::encoding_for(None);
+    let mut early = Vec::new();
+    let mut first = None;
+    for item in splitter.by_ref() {
+        match item {
+            Item::Header(h) => encoding = dsx::encoding_for(h.get("CharacterSet")),
+            Item::Problem(d) => early.push(d),
+            Item::Chunk(c) => {
+                first = Some(Item::Chunk(c));
+                break;
+            }
+        }
+    }
+    DsxStream {
+        encoding,
+        early,
+        first,
+        rest: splitter,
+    }
+}
+
 fn read_dsx<R: BufRead + Send>(
     reader: R,
     file: &str,
@@ -383,24 +432,12 @@ fn read_dsx<R: BufRead + Send>(
     entities: &mut Vec<Located>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut splitter = dsx::Splitter::new(reader, file, limits.max_file_size);
-    let mut encoding = dsx::encoding_for(None);
-    // The header comes first and names the character set; blocks after it
-    // are independent and lexed in parallel.
-    let mut first = None;
-    for item in splitter.by_ref() {
-        match item {
-            Item::Header(h) => encoding = dsx::encoding_for(h.get("CharacterSet")),
-            Item::Problem(d) => diags.push(d),
-            Item::Chunk(c) => {
-                first = Some(Item::Chunk(c));
-                break;
-            }
-        }
-    }
-    let Some(first) = first else { return };
+    let stream = dsx_stream(reader, file, limits);
+    let encoding = stream.encoding;
+    diags.extend(stream.early);
+    let Some(first) = stream.first else { return };
     let results: Vec<(Vec<Located>, Vec<Diagnostic>)> = std::iter::once(first)
-        .chain(splitter)
+        .chain(stream.rest)
         .par_bridge()
         .map(|item| match item {
             Item::Chunk(c) => match dsx::lex_block(&c, encoding, file) {
@@ -425,7 +462,7 @@ fn read_dsx<R: BufRead + Send>(
     }
 }
 
-fn read_xml<R: BufRead>(
+pub fn read_xml<R: BufRead>(
     reader: R,
     file: &str,
     entities: &mut Vec<Located>,

@@ -1,0 +1,88 @@
+//! The salsa database and the context every query reaches through it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use crate::engine::counters::{Counters, Phase};
+use crate::engine::job_ir::JobIrResult;
+use crate::parse::Limits;
+use crate::store::{Hash, Store};
+
+/// What queries need besides their inputs. Never part of a key: the store
+/// is a cache of pure functions, the counters only observe.
+pub struct Ctx {
+    pub store: Arc<Store>,
+    /// `dsmig plan`: compute what is cheap, write nothing, count what would run.
+    pub dry_run: bool,
+    pub limits: Limits,
+    pub counters: Counters,
+    /// Generation target (`glue`, `sql:postgres`...): part of artifact keys.
+    pub target: String,
+    /// Extra version per phase (tests and `--bump-query-version`): as if
+    /// the phase's logic had changed.
+    pub bumps: BTreeMap<Phase, u32>,
+    /// job_ir results computed in this run while a file streamed past
+    /// (already counted as computed).
+    pub fresh_ir: Mutex<HashMap<Hash, JobIrResult>>,
+    /// Files already re-streamed to compute missing job_ir results.
+    pub restreamed: Mutex<HashSet<String>>,
+}
+
+impl Ctx {
+    pub fn new(store: Arc<Store>, limits: Limits, dry_run: bool) -> Ctx {
+        Ctx {
+            store,
+            dry_run,
+            limits,
+            counters: Counters::default(),
+            target: "glue".to_string(),
+            bumps: BTreeMap::new(),
+            fresh_ir: Mutex::new(HashMap::new()),
+            restreamed: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub fn version(&self, p: Phase) -> u32 {
+        p.version() + self.bumps.get(&p).copied().unwrap_or(0)
+    }
+
+    pub fn memo_key(&self, p: Phase, parts: &[&[u8]]) -> Hash {
+        crate::store::memo_key(p.name(), self.version(p), parts)
+    }
+}
+
+#[salsa::db]
+pub trait Db: salsa::Database {
+    fn ctx(&self) -> &Ctx;
+}
+
+#[salsa::db]
+#[derive(Clone)]
+pub struct Database {
+    storage: salsa::Storage<Self>,
+    ctx: Arc<Ctx>,
+}
+
+impl Database {
+    pub fn new(ctx: Arc<Ctx>) -> Database {
+        Database {
+            storage: salsa::Storage::default(),
+            ctx,
+        }
+    }
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}
+
+#[salsa::db]
+impl Db for Database {
+    fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+}
+
+/// Lock a mutex whose data stays consistent even if a holder panicked.
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,173 @@
+//! `job_ir(slice)`: the entities of one slice of an export (a DSX
+//! top-level block; for XML and ISX, the whole file). Keyed by the slice's
+//! bytes, so a job edited in a 500-job file recomputes alone, and a job
+//! moved to another file, or a file renamed or touched, recomputes nothing.
+//!
+//! The IR itself goes to the store's blobs under its hash; the query's
+//! result is the small [`EntityRef`] list, enough for plans, summaries and
+//! keys downstream without loading the IR.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::db::{Db, lock};
+use crate::engine::source::SourceFile;
+use crate::engine::split::stream_file;
+use crate::engine::{Ctx, Phase};
+use crate::ir::{Entity, EntityHash, JobKind, SourceFormat, canonical_bytes, entity_hash};
+use crate::parse::diag::Diagnostic;
+use crate::store::{Hash, decode, encode};
+
+/// Shape figures of a job, for tables without loading the IR.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct JobStats {
+    pub folder: String,
+    pub stages: usize,
+    pub links: usize,
+    pub columns: usize,
+    pub parameters: usize,
+    pub stage_types: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EntityRef {
+    pub name: String,
+    /// `job`, `shared_container`, `routine`, `parameter_set`, `table_def`, `other`.
+    pub kind: String,
+    pub job_kind: Option<JobKind>,
+    pub ir: EntityHash,
+    pub format: SourceFormat,
+    /// Line relative to the slice's base line (see `SliceInfo::base`).
+    pub line: Option<u64>,
+    pub member: Option<String>,
+    pub stats: Option<JobStats>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct JobIrResult {
+    pub entities: Vec<EntityRef>,
+    /// Lines relative to the slice's base line; file name left empty (the
+    /// same slice can sit in several files).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A slice of a file: the key of `job_ir`.
+#[salsa::interned]
+pub struct Slice<'db> {
+    #[returns(copy)]
+    pub hash: Hash,
+    pub file: SourceFile,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn job_ir<'db>(db: &'db dyn Db, slice: Slice<'db>) -> JobIrResult {
+    let ctx = db.ctx();
+    let hash = slice.hash(db);
+    if let Some(r) = lock(&ctx.fresh_ir).get(&hash) {
+        return r.clone();
+    }
+    let key = ctx.memo_key(Phase::JobIr, &[&hash]);
+    if let Ok(Some(bytes)) = ctx.store.memo(&key)
+        && let Some(r) = decode::<JobIrResult>(&bytes)
+    {
+        ctx.counters.reused(Phase::JobIr);
+        return r;
+    }
+    // Not stored (new version, or a store that lost it): read the file again
+    // and compute every missing slice of it in one pass.
+    let file = slice.file(db);
+    let path = file.path(db).clone();
+    let first = lock(&ctx.restreamed).insert(path.clone());
+    if first {
+        stream_file(ctx, &path, file.content(db));
+    }
+    if let Some(r) = lock(&ctx.fresh_ir).get(&hash) {
+        return r.clone();
+    }
+    JobIrResult {
+        entities: Vec::new(),
+        diagnostics: vec![Diagnostic::error(
+            crate::ir::Location {
+                file: String::new(),
+                line: None,
+                member: None,
+            },
+            "the file unchanged while dsmig reads it",
+            "a part of it changed during the run; run again",
+        )],
+    }
+}
+
+/// Is this slice's result already known (in this run or in the store)?
+pub fn known(ctx: &Ctx, slice: &Hash) -> bool {
+    if lock(&ctx.fresh_ir).contains_key(slice) {
+        return true;
+    }
+    let key = ctx.memo_key(Phase::JobIr, &[slice]);
+    matches!(ctx.store.memo(&key), Ok(Some(_)))
+}
+
+/// Turn built entities into a result: IR blobs stored, refs returned.
+pub fn record(
+    ctx: &Ctx,
+    slice: Hash,
+    entities: Vec<(Entity, Option<u64>, Option<String>, SourceFormat)>,
+    diagnostics: Vec<Diagnostic>,
+) {
+    let refs: Vec<EntityRef> = entities
+        .into_par_iter()
+        .map(|(entity, line, member, format)| {
+            let ir = entity_hash(&entity);
+            if !ctx.dry_run {
+                // The blob's hash is the IR hash: both hash the canonical bytes.
+                let _ = ctx.store.put_blob(&canonical_bytes(&entity));
+            }
+            EntityRef {
+                name: entity.name().to_string(),
+                kind: entity.kind_str().to_string(),
+                job_kind: entity.as_job().map(|j| j.kind),
+                ir,
+                format,
+                line,
+                member,
+                stats: entity.as_job().map(stats),
+            }
+        })
+        .collect();
+    let result = JobIrResult {
+        entities: refs,
+        diagnostics,
+    };
+    if !ctx.dry_run {
+        let key = ctx.memo_key(Phase::JobIr, &[&slice]);
+        let _ = ctx.store.put_memo(&key, encode(&result));
+    }
+    ctx.counters.computed(Phase::JobIr);
+    lock(&ctx.fresh_ir).insert(slice, result);
+}
+
+fn stats(job: &crate::ir::Job) -> JobStats {
+    let mut stage_types = BTreeMap::new();
+    for s in &job.stages {
+        *stage_types.entry(s.stage_type.clone()).or_insert(0) += 1;
+    }
+    JobStats {
+        folder: job.folder.clone(),
+        stages: job.stages.len(),
+        links: job.links.len(),
+        columns: job.column_count(),
+        parameters: job.parameters.len(),
+        stage_types,
+    }
+}
+
+/// Load an entity's IR from the store.
+pub fn load_ir(ctx: &Ctx, ir: &EntityHash) -> Option<Entity> {
+    let bytes = ctx.store.blob(&ir.0).ok()??;
+    let body = bytes.get(4..)?;
+    let entity: Entity = decode(body)?;
+    // A blob that does not hash to its key is not the IR asked for.
+    (entity_hash(&entity) == *ir).then_some(entity)
+}

@@ -1,0 +1,173 @@
+//! Writing outputs: only files whose bytes changed are written (atomically:
+//! temp file + rename), and files dsmig wrote for jobs that are gone are
+//! deleted — never a file dsmig did not write, nor one edited since.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Hash, Store};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCounts {
+    pub written: u64,
+    pub unchanged: u64,
+    pub deleted: u64,
+    /// Stale files left in place because they were edited after dsmig wrote them.
+    pub kept_edited: u64,
+}
+
+/// File stems for jobs: the sanitised name, made unique. Two names that
+/// sanitise to the same text ignoring case (`Load/A` and `load_a`) both get
+/// a suffix from their IR hash, so no job can overwrite another's files on
+/// a case-insensitive disk. Input: (job name, IR hash hex), output in the
+/// same order.
+pub fn stems(jobs: &[(String, String)]) -> Vec<String> {
+    let base: Vec<String> = jobs.iter().map(|(n, _)| sanitise(n)).collect();
+    let mut owners: HashMap<String, HashSet<&str>> = HashMap::new();
+    for (b, (_, h)) in base.iter().zip(jobs) {
+        owners
+            .entry(b.to_lowercase())
+            .or_default()
+            .insert(h.as_str());
+    }
+    base.into_iter()
+        .zip(jobs)
+        .map(|(b, (_, h))| {
+            if owners.get(&b.to_lowercase()).is_some_and(|o| o.len() > 1) {
+                format!("{b}__{}", &h[..h.len().min(10)])
+            } else {
+                b
+            }
+        })
+        .collect()
+}
+
+/// A job name as a file name: `[A-Za-z0-9_.-]` kept, the rest `_`, no
+/// leading dot, at most 120 characters, never empty.
+pub fn sanitise(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
+    while s.starts_with('.') {
+        s.replace_range(0..1, "_");
+    }
+    if s.is_empty() {
+        s.push('_');
+    }
+    s
+}
+
+/// Make `output_dir` hold exactly `wanted` (relative path → blob), as far
+/// as files dsmig wrote are concerned.
+pub fn materialize(
+    store: &Store,
+    output_dir: &Path,
+    wanted: &BTreeMap<String, Hash>,
+) -> Result<FileCounts, String> {
+    let previous: BTreeMap<String, Hash> = store
+        .outputs()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .collect();
+    let mut counts = FileCounts::default();
+    let mut changes: Vec<(String, Option<Hash>)> = Vec::new();
+    for (rel, blob) in wanted {
+        let target = output_dir.join(rel);
+        let same_record = previous.get(rel) == Some(blob);
+        if same_record && file_has(&target, blob) {
+            counts.unchanged += 1;
+            continue;
+        }
+        let bytes = store
+            .blob(blob)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
+        write_atomic(&target, &bytes)?;
+        counts.written += 1;
+        changes.push((rel.clone(), Some(*blob)));
+    }
+    for (rel, blob) in &previous {
+        if wanted.contains_key(rel) {
+            continue;
+        }
+        let target = output_dir.join(rel);
+        if !target.exists() || file_has(&target, blob) {
+            if target.exists() {
+                std::fs::remove_file(&target).map_err(|e| format!("{}: {e}", target.display()))?;
+                remove_empty_parents(&target, output_dir);
+                counts.deleted += 1;
+            }
+            changes.push((rel.clone(), None));
+        } else {
+            counts.kept_edited += 1;
+        }
+    }
+    store.set_outputs(&changes).map_err(|e| e.to_string())?;
+    Ok(counts)
+}
+
+fn file_has(path: &Path, blob: &Hash) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => blake3::hash(&bytes).as_bytes() == blob,
+        Err(_) => false,
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.dsmig-tmp"));
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn remove_empty_parents(file: &Path, root: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == root || !d.starts_with(root) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_are_safe_and_distinct_ignoring_case() {
+        let jobs = vec![
+            ("Load/A".to_string(), "aaaaaaaaaaaa".to_string()),
+            ("load_a".to_string(), "bbbbbbbbbbbb".to_string()),
+            ("..".to_string(), "cccccccccccc".to_string()),
+            ("ok".to_string(), "dddddddddddd".to_string()),
+            ("ok".to_string(), "dddddddddddd".to_string()),
+        ];
+        let s = stems(&jobs);
+        assert_eq!(s[0], "Load_A__aaaaaaaaaa");
+        assert_eq!(s[1], "load_a__bbbbbbbbbb");
+        assert_eq!(s[2], "__");
+        assert_eq!(s[3], "ok");
+        assert_eq!(s[4], "ok", "the same job twice shares its files");
+        assert_eq!(sanitise("nul\u{0}x"), "nul_x");
+        assert_eq!(sanitise(&"x".repeat(300)).len(), 120);
+    }
+}

@@ -1,0 +1,21 @@
+//! The incremental engine: the query graph of ARCHITECTURE.md as salsa
+//! tracked functions (memoised within a process), each consulting the
+//! store (memoised across processes) before computing.
+//!
+//! Phases so far: `split` (file → slices), `job_ir` (slice → entities),
+//! `artifacts` (job → files), then `materialize` (write what changed).
+//! Every phase counts what it computed and what it reused; `dsmig build`
+//! prints the counts and tests assert on them.
+
+pub mod artifacts;
+mod counters;
+pub mod db;
+pub mod job_ir;
+pub mod materialize;
+pub mod run;
+pub mod source;
+pub mod split;
+pub mod summary;
+
+pub use counters::{Counters, Phase, PhaseCount};
+pub use db::{Ctx, Database, Db};

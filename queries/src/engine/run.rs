@@ -1,0 +1,415 @@
+//! One run of the graph: `dsmig build` (compute, store, write) and
+//! `dsmig plan` (the same walk with writes off).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::engine::artifacts::{JobKey, artifacts};
+use crate::engine::db::{Ctx, Database, lock};
+use crate::engine::job_ir::{EntityRef, Slice, job_ir};
+use crate::engine::materialize::{self, FileCounts};
+use crate::engine::source::{SourceFile, content_hash};
+use crate::engine::split::split;
+use crate::engine::summary::{JobChange, JobCounts, JobRecord, RunRecord, RunSummary};
+use crate::engine::{Phase, summary};
+use crate::ir::{EntityHash, Location};
+use crate::parse::Limits;
+use crate::parse::diag::{Diagnostic, Severity};
+use crate::parse::input::collect_files;
+use crate::store::{Hash, Store, decode, encode};
+
+pub struct Request {
+    pub paths: Vec<PathBuf>,
+    pub output_dir: PathBuf,
+    pub limits: Limits,
+    pub dry_run: bool,
+    pub target: String,
+    pub bumps: BTreeMap<Phase, u32>,
+}
+
+/// An entity of this run, located in its file.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub entity: EntityRef,
+    pub location: Location,
+    pub file_content: Hash,
+}
+
+pub struct Outcome {
+    pub summary: RunSummary,
+    pub found: Vec<Found>,
+}
+
+/// Progress callbacks: bytes of input done (of a known total).
+pub trait Progress: Sync {
+    fn total(&self, _bytes: u64) {}
+    fn advance(&self, _bytes: u64) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<Outcome, String> {
+    let mut ctx = Ctx::new(store.clone(), req.limits, req.dry_run);
+    ctx.target = req.target.clone();
+    ctx.bumps = req.bumps.clone();
+    let ctx = Arc::new(ctx);
+    let db = Database::new(ctx.clone());
+
+    let (files, mut diagnostics) = collect_files(&req.paths);
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .collect();
+    progress.total(sizes.iter().sum());
+
+    // Content hashes (stat cache first), then the salsa inputs.
+    let hashed: Vec<(String, Result<Hash, String>)> = files
+        .par_iter()
+        .map(|f| {
+            let name = f.display().to_string();
+            let h = content_hash(f, &name, &store, req.dry_run);
+            (name, h)
+        })
+        .collect();
+    let mut sources = Vec::new();
+    for (name, h) in hashed {
+        match h {
+            Ok(content) => sources.push(SourceFile::new(&db, name, content)),
+            Err(why) => diagnostics.push(Diagnostic::error(
+                Location {
+                    file: name,
+                    line: None,
+                    member: None,
+                },
+                "a readable file",
+                why,
+            )),
+        }
+    }
+    let size_of: HashMap<String, u64> = files
+        .iter()
+        .zip(&sizes)
+        .map(|(f, s)| (f.display().to_string(), *s))
+        .collect();
+
+    // split, then job_ir per slice: files in parallel, each worker with
+    // its own database handle.
+    let per_file: Vec<(SourceFile, Vec<Found>, Vec<Diagnostic>, Vec<Hash>)> = sources
+        .par_iter()
+        .map_with(db.clone(), |db, &file| {
+            let path = file.path(db).clone();
+            let content = file.content(db);
+            let split = split(db, file).clone();
+            let mut found = Vec::new();
+            let mut diags: Vec<Diagnostic> = split
+                .diagnostics
+                .iter()
+                .cloned()
+                .map(|d| relocate(d, &path, 0))
+                .collect();
+            let mut slice_keys = Vec::new();
+            for s in &split.slices {
+                let slice = Slice::new(db, s.slice, file);
+                let r = job_ir(db, slice);
+                slice_keys.push(s.slice);
+                for d in &r.diagnostics {
+                    diags.push(relocate(d.clone(), &path, s.base));
+                }
+                for e in &r.entities {
+                    found.push(Found {
+                        entity: e.clone(),
+                        location: Location {
+                            file: path.clone(),
+                            line: e.line.map(|l| l + s.base),
+                            member: e.member.clone(),
+                        },
+                        file_content: content,
+                    });
+                }
+            }
+            progress.advance(size_of.get(&path).copied().unwrap_or(0));
+            (file, found, diags, slice_keys)
+        })
+        .collect();
+
+    let mut found: Vec<Found> = Vec::new();
+    let mut skipped = 0;
+    let mut with_errors = 0;
+    let mut memo_keys: Vec<Hash> = Vec::new();
+    for (file, f, d, slices) in per_file {
+        if d.iter().any(|x| x.severity == Severity::Skipped) {
+            skipped += 1;
+        }
+        if d.iter().any(|x| x.severity == Severity::Error) {
+            with_errors += 1;
+        }
+        memo_keys.push(ctx.memo_key(Phase::Split, &[&file.content(&db)]));
+        memo_keys.extend(slices.iter().map(|s| ctx.memo_key(Phase::JobIr, &[s])));
+        found.extend(f);
+        diagnostics.extend(d);
+    }
+    found.sort_by(|a, b| {
+        a.location
+            .cmp(&b.location)
+            .then_with(|| a.entity.name.cmp(&b.entity.name))
+    });
+    diagnostics.sort();
+
+    // Jobs, their identities and what changed since the last run.
+    let jobs: Vec<&Found> = found.iter().filter(|f| f.entity.kind == "job").collect();
+    let records = job_records(&jobs);
+    let previous = previous_jobs(&store);
+    let (counts, changes) = compare(&records, &previous);
+
+    // artifacts per distinct job IR.
+    let mut distinct: Vec<EntityHash> = jobs.iter().map(|j| j.entity.ir).collect();
+    distinct.sort();
+    distinct.dedup();
+    let sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = distinct
+        .par_iter()
+        .map_with(db.clone(), |db, ir| {
+            (*ir, artifacts(db, JobKey::new(db, *ir)).clone())
+        })
+        .collect();
+    memo_keys.extend(
+        distinct
+            .iter()
+            .map(|ir| ctx.memo_key(Phase::Artifacts, &[&ir.0, ctx.target.as_bytes()])),
+    );
+    for (ir, set) in &sets {
+        if let Some(p) = &set.problem {
+            diagnostics.push(Diagnostic::error(
+                Location::default(),
+                "generated files for every job",
+                format!("job IR {}: {p}", ir.short()),
+            ));
+        }
+    }
+
+    // Outputs: one file set per distinct (name, IR).
+    let mut named: Vec<(String, String)> = jobs
+        .iter()
+        .map(|j| (j.entity.name.clone(), j.entity.ir.hex()))
+        .collect();
+    named.sort();
+    named.dedup();
+    let stems = materialize::stems(&named);
+    let mut wanted: BTreeMap<String, Hash> = BTreeMap::new();
+    for ((_, hex), stem) in named.iter().zip(&stems) {
+        let Some(ir) = EntityHash::from_hex(hex) else {
+            continue;
+        };
+        if let Some(set) = sets.get(&ir) {
+            for a in &set.files {
+                wanted.insert(a.path.replace("{stem}", stem), a.blob);
+            }
+        }
+    }
+    let files = if req.dry_run {
+        plan_files(
+            &store,
+            &req.output_dir,
+            &wanted,
+            ctx.counters.get(Phase::Artifacts).computed,
+        )
+    } else {
+        store.flush().map_err(|e| e.to_string())?;
+        materialize::materialize(&store, &req.output_dir, &wanted)?
+    };
+
+    let mut blobs: Vec<Hash> = found.iter().map(|f| f.entity.ir.0).collect();
+    blobs.extend(wanted.values().copied());
+    blobs.sort();
+    blobs.dedup();
+    memo_keys.sort();
+    memo_keys.dedup();
+
+    let summary = RunSummary {
+        format_version: summary::FORMAT_VERSION,
+        kind: if req.dry_run { "plan" } else { "build" }.to_string(),
+        inputs: summary::InputCounts {
+            files: files_count(&req.paths),
+            bytes: sizes.iter().sum(),
+            skipped,
+            with_errors,
+        },
+        jobs: counts,
+        phases: Phase::ALL
+            .iter()
+            .map(|p| (p.name().to_string(), ctx.counters.get(*p)))
+            .collect(),
+        llm: summary::LlmCounts::default(),
+        files,
+        output_dir: req.output_dir.display().to_string(),
+        changes,
+        errors: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count() as u64,
+        warnings: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count() as u64,
+        diagnostics,
+    };
+    if !req.dry_run {
+        let record = RunRecord {
+            summary: summary.clone(),
+            jobs: records,
+            memo_keys,
+            blobs,
+        };
+        store.add_run(&encode(&record)).map_err(|e| e.to_string())?;
+    }
+    // Results computed in this run are no longer needed in memory.
+    lock(&ctx.fresh_ir).clear();
+    Ok(Outcome { summary, found })
+}
+
+fn files_count(paths: &[PathBuf]) -> u64 {
+    collect_files(paths).0.len() as u64
+}
+
+/// Put a stored diagnostic back in its file, at its absolute line.
+fn relocate(mut d: Diagnostic, path: &str, base: u64) -> Diagnostic {
+    d.location.file = path.to_string();
+    d.location.line = d.location.line.map(|l| l + base);
+    d
+}
+
+fn job_records(jobs: &[&Found]) -> Vec<JobRecord> {
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    jobs.iter()
+        .map(|j| {
+            let n = seen.entry(j.entity.name.as_str()).or_insert(0);
+            *n += 1;
+            let id = if *n == 1 {
+                j.entity.name.clone()
+            } else {
+                format!("{}#{}", j.entity.name, n)
+            };
+            JobRecord {
+                id,
+                ir: j.entity.ir,
+                file: j.location.file.clone(),
+                file_content: j.file_content,
+                line: j.location.line,
+            }
+        })
+        .collect()
+}
+
+fn previous_jobs(store: &Store) -> Option<Vec<JobRecord>> {
+    let (_, bytes) = store.last_run().ok()??;
+    decode::<RunRecord>(&bytes).map(|r| r.jobs)
+}
+
+fn compare(now: &[JobRecord], previous: &Option<Vec<JobRecord>>) -> (JobCounts, Vec<JobChange>) {
+    let empty = Vec::new();
+    let prev: HashMap<&str, &JobRecord> = previous
+        .as_ref()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    let mut counts = JobCounts {
+        total: now.len() as u64,
+        ..JobCounts::default()
+    };
+    let mut changes = Vec::new();
+    for r in now {
+        match prev.get(r.id.as_str()) {
+            None => {
+                counts.new += 1;
+                changes.push(JobChange {
+                    job: r.id.clone(),
+                    status: "new".into(),
+                    reason: if previous.is_none() {
+                        "no previous build in this store".into()
+                    } else {
+                        "not in the previous build".into()
+                    },
+                    file: r.file.clone(),
+                });
+            }
+            Some(p) if p.ir == r.ir => counts.unchanged += 1,
+            Some(p) => {
+                counts.changed += 1;
+                let reason = if p.file != r.file {
+                    format!(
+                        "now read from {} (was {}); its design differs",
+                        r.file, p.file
+                    )
+                } else if p.file_content != r.file_content {
+                    format!(
+                        "input {} changed (content {} → {}); this job's design differs",
+                        r.file,
+                        short(&p.file_content),
+                        short(&r.file_content)
+                    )
+                } else {
+                    "its IR differs (dsmig's reading of the same bytes changed)".into()
+                };
+                changes.push(JobChange {
+                    job: r.id.clone(),
+                    status: "changed".into(),
+                    reason,
+                    file: r.file.clone(),
+                });
+            }
+        }
+    }
+    let ids: std::collections::HashSet<&str> = now.iter().map(|r| r.id.as_str()).collect();
+    for p in previous.as_ref().unwrap_or(&empty) {
+        if !ids.contains(p.id.as_str()) {
+            counts.removed += 1;
+            changes.push(JobChange {
+                job: p.id.clone(),
+                status: "removed".into(),
+                reason: format!("no longer in the inputs (was in {})", p.file),
+                file: p.file.clone(),
+            });
+        }
+    }
+    (counts, changes)
+}
+
+fn short(h: &Hash) -> String {
+    h.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+/// For a plan: files that would be written (changed or not yet generated)
+/// and deleted, without touching anything.
+fn plan_files(
+    store: &Store,
+    output_dir: &std::path::Path,
+    wanted: &BTreeMap<String, Hash>,
+    pending_jobs: u64,
+) -> FileCounts {
+    let previous: BTreeMap<String, Hash> =
+        store.outputs().unwrap_or_default().into_iter().collect();
+    let mut counts = FileCounts::default();
+    for (rel, blob) in wanted {
+        let on_disk = std::fs::read(output_dir.join(rel))
+            .map(|b| *blake3::hash(&b).as_bytes() == *blob)
+            .unwrap_or(false);
+        if previous.get(rel) == Some(blob) && on_disk {
+            counts.unchanged += 1;
+        } else {
+            counts.written += 1;
+        }
+    }
+    // Jobs whose files are not generated yet write at least one file each.
+    counts.written += pending_jobs;
+    let wanted_jobs_done = pending_jobs == 0;
+    for rel in previous.keys() {
+        if !wanted.contains_key(rel) && wanted_jobs_done {
+            counts.deleted += 1;
+        }
+    }
+    counts
+}

@@ -1,0 +1,159 @@
+//! What a run did (or, for a plan, would do): the record saved in the
+//! store and printed by `dsmig build` / `dsmig plan`. The JSON shape is
+//! documented in the README; `format_version` changes when it breaks.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::PhaseCount;
+use crate::engine::materialize::FileCounts;
+use crate::ir::EntityHash;
+use crate::parse::diag::Diagnostic;
+use crate::store::Hash;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputCounts {
+    pub files: u64,
+    pub bytes: u64,
+    pub skipped: u64,
+    pub with_errors: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    pub total: u64,
+    pub new: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub removed: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LlmCounts {
+    pub calls_made: u64,
+    pub served_from_store: u64,
+    pub skipped_for_budget: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobChange {
+    pub job: String,
+    /// `new`, `changed` or `removed`.
+    pub status: String,
+    /// Which input changed, in words.
+    pub reason: String,
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub format_version: u32,
+    /// `build` or `plan`.
+    pub kind: String,
+    pub inputs: InputCounts,
+    pub jobs: JobCounts,
+    /// Phase name → computed / reused (for a plan: would compute / reusable).
+    pub phases: BTreeMap<String, PhaseCount>,
+    pub llm: LlmCounts,
+    pub files: FileCounts,
+    pub output_dir: String,
+    pub changes: Vec<JobChange>,
+    pub errors: u64,
+    pub warnings: u64,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl RunSummary {
+    /// Whether a build would do anything.
+    pub fn has_changes(&self) -> bool {
+        self.jobs.new + self.jobs.changed + self.jobs.removed > 0
+            || self.phases.values().any(|p| p.computed > 0)
+            || self.files.written + self.files.deleted > 0
+    }
+}
+
+/// One job as a run saw it: how the next run tells new, changed and
+/// removed jobs apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// The job's name, with `#2`, `#3`… for further jobs of the same name.
+    pub id: String,
+    pub ir: EntityHash,
+    pub file: String,
+    pub file_content: Hash,
+    pub line: Option<u64>,
+}
+
+/// What the store keeps per run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub summary: RunSummary,
+    pub jobs: Vec<JobRecord>,
+    /// Memo keys and blobs the run used: what `store gc` keeps.
+    pub memo_keys: Vec<Hash>,
+    pub blobs: Vec<Hash>,
+}
+
+/// The summary as a few lines for a terminal, Terraform-style.
+pub fn render(s: &RunSummary) -> String {
+    let mut out = String::new();
+    let verb = if s.kind == "plan" { "Plan" } else { "Build" };
+    let j = &s.jobs;
+    out.push_str(&format!(
+        "{verb}: {} jobs: {} new, {} changed, {} unchanged, {} removed\n",
+        j.total, j.new, j.changed, j.unchanged, j.removed
+    ));
+    let (c, r) = if s.kind == "plan" {
+        ("to compute", "stored")
+    } else {
+        ("computed", "reused")
+    };
+    out.push_str(&format!("  {:<12} {:>10} {:>10}\n", "phase", c, r));
+    for (name, p) in &s.phases {
+        out.push_str(&format!(
+            "  {:<12} {:>10} {:>10}\n",
+            name, p.computed, p.reused
+        ));
+    }
+    out.push_str(&format!(
+        "  LLM calls: {} made, {} served from the store{}\n",
+        s.llm.calls_made,
+        s.llm.served_from_store,
+        if s.llm.skipped_for_budget > 0 {
+            format!(", {} skipped (budget)", s.llm.skipped_for_budget)
+        } else {
+            String::new()
+        }
+    ));
+    let f = &s.files;
+    if s.kind == "plan" {
+        out.push_str(&format!(
+            "  files: {} to write, {} to delete (in {})\n",
+            f.written, f.deleted, s.output_dir
+        ));
+    } else {
+        out.push_str(&format!(
+            "  files: {} written, {} unchanged, {} deleted (in {})\n",
+            f.written, f.unchanged, f.deleted, s.output_dir
+        ));
+    }
+    if f.kept_edited > 0 {
+        out.push_str(&format!(
+            "  {} stale file(s) kept because they were edited after dsmig wrote them\n",
+            f.kept_edited
+        ));
+    }
+    out.push_str(&format!(
+        "  inputs: {} files, {:.1} MB, {} skipped, {} with errors; {} error(s), {} warning(s)\n",
+        s.inputs.files,
+        s.inputs.bytes as f64 / 1e6,
+        s.inputs.skipped,
+        s.inputs.with_errors,
+        s.errors,
+        s.warnings
+    ));
+    out
+}

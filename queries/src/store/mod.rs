@@ -1,0 +1,586 @@
+//! The persistent store: one redb database under `.dsmig-store/`.
+//!
+//! Tables (all keys are content hashes except `outputs`, `stat` and `runs`):
+//! - `blobs`: blake3 of content → content (deflated when it pays).
+//! - `memo`: blake3(phase ‖ version ‖ inputs) → postcard result (small;
+//!   large results live in `blobs` and the memo holds their hash).
+//! - `llm`: request hash → stored response (never dropped by `gc` unless asked).
+//! - `outputs`: path under the output folder → blob hash of what dsmig wrote.
+//! - `stat`: input path → (size, mtime, inode, content hash): a cache that
+//!   spares re-hashing unchanged files, as git's index does. It decides
+//!   nothing by itself: keys are always content hashes.
+//! - `runs`: run number → postcard run record (summary and job index).
+//! - `meta`: format marker and version.
+//!
+//! Writes are batched: results accumulate in memory and are committed every
+//! few seconds or megabytes, and at the end of a run. A run killed with
+//! SIGKILL loses at most the last uncommitted batch; redb guarantees the
+//! file reopens at the last commit.
+
+mod codec;
+mod lock;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+pub use codec::{decode, encode};
+
+pub type Hash = [u8; 32];
+
+const BLOBS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("blobs");
+const MEMO: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("memo");
+const LLM: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("llm");
+const OUTPUTS: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("outputs");
+const STAT: TableDefinition<&str, &[u8]> = TableDefinition::new("stat");
+const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// Marker written in `meta`; a redb file without it is not ours.
+const MAGIC: &[u8] = b"dsmig-store";
+/// Layout of the tables. Bump on an incompatible change and teach
+/// [`Store::open`] to upgrade (or drop) older layouts.
+pub const FORMAT_VERSION: u32 = 1;
+
+const DB_FILE: &str = "store.redb";
+
+/// Commit pending writes after this much data or time.
+const FLUSH_BYTES: usize = 32 * 1024 * 1024;
+const FLUSH_INTERVAL: Duration = Duration::from_secs(2);
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// Another process holds the store.
+    InUse {
+        path: PathBuf,
+        pid: Option<u32>,
+    },
+    /// Not a dsmig store, written by a newer dsmig, or damaged.
+    Unusable {
+        path: PathBuf,
+        why: String,
+    },
+    Io {
+        path: PathBuf,
+        why: String,
+    },
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::InUse { path, pid } => {
+                let who = pid
+                    .map(|p| format!("pid {p}"))
+                    .unwrap_or_else(|| "another process".into());
+                write!(
+                    f,
+                    "store in use ({who}): {} is open in another dsmig; wait for it to finish or run again with --wait",
+                    path.display()
+                )
+            }
+            StoreError::Unusable { path, why } => write!(
+                f,
+                "{} cannot be used as a dsmig store: {why}. Move it aside (or delete it) and run again; \
+                 a new store recomputes everything and pays again for LLM calls",
+                path.display()
+            ),
+            StoreError::Io { path, why } => write!(f, "{}: {why}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+fn unusable(path: &Path, why: impl std::fmt::Display) -> StoreError {
+    StoreError::Unusable {
+        path: path.to_path_buf(),
+        why: why.to_string(),
+    }
+}
+
+/// What the stat cache remembers about an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatEntry {
+    pub len: u64,
+    pub mtime_ns: i128,
+    pub inode: u64,
+    pub content: Hash,
+}
+
+#[derive(Default)]
+struct Pending {
+    blobs: HashMap<Hash, Vec<u8>>,
+    memo: HashMap<Hash, Vec<u8>>,
+    stat: HashMap<String, Vec<u8>>,
+    bytes: usize,
+    since: Option<Instant>,
+}
+
+/// Entry counts and sizes per table, for `dsmig store stats`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TableStats {
+    pub table: String,
+    pub entries: u64,
+    pub stored_bytes: u64,
+}
+
+pub struct Store {
+    db: redb::Database,
+    dir: PathBuf,
+    pending: Mutex<Pending>,
+    _lock: lock::PidFile,
+}
+
+impl Store {
+    /// Open (or create) the store in `dir`. With `wait`, block until another
+    /// process releases it; otherwise fail at once with [`StoreError::InUse`].
+    pub fn open(dir: &Path, wait: bool) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+            path: dir.to_path_buf(),
+            why: format!("cannot create the store folder: {e}"),
+        })?;
+        let path = dir.join(DB_FILE);
+        let db = loop {
+            match redb::Database::create(&path) {
+                Ok(db) => break db,
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                    if !wait {
+                        return Err(StoreError::InUse {
+                            path: dir.to_path_buf(),
+                            pid: lock::read_pid(dir),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(redb::DatabaseError::UpgradeRequired(v)) => {
+                    return Err(unusable(
+                        &path,
+                        format!("redb file format {v} needs an upgrade"),
+                    ));
+                }
+                Err(e) => return Err(unusable(&path, e)),
+            }
+        };
+        let store = Store {
+            db,
+            dir: dir.to_path_buf(),
+            pending: Mutex::new(Pending::default()),
+            _lock: lock::PidFile::write(dir),
+        };
+        store.check_or_init_meta(&path)?;
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn check_or_init_meta(&self, path: &Path) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(|e| unusable(path, e))?;
+        {
+            let mut meta = txn.open_table(META).map_err(|e| unusable(path, e))?;
+            let magic = meta
+                .get("magic")
+                .map_err(|e| unusable(path, e))?
+                .map(|v| v.value().to_vec());
+            match magic {
+                Some(m) if m == MAGIC => {
+                    let v = meta
+                        .get("format")
+                        .map_err(|e| unusable(path, e))?
+                        .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
+                        .unwrap_or(0);
+                    if v > FORMAT_VERSION {
+                        return Err(unusable(
+                            path,
+                            format!(
+                                "it was written by a newer dsmig (store format {v}, this dsmig reads up to {FORMAT_VERSION})"
+                            ),
+                        ));
+                    }
+                    // Older formats: nothing to upgrade yet; entries are keyed
+                    // by query versions, so stale ones are simply never hit.
+                }
+                Some(_) => return Err(unusable(path, "its marker is not dsmig's")),
+                None => {
+                    let tables = txn.list_tables().map_err(|e| unusable(path, e))?.count();
+                    // A fresh file has just the META table we opened.
+                    if tables > 1 {
+                        return Err(unusable(
+                            path,
+                            "it is a redb database written by another program",
+                        ));
+                    }
+                    meta.insert("magic", MAGIC).map_err(|e| unusable(path, e))?;
+                }
+            }
+            meta.insert("format", FORMAT_VERSION.to_le_bytes().as_slice())
+                .map_err(|e| unusable(path, e))?;
+            // Create every table so read transactions can open them.
+            txn.open_table(BLOBS).map_err(|e| unusable(path, e))?;
+            txn.open_table(MEMO).map_err(|e| unusable(path, e))?;
+            txn.open_table(LLM).map_err(|e| unusable(path, e))?;
+            txn.open_table(OUTPUTS).map_err(|e| unusable(path, e))?;
+            txn.open_table(STAT).map_err(|e| unusable(path, e))?;
+            txn.open_table(RUNS).map_err(|e| unusable(path, e))?;
+        }
+        txn.commit().map_err(|e| unusable(path, e))
+    }
+
+    fn io(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Io {
+            path: self.dir.clone(),
+            why: e.to_string(),
+        }
+    }
+
+    fn read_by_hash(
+        &self,
+        table: TableDefinition<&[u8; 32], &[u8]>,
+        key: &Hash,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let t = txn.open_table(table).map_err(|e| self.io(e))?;
+        let v = t
+            .get(key)
+            .map_err(|e| self.io(e))?
+            .map(|v| v.value().to_vec());
+        Ok(v)
+    }
+
+    fn read_by_str(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let t = txn.open_table(table).map_err(|e| self.io(e))?;
+        let v = t
+            .get(key)
+            .map_err(|e| self.io(e))?
+            .map(|v| v.value().to_vec());
+        Ok(v)
+    }
+
+    /// A blob by content hash (pending writes included).
+    pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(v) = self.lock_pending().blobs.get(hash) {
+            return Ok(Some(v.clone()));
+        }
+        let Some(stored) = self.read_by_hash(BLOBS, hash)? else {
+            return Ok(None);
+        };
+        Ok(codec::unpack(&stored))
+    }
+
+    /// Store content; returns its hash. Idempotent.
+    pub fn put_blob(&self, content: &[u8]) -> Result<Hash, StoreError> {
+        let hash = *blake3::hash(content).as_bytes();
+        let mut p = self.lock_pending();
+        if !p.blobs.contains_key(&hash) {
+            p.bytes += content.len();
+            p.blobs.insert(hash, content.to_vec());
+        }
+        drop(p);
+        self.maybe_flush()?;
+        Ok(hash)
+    }
+
+    pub fn memo(&self, key: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(v) = self.lock_pending().memo.get(key) {
+            return Ok(Some(v.clone()));
+        }
+        self.read_by_hash(MEMO, key)
+    }
+
+    pub fn put_memo(&self, key: &Hash, value: Vec<u8>) -> Result<(), StoreError> {
+        let mut p = self.lock_pending();
+        p.bytes += value.len() + 32;
+        p.memo.insert(*key, value);
+        drop(p);
+        self.maybe_flush()
+    }
+
+    pub fn llm(&self, key: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read_by_hash(LLM, key)
+    }
+
+    /// LLM responses are paid for: committed at once, never batched.
+    pub fn put_llm(&self, key: &Hash, value: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        {
+            let mut t = txn.open_table(LLM).map_err(|e| self.io(e))?;
+            t.insert(key, value).map_err(|e| self.io(e))?;
+        }
+        txn.commit().map_err(|e| self.io(e))
+    }
+
+    pub fn stat(&self, path: &str) -> Result<Option<StatEntry>, StoreError> {
+        let raw = match self.lock_pending().stat.get(path) {
+            Some(v) => Some(v.clone()),
+            None => self.read_by_str(STAT, path)?,
+        };
+        Ok(raw.and_then(|v| decode(&v)))
+    }
+
+    pub fn put_stat(&self, path: &str, entry: &StatEntry) -> Result<(), StoreError> {
+        let mut p = self.lock_pending();
+        p.bytes += path.len() + 64;
+        p.stat.insert(path.to_string(), encode(entry));
+        drop(p);
+        self.maybe_flush()
+    }
+
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // A poisoned lock means a worker panicked mid-insert; the map is
+        // still consistent (inserts are single calls), so keep going.
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn maybe_flush(&self) -> Result<(), StoreError> {
+        let due = {
+            let mut p = self.lock_pending();
+            let since = *p.since.get_or_insert_with(Instant::now);
+            p.bytes >= FLUSH_BYTES || since.elapsed() >= FLUSH_INTERVAL
+        };
+        if due { self.flush() } else { Ok(()) }
+    }
+
+    /// Commit everything pending in one transaction.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut *self.lock_pending());
+        if pending.blobs.is_empty() && pending.memo.is_empty() && pending.stat.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        {
+            let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
+            for (k, v) in &pending.blobs {
+                if blobs.get(k).map_err(|e| self.io(e))?.is_none() {
+                    blobs
+                        .insert(k, codec::pack(v).as_slice())
+                        .map_err(|e| self.io(e))?;
+                }
+            }
+            let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
+            for (k, v) in &pending.memo {
+                memo.insert(k, v.as_slice()).map_err(|e| self.io(e))?;
+            }
+            let mut stat = txn.open_table(STAT).map_err(|e| self.io(e))?;
+            for (k, v) in &pending.stat {
+                stat.insert(k.as_str(), v.as_slice())
+                    .map_err(|e| self.io(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.io(e))
+    }
+
+    /// Every output path dsmig wrote, with the hash of what it wrote.
+    pub fn outputs(&self) -> Result<Vec<(String, Hash)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
+        let mut out = Vec::new();
+        for row in t.iter().map_err(|e| self.io(e))? {
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            out.push((k.value().to_string(), *v.value()));
+        }
+        Ok(out)
+    }
+
+    /// Record output changes: `Some(hash)` written, `None` deleted.
+    pub fn set_outputs(&self, changes: &[(String, Option<Hash>)]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        {
+            let mut t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
+            for (path, h) in changes {
+                match h {
+                    Some(h) => t.insert(path.as_str(), h).map_err(|e| self.io(e))?,
+                    None => t.remove(path.as_str()).map_err(|e| self.io(e))?,
+                };
+            }
+        }
+        txn.commit().map_err(|e| self.io(e))
+    }
+
+    /// The newest run record, if any.
+    pub fn last_run(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
+        let last = t.last().map_err(|e| self.io(e))?;
+        Ok(last.map(|(k, v)| (k.value(), v.value().to_vec())))
+    }
+
+    /// The newest `n` run records, newest first.
+    pub fn runs(&self, n: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
+        let mut out = Vec::new();
+        for row in t.iter().map_err(|e| self.io(e))?.rev().take(n) {
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Append a run record (after flushing pending writes, so a run record
+    /// never points at results that are not committed).
+    pub fn add_run(&self, record: &[u8]) -> Result<u64, StoreError> {
+        self.flush()?;
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let n;
+        {
+            let mut t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
+            n = t
+                .last()
+                .map_err(|e| self.io(e))?
+                .map(|(k, _)| k.value() + 1)
+                .unwrap_or(1);
+            t.insert(n, record).map_err(|e| self.io(e))?;
+        }
+        txn.commit().map_err(|e| self.io(e))?;
+        Ok(n)
+    }
+
+    pub fn table_stats(&self) -> Result<Vec<TableStats>, StoreError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let mut out = Vec::new();
+        macro_rules! stat {
+            ($def:expr, $name:expr) => {{
+                let t = txn.open_table($def).map_err(|e| self.io(e))?;
+                let s = t.stats().map_err(|e| self.io(e))?;
+                out.push(TableStats {
+                    table: $name.to_string(),
+                    entries: t.len().map_err(|e| self.io(e))?,
+                    stored_bytes: s.stored_bytes(),
+                });
+            }};
+        }
+        stat!(BLOBS, "blobs");
+        stat!(MEMO, "memo");
+        stat!(LLM, "llm");
+        stat!(OUTPUTS, "outputs");
+        stat!(STAT, "stat");
+        stat!(RUNS, "runs");
+        Ok(out)
+    }
+
+    /// Drop memo entries and blobs not in `keep_memo` / `keep_blobs`, and
+    /// LLM responses not in `keep_llm` when given. Returns the number of
+    /// entries removed per table.
+    pub fn gc(
+        &self,
+        keep_memo: &std::collections::HashSet<Hash>,
+        keep_blobs: &std::collections::HashSet<Hash>,
+        keep_llm: Option<&std::collections::HashSet<Hash>>,
+    ) -> Result<(u64, u64, u64), StoreError> {
+        self.flush()?;
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let mut removed = (0, 0, 0);
+        {
+            let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
+            let before = memo.len().map_err(|e| self.io(e))?;
+            memo.retain(|k, _| keep_memo.contains(k))
+                .map_err(|e| self.io(e))?;
+            removed.0 = before - memo.len().map_err(|e| self.io(e))?;
+            let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
+            let before = blobs.len().map_err(|e| self.io(e))?;
+            blobs
+                .retain(|k, _| keep_blobs.contains(k))
+                .map_err(|e| self.io(e))?;
+            removed.1 = before - blobs.len().map_err(|e| self.io(e))?;
+            if let Some(keep) = keep_llm {
+                let mut llm = txn.open_table(LLM).map_err(|e| self.io(e))?;
+                let before = llm.len().map_err(|e| self.io(e))?;
+                llm.retain(|k, _| keep.contains(k))
+                    .map_err(|e| self.io(e))?;
+                removed.2 = before - llm.len().map_err(|e| self.io(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.io(e))?;
+        Ok(removed)
+    }
+
+    /// Reclaim file space after a gc.
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        self.flush()?;
+        self.db.compact().map(|_| ()).map_err(|e| self.io(e))
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Best effort: an error here has nowhere to go, and what is lost is
+        // only cache (the next run recomputes it).
+        let _ = self.flush();
+    }
+}
+
+/// The memo key of a query: blake3(phase ‖ version ‖ parts).
+pub fn memo_key(phase: &str, version: u32, parts: &[&[u8]]) -> Hash {
+    let mut h = blake3::Hasher::new();
+    h.update(phase.as_bytes());
+    h.update(&[0]);
+    h.update(&version.to_le_bytes());
+    for p in parts {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    *h.finalize().as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_memo_and_reopen() {
+        let dir = std::env::temp_dir().join(format!("dsmig-store-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let key = memo_key("q", 1, &[b"a"]);
+        let h;
+        {
+            let s = Store::open(&dir, false).expect("open");
+            h = s.put_blob(b"hello hello hello").expect("blob");
+            s.put_memo(&key, b"v".to_vec()).expect("memo");
+            assert_eq!(s.memo(&key).expect("read").as_deref(), Some(&b"v"[..]));
+            match Store::open(&dir, false) {
+                Err(StoreError::InUse { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+                Err(e) => panic!("unexpected {e}"),
+                Ok(_) => panic!("second open must fail"),
+            }
+        }
+        let s = Store::open(&dir, false).expect("reopen");
+        assert_eq!(
+            s.blob(&h).expect("read").as_deref(),
+            Some(&b"hello hello hello"[..])
+        );
+        assert_eq!(s.memo(&key).expect("read").as_deref(), Some(&b"v"[..]));
+        assert_ne!(memo_key("q", 2, &[b"a"]), key);
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn foreign_file_is_refused_with_a_remedy() {
+        let dir = std::env::temp_dir().join(format!("dsmig-store-foreign-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join(DB_FILE),
+            b"this is not a redb file at all, just text",
+        )
+        .expect("write");
+        let err = Store::open(&dir, false).err().expect("refused");
+        assert!(
+            err.to_string().contains("cannot be used as a dsmig store"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("Move it aside"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
