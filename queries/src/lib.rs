@@ -1,5 +1,6 @@
 //! The dsmig engine: IR, readers, and the memoised phases built on them.
 //! See ARCHITECTURE.md at the repository root for the map.
 
+pub mod corpus_gen;
 pub mod ir;
 pub mod parse;
