@@ -90,9 +90,9 @@ impl GenOptions {
             target_median_job_bytes: 110_000,
             server_fraction: 0.05,
             sequence_fraction: 0.04,
-            stages: (5, 8, 30),
+            stages: (5, 7, 30),
             columns: (10, 200),
-            exec_bytes: 60_000,
+            exec_bytes: 40_000,
             password_plants: (jobs / 300).max(1),
             reexports: ((jobs / 400).max(2), (jobs / 400).max(2)),
             extra_block_fraction: 0.2,
@@ -120,8 +120,8 @@ impl GenOptions {
     fn sizing(&self) -> Sizing {
         // Calibrated: ~110 KB median at 14 columns per source link with
         // the realistic stage counts; size grows about linearly with width.
-        let base = if self.stages.1 >= 8 { 9.7 } else { 5.0 };
-        let reference = if self.stages.1 >= 8 {
+        let base = if self.stages.1 >= 7 { 11.2 } else { 5.0 };
+        let reference = if self.stages.1 >= 7 {
             110_000.0
         } else {
             12_000.0
@@ -921,7 +921,7 @@ pub fn generate(opts: &GenOptions, out_dir: &Path) -> std::io::Result<GroundTrut
     let truth = GroundTruth {
         generator: format!(
             "dsmig corpus_gen v1 ({})",
-            if opts.stages.1 >= 8 {
+            if opts.stages.1 >= 7 {
                 "realistic-sized"
             } else {
                 "small"

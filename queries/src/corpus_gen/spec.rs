@@ -464,8 +464,7 @@ impl Gen<'_> {
 
     fn width(&mut self) -> usize {
         let s = self.sz;
-        self.r
-            .lognormal(s.cols_median, 0.55, s.cols_min, s.cols_max)
+        self.r.lognormal(s.cols_median, 0.4, s.cols_min, s.cols_max)
     }
 
     fn schema(&mut self, n: usize, keys: &[Col]) -> Vec<Col> {
@@ -1311,7 +1310,7 @@ pub fn gen_parallel(r: &mut Rng, sz: Sizing, flavor: Flavor, force_db: bool) -> 
     };
     g.spec.params = std_params(g.r, Kind::Parallel);
     let target =
-        g.r.lognormal(sz.stages_median, 0.45, sz.stages_min, sz.stages_max);
+        g.r.lognormal(sz.stages_median, 0.35, sz.stages_min, sz.stages_max);
     let first = g.new_source(&[], None);
     let mut open: Vec<Open> = vec![first];
     let mut guard = 0;
