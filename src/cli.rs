@@ -45,6 +45,33 @@ the line. The exit code is 0 unless --strict is given and errors were found.",
     #[command(hide = true)]
     DumpIr(DumpIrArgs),
 
+    /// Migrate: read exports, analyse, generate code; redo only what changed.
+    #[command(
+        long_about = "Run the whole graph over the exports: read every job, then generate the \
+migrated files under generation.output_dir (default ./generated). Every result is stored in \
+the incremental store (store.path, default ./.dsmig-store), keyed by content: a second build \
+on the same inputs computes nothing and rewrites no file; editing one job redoes that job.\n\n\
+The summary says, per phase, what was computed and what was reused, and which files were \
+written, left unchanged or deleted (files of jobs that left the inputs are removed; only \
+files dsmig wrote, and not if you edited them since).",
+        after_help = "Examples:\n  dsmig build exports/\n  dsmig build exports/ --output-dir out/ --summary-json summary.json\n  dsmig plan exports/    (what would be done, touching nothing)"
+    )]
+    Build(BuildArgs),
+
+    /// Dry run: what `build` would recompute and why, touching nothing.
+    #[command(
+        long_about = "Compare the exports with the store and say which jobs are new, changed \
+(and which input changed), unchanged or removed, which phases would run, and which files \
+would be written or deleted. Nothing is written, neither outputs nor the store.\n\n\
+With --detailed-exitcode: 0 = nothing to do, 2 = changes pending, 1 = error (as terraform plan).",
+        after_help = "Examples:\n  dsmig plan exports/\n  dsmig plan exports/ --json > plan.json\n  dsmig plan exports/ --detailed-exitcode || echo \"changes pending\""
+    )]
+    Plan(PlanArgs),
+
+    /// Inspect or clean the incremental store.
+    #[command(subcommand)]
+    Store(StoreCommand),
+
     /// Write a synthetic corpus of realistic DataStage exports (for benches and tests).
     #[command(hide = true)]
     GenCorpus(GenCorpusArgs),
@@ -107,4 +134,90 @@ pub struct DumpIrArgs {
     /// Only entities with this name.
     #[arg(long)]
     pub name: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GraphArgs {
+    /// Export files or folders to read.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Where generated files go (default: generation.output_dir).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// The store folder (default: store.path).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// If another dsmig holds the store, wait for it instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Test hook: treat PHASE's logic as changed (recompute it and what depends on it).
+    #[arg(long, value_name = "PHASE", hide = true)]
+    pub bump_query_version: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+
+    /// Also write the run summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+
+    /// Exit with code 1 if any file or job could not be read.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// List every problem (warnings too).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+
+    /// Print the plan as JSON (format_version tells the schema).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Exit 0 when there is nothing to do, 2 when changes are pending, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Entries and bytes per table, and what the last run computed and reused.
+    Stats(StoreArgs),
+    /// Drop stored results that the last N runs did not use.
+    #[command(
+        long_about = "Drop memo entries and blobs that none of the last N runs used. \
+LLM responses are kept (they were paid for) unless --llm is given."
+    )]
+    Gc(GcArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StoreArgs {
+    /// The store folder (default: store.path).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct GcArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Keep what the last N runs used.
+    #[arg(long, default_value_t = 3)]
+    pub keep_runs: usize,
+    /// Also drop LLM responses that the kept runs did not use.
+    #[arg(long)]
+    pub llm: bool,
 }

@@ -1,8 +1,10 @@
 //! One module per command. Each returns the process exit code.
 
 mod analyze;
+mod build;
 mod dump_ir;
 mod gen_corpus;
+mod store;
 
 use queries::config::Config;
 
@@ -19,6 +21,9 @@ pub fn run(cli: Cli) -> Result<i32, String> {
     }
     match cli.command {
         Command::Analyze(args) => analyze::run(&config, &args),
+        Command::Build(args) => build::run(&config, &args),
+        Command::Plan(args) => build::plan(&config, &args),
+        Command::Store(cmd) => store::run(&config, &cmd),
         Command::GenCorpus(args) => gen_corpus::run(&args),
         Command::DumpIr(args) => dump_ir::run(&config, &args),
     }

@@ -112,7 +112,14 @@ pub fn render(s: &RunSummary) -> String {
         ("computed", "reused")
     };
     out.push_str(&format!("  {:<12} {:>10} {:>10}\n", "phase", c, r));
-    for (name, p) in &s.phases {
+    let order = |n: &str| {
+        crate::engine::Phase::from_name(n)
+            .map(|p| p as usize)
+            .unwrap_or(usize::MAX)
+    };
+    let mut phases: Vec<_> = s.phases.iter().collect();
+    phases.sort_by_key(|(n, _)| order(n));
+    for (name, p) in phases {
         out.push_str(&format!(
             "  {:<12} {:>10} {:>10}\n",
             name, p.computed, p.reused

@@ -1,0 +1,143 @@
+//! `dsmig build` and `dsmig plan`: one walk of the query graph, with or
+//! without writing.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use queries::config::Config;
+use queries::engine::Phase;
+use queries::engine::run::{Progress, Request, run as run_graph};
+use queries::engine::summary::render;
+use queries::parse::Severity;
+use queries::store::Store;
+
+use crate::cli::{BuildArgs, GraphArgs, PlanArgs};
+use crate::console_table::fit;
+use crate::progress::bytes_bar;
+
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn total(&self, bytes: u64) {
+        self.0.set_length(bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+}
+
+fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, String> {
+    let mut bumps = BTreeMap::new();
+    for name in &g.bump_query_version {
+        let p = Phase::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Phase::ALL.iter().map(|p| p.name()).collect();
+            format!("unknown phase {name:?}; phases: {}", names.join(", "))
+        })?;
+        *bumps.entry(p).or_insert(0) += 1;
+    }
+    Ok(Request {
+        paths: g.paths.clone(),
+        output_dir: g
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| config.generation.output_dir.clone()),
+        limits: config.parser.limits(),
+        dry_run,
+        target: config.generation.target.clone(),
+        bumps,
+    })
+}
+
+fn open_store(config: &Config, g: &GraphArgs) -> Result<Arc<Store>, String> {
+    let dir = g.store.clone().unwrap_or_else(|| config.store.path.clone());
+    Store::open(&dir, g.wait)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
+pub fn run(config: &Config, args: &BuildArgs) -> Result<i32, String> {
+    let store = open_store(config, &args.graph)?;
+    let req = request(config, &args.graph, false)?;
+    let bar = Bar(bytes_bar(0, "building"));
+    let outcome = run_graph(store, &req, &bar)?;
+    bar.0.finish_and_clear();
+    let s = &outcome.summary;
+    let mut text = render(s);
+    let shown: Vec<_> = s
+        .diagnostics
+        .iter()
+        .filter(|d| args.verbose || d.severity != Severity::Warning)
+        .collect();
+    for d in shown
+        .iter()
+        .take(if args.verbose { usize::MAX } else { 20 })
+    {
+        text.push_str(&fit(&d.to_string(), 300));
+        text.push('\n');
+    }
+    if !args.verbose && shown.len() > 20 {
+        text.push_str(&format!(
+            "… and {} more problems (-v lists all)\n",
+            shown.len() - 20
+        ));
+    }
+    print!("{text}");
+    if let Some(path) = &args.summary_json {
+        let json = serde_json::to_string_pretty(s).map_err(|e| e.to_string())? + "\n";
+        super::emit(Some(path), &json)?;
+    }
+    Ok(if args.strict && s.errors > 0 { 1 } else { 0 })
+}
+
+pub fn plan(config: &Config, args: &PlanArgs) -> Result<i32, String> {
+    let result = (|| {
+        let store = open_store(config, &args.graph)?;
+        let req = request(config, &args.graph, true)?;
+        run_graph(store, &req, &queries::engine::run::NoProgress)
+    })();
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) if args.detailed_exitcode => {
+            eprintln!("dsmig: error: {e}");
+            return Ok(1);
+        }
+        Err(e) => return Err(e),
+    };
+    let s = &outcome.summary;
+    if args.json {
+        let json = serde_json::to_string_pretty(s).map_err(|e| e.to_string())? + "\n";
+        super::emit(None, &json)?;
+    } else {
+        let mut text = render(s);
+        if s.changes.is_empty() {
+            text.push_str("No changes: the outputs are up to date.\n");
+        } else {
+            let limit = 50;
+            for c in s.changes.iter().take(limit) {
+                let mark = match c.status.as_str() {
+                    "new" => '+',
+                    "removed" => '-',
+                    _ => '~',
+                };
+                text.push_str(&format!(
+                    "  {mark} {} ({}): {}\n",
+                    fit(&c.job, 60),
+                    c.status,
+                    c.reason
+                ));
+            }
+            if s.changes.len() > limit {
+                text.push_str(&format!(
+                    "  … and {} more (--json lists all)\n",
+                    s.changes.len() - limit
+                ));
+            }
+        }
+        print!("{text}");
+    }
+    Ok(if args.detailed_exitcode && s.has_changes() {
+        2
+    } else {
+        0
+    })
+}
