@@ -50,7 +50,17 @@ const DB_FILE: &str = "store.redb";
 
 /// Commit pending writes after this much data or time.
 const FLUSH_BYTES: usize = 32 * 1024 * 1024;
+/// Default commit interval; `DSMIG_FLUSH_MS` overrides it (a shorter
+/// interval loses less to a kill and costs more commits).
 const FLUSH_INTERVAL: Duration = Duration::from_secs(2);
+
+fn flush_interval() -> Duration {
+    std::env::var("DSMIG_FLUSH_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(FLUSH_INTERVAL)
+}
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -133,6 +143,7 @@ pub struct Store {
     db: redb::Database,
     dir: PathBuf,
     pending: Mutex<Pending>,
+    flush_every: Duration,
     _lock: lock::PidFile,
 }
 
@@ -170,6 +181,7 @@ impl Store {
             db,
             dir: dir.to_path_buf(),
             pending: Mutex::new(Pending::default()),
+            flush_every: flush_interval(),
             _lock: lock::PidFile::write(dir),
         };
         store.check_or_init_meta(&path)?;
@@ -346,7 +358,7 @@ impl Store {
         let due = {
             let mut p = self.lock_pending();
             let since = *p.since.get_or_insert_with(Instant::now);
-            p.bytes >= FLUSH_BYTES || since.elapsed() >= FLUSH_INTERVAL
+            p.bytes >= FLUSH_BYTES || since.elapsed() >= self.flush_every
         };
         if due { self.flush() } else { Ok(()) }
     }

@@ -1,0 +1,344 @@
+//! The build is incremental: assertions on the per-phase counts of
+//! `dsmig build --summary-json`, never on wall time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn job(name: &str, derivation: &str) -> String {
+    format!(
+        "BEGIN DSJOB\n   Identifier \"{name}\"\n   DateModified \"2020-01-01\"\n   BEGIN DSRECORD\n      Identifier \"ROOT\"\n      OLEType \"CJobDefn\"\n      Name \"{name}\"\n      JobType \"3\"\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S1\"\n      OLEType \"CCustomStage\"\n      Name \"src\"\n      StageType \"PxSequentialFile\"\n      OutputPins \"V0S1P1\"\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S1P1\"\n      OLEType \"CCustomOutput\"\n      Name \"in_{name}\"\n      Partner \"V0S2|V0S2P1\"\n      Columns \"COutputColumn\"\n      BEGIN DSSUBRECORD\n         Name \"A\"\n         SqlType \"12\"\n         Precision \"10\"\n      END DSSUBRECORD\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S2\"\n      OLEType \"CTransformerStage\"\n      Name \"xf\"\n      InputPins \"V0S2P1\"\n      OutputPins \"V0S2P2\"\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S2P1\"\n      OLEType \"CTrxInput\"\n      Name \"in_{name}\"\n      Partner \"V0S1|V0S1P1\"\n      LinkType \"1\"\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S2P2\"\n      OLEType \"CTrxOutput\"\n      Name \"out\"\n      Partner \"V0S3|V0S3P1\"\n      Columns \"COutputColumn\"\n      BEGIN DSSUBRECORD\n         Name \"B\"\n         SqlType \"12\"\n         Derivation \"{derivation}\"\n      END DSSUBRECORD\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S3\"\n      OLEType \"CCustomStage\"\n      Name \"dst\"\n      StageType \"PxPeek\"\n      InputPins \"V0S3P1\"\n   END DSRECORD\n   BEGIN DSRECORD\n      Identifier \"V0S3P1\"\n      OLEType \"CCustomInput\"\n      Name \"out\"\n      Partner \"V0S2|V0S2P2\"\n      LinkType \"1\"\n   END DSRECORD\nEND DSJOB\n"
+    )
+}
+
+const HEADER: &str = "BEGIN HEADER\n   CharacterSet \"CP1252\"\n   ServerVersion \"9.1\"\n   Date \"2024-01-01\"\nEND HEADER\n";
+
+fn export(jobs: &[(&str, &str)]) -> String {
+    let mut s = HEADER.to_string();
+    for (n, d) in jobs {
+        s.push_str(&job(n, d));
+    }
+    s
+}
+
+struct Project {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Project {
+    fn new() -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        std::fs::create_dir_all(root.join("in")).expect("mkdir");
+        Project { _dir: dir, root }
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        std::fs::write(self.root.join("in").join(rel), text).expect("write");
+    }
+
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_dsmig"))
+            .current_dir(&self.root)
+            .args(args)
+            .output()
+            .expect("dsmig runs")
+    }
+
+    /// `dsmig build in` and its summary.
+    fn build(&self, extra: &[&str]) -> Value {
+        let mut args = vec!["build", "in", "--summary-json", "summary.json"];
+        args.extend_from_slice(extra);
+        let out = self.cmd(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(self.root.join("summary.json")).expect("summary");
+        serde_json::from_str(&text).expect("json")
+    }
+
+    fn plan(&self) -> (i32, Value) {
+        let out = self.cmd(&["plan", "in", "--json", "--detailed-exitcode"]);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+            panic!(
+                "plan json: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), v)
+    }
+}
+
+fn counts(s: &Value, phase: &str) -> (u64, u64) {
+    let p = &s["phases"][phase];
+    (
+        p["computed"].as_u64().unwrap_or(99),
+        p["reused"].as_u64().unwrap_or(99),
+    )
+}
+
+fn files(s: &Value) -> (u64, u64, u64) {
+    let f = &s["files"];
+    (
+        f["written"].as_u64().unwrap_or(99),
+        f["unchanged"].as_u64().unwrap_or(99),
+        f["deleted"].as_u64().unwrap_or(99),
+    )
+}
+
+fn five_jobs() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("J1", "Trim(in_J1.A)"),
+        ("J2", "Upcase(in_J2.A)"),
+        ("J3", "in_J3.A : 'x'"),
+        ("J4", "Len(in_J4.A)"),
+        ("J5", "Downcase(in_J5.A)"),
+    ]
+}
+
+#[test]
+fn second_build_computes_nothing_and_writes_nothing() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.write("single.dsx", &export(&[("S1", "in_S1.A")]));
+    let first = p.build(&[]);
+    assert_eq!(first["jobs"]["new"], 6);
+    assert_eq!(counts(&first, "split"), (2, 0));
+    assert_eq!(counts(&first, "job_ir"), (6, 0));
+    assert_eq!(counts(&first, "artifacts"), (6, 0));
+    assert_eq!(files(&first), (6, 0, 0));
+    let mtime = std::fs::metadata(p.root.join("generated/ir/J1.json"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+
+    let second = p.build(&[]);
+    assert_eq!(second["jobs"]["unchanged"], 6);
+    for phase in ["split", "job_ir", "artifacts"] {
+        assert_eq!(
+            counts(&second, phase).0,
+            0,
+            "{phase} computed on a no-op build"
+        );
+    }
+    assert_eq!(files(&second), (0, 6, 0));
+    let again = std::fs::metadata(p.root.join("generated/ir/J1.json"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(mtime, again, "no file rewritten");
+}
+
+#[test]
+fn editing_one_job_in_a_multi_job_export_recomputes_that_job_alone() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    let mut jobs = five_jobs();
+    jobs[2].1 = "in_J3.A : 'y'";
+    p.write("multi.dsx", &export(&jobs));
+    let s = p.build(&[]);
+    assert_eq!(counts(&s, "split"), (1, 0), "the file is re-split");
+    assert_eq!(counts(&s, "job_ir"), (1, 4), "only J3's slice is rebuilt");
+    assert_eq!(counts(&s, "artifacts"), (1, 4));
+    assert_eq!(files(&s), (1, 4, 0));
+    assert_eq!(s["jobs"]["changed"], 1);
+    assert_eq!(s["changes"][0]["job"], "J3");
+}
+
+#[test]
+fn touching_renaming_and_moving_recompute_no_job_ir() {
+    let p = Project::new();
+    let jobs = five_jobs();
+    p.write("a.dsx", &export(&jobs[..3]));
+    p.write("b.dsx", &export(&jobs[3..]));
+    p.build(&[]);
+
+    // Touch: same bytes, new mtime.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    p.write("a.dsx", &export(&jobs[..3]));
+    let s = p.build(&[]);
+    assert_eq!(counts(&s, "job_ir").0, 0);
+    assert_eq!(counts(&s, "split").0, 0, "same content hash, split reused");
+
+    // Rename.
+    std::fs::rename(p.root.join("in/a.dsx"), p.root.join("in/renamed.dsx")).expect("rename");
+    let s = p.build(&[]);
+    assert_eq!(counts(&s, "job_ir").0, 0);
+    assert_eq!(counts(&s, "split").0, 0);
+    assert_eq!(s["jobs"]["unchanged"], 5);
+
+    // Move J3 from renamed.dsx to b.dsx (CRLF there, for good measure).
+    p.write("renamed.dsx", &export(&jobs[..2]));
+    p.write(
+        "b.dsx",
+        &export(&[jobs[3], jobs[4], jobs[2]]).replace('\n', "\r\n"),
+    );
+    let s = p.build(&[]);
+    assert_eq!(counts(&s, "split"), (2, 0));
+    assert_eq!(counts(&s, "job_ir").0, 0, "every slice was seen before");
+    assert_eq!(counts(&s, "artifacts").0, 0);
+    assert_eq!(s["jobs"]["unchanged"], 5);
+    assert_eq!(files(&s).0, 0);
+}
+
+#[test]
+fn bumping_a_phase_version_recomputes_it_and_nothing_upstream() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    let s = p.build(&["--bump-query-version", "artifacts"]);
+    assert_eq!(counts(&s, "split").0, 0);
+    assert_eq!(counts(&s, "job_ir").0, 0);
+    assert_eq!(counts(&s, "artifacts"), (5, 0));
+    // Same generator output: the files' bytes are unchanged.
+    assert_eq!(files(&s), (0, 5, 0));
+
+    // job_ir: recomputed; its outputs (IR hashes) are the same, so the
+    // artifacts downstream are reused (early cutoff).
+    let s = p.build(&["--bump-query-version", "job_ir"]);
+    assert_eq!(counts(&s, "split").0, 0);
+    assert_eq!(counts(&s, "job_ir"), (5, 0));
+    assert_eq!(counts(&s, "artifacts"), (0, 5));
+}
+
+#[test]
+fn jobs_that_leave_the_inputs_lose_their_files() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    p.write("multi.dsx", &export(&five_jobs()[..4]));
+    let s = p.build(&[]);
+    assert_eq!(s["jobs"]["removed"], 1);
+    assert_eq!(files(&s), (0, 4, 1));
+    assert!(!p.root.join("generated/ir/J5.json").exists());
+    // A file the user put there is never touched.
+    std::fs::write(p.root.join("generated/ir/mine.txt"), "keep").expect("write");
+    p.write("multi.dsx", &export(&five_jobs()[..3]));
+    p.build(&[]);
+    assert!(p.root.join("generated/ir/mine.txt").exists());
+}
+
+#[test]
+fn plan_says_new_then_nothing_then_names_the_edited_job() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    let (code, plan) = p.plan();
+    assert_eq!(code, 2);
+    assert_eq!(plan["jobs"]["new"], 5);
+    assert!(!p.root.join("generated").exists(), "plan writes nothing");
+
+    p.build(&[]);
+    let (code, plan) = p.plan();
+    assert_eq!(code, 0, "{plan}");
+    assert_eq!(plan["jobs"]["unchanged"], 5);
+
+    let mut jobs = five_jobs();
+    jobs[1].1 = "Upcase(Trim(in_J2.A))";
+    p.write("multi.dsx", &export(&jobs));
+    let (code, plan) = p.plan();
+    assert_eq!(code, 2);
+    assert_eq!(plan["jobs"]["changed"], 1);
+    let change = &plan["changes"][0];
+    assert_eq!(change["job"], "J2");
+    assert!(
+        change["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("multi.dsx") && r.contains("changed")),
+        "{change}"
+    );
+    assert_eq!(counts(&plan, "job_ir").0, 1);
+
+    // The plan wrote nothing: the next build still has the work to do.
+    let s = p.build(&[]);
+    assert_eq!(counts(&s, "job_ir").0, 1);
+}
+
+#[test]
+fn a_second_process_gets_a_clear_error_and_the_store_survives() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    let held = queries::store::Store::open(&p.root.join(".dsmig-store"), false).expect("open");
+    let out = p.cmd(&["build", "in"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("store in use (pid {})", std::process::id())),
+        "{err}"
+    );
+    drop(held);
+    let s = p.build(&[]);
+    assert_eq!(s["jobs"]["unchanged"], 5);
+}
+
+#[test]
+fn a_corrupt_store_gives_a_clear_error() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    std::fs::create_dir_all(p.root.join(".dsmig-store")).expect("mkdir");
+    std::fs::write(p.root.join(".dsmig-store/store.redb"), vec![0xAB; 8192]).expect("write");
+    let out = p.cmd(&["build", "in"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot be used as a dsmig store") && err.contains("Move it aside"),
+        "{err}"
+    );
+}
+
+fn generated_corpus(dir: &Path, jobs: usize) {
+    let opts = queries::corpus_gen::GenOptions::small(jobs, 11);
+    queries::corpus_gen::generate(&opts, dir).expect("corpus");
+}
+
+#[test]
+fn a_build_killed_mid_way_is_followed_by_one_that_reuses_what_was_committed() {
+    let p = Project::new();
+    generated_corpus(&p.root.join("in"), 600);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dsmig"))
+        .current_dir(&p.root)
+        .args(["-j", "1", "build", "in"])
+        .env("DSMIG_FLUSH_MS", "50")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Kill once the store has grown past its empty size: results committed.
+    let db = p.root.join(".dsmig-store/store.redb");
+    let start = std::time::Instant::now();
+    loop {
+        let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+        if size > 2 * 1024 * 1024 || start.elapsed().as_secs() > 120 {
+            break;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let finished_early = matches!(child.try_wait(), Ok(Some(_)));
+    // SIGKILL: no destructor, no flush.
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !finished_early,
+        "the build finished before it could be killed; grow the corpus"
+    );
+
+    let s = p.build(&[]);
+    let (computed, reused) = counts(&s, "job_ir");
+    assert!(
+        reused > 0,
+        "results committed before the kill are reused: {computed} computed, {reused} reused"
+    );
+    assert!(computed > 0, "the kill came before the end");
+    assert_eq!(s["errors"], 0);
+    let again = p.build(&[]);
+    assert_eq!(counts(&again, "job_ir").0, 0);
+}
