@@ -16,5 +16,17 @@ fn main() {
             1
         }
     };
+    if std::env::var_os("DSMIG_REPORT_RSS").is_some() {
+        report_peak_rss();
+    }
     std::process::exit(code);
+}
+
+/// Benches read the peak resident set size from here (Linux only).
+fn report_peak_rss() {
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
+    {
+        eprintln!("dsmig-peak-rss-kb: {}", line.trim_start_matches("VmHWM:").trim().trim_end_matches(" kB"));
+    }
 }

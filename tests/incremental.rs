@@ -114,7 +114,7 @@ fn second_build_computes_nothing_and_writes_nothing() {
     assert_eq!(counts(&first, "job_ir"), (6, 0));
     assert_eq!(counts(&first, "artifacts"), (6, 0));
     assert_eq!(files(&first), (6, 0, 0));
-    let mtime = std::fs::metadata(p.root.join("generated/ir/J1.json"))
+    let mtime = std::fs::metadata(p.root.join("generated/jobs/J1.json"))
         .and_then(|m| m.modified())
         .expect("mtime");
 
@@ -128,7 +128,7 @@ fn second_build_computes_nothing_and_writes_nothing() {
         );
     }
     assert_eq!(files(&second), (0, 6, 0));
-    let again = std::fs::metadata(p.root.join("generated/ir/J1.json"))
+    let again = std::fs::metadata(p.root.join("generated/jobs/J1.json"))
         .and_then(|m| m.modified())
         .expect("mtime");
     assert_eq!(mtime, again, "no file rewritten");
@@ -216,12 +216,12 @@ fn jobs_that_leave_the_inputs_lose_their_files() {
     let s = p.build(&[]);
     assert_eq!(s["jobs"]["removed"], 1);
     assert_eq!(files(&s), (0, 4, 1));
-    assert!(!p.root.join("generated/ir/J5.json").exists());
+    assert!(!p.root.join("generated/jobs/J5.json").exists());
     // A file the user put there is never touched.
-    std::fs::write(p.root.join("generated/ir/mine.txt"), "keep").expect("write");
+    std::fs::write(p.root.join("generated/jobs/mine.txt"), "keep").expect("write");
     p.write("multi.dsx", &export(&five_jobs()[..3]));
     p.build(&[]);
-    assert!(p.root.join("generated/ir/mine.txt").exists());
+    assert!(p.root.join("generated/jobs/mine.txt").exists());
 }
 
 #[test]

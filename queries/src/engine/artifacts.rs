@@ -2,9 +2,11 @@
 //! blobs with path templates (`{stem}` is the job's file name, chosen by
 //! materialize so that names stay distinct on case-insensitive disks).
 //!
-//! Today a job's artifact is its canonical IR as JSON (`ir/{stem}.json`):
-//! what dsmig understood of the job, for review and for other tools. The
-//! generators of the Glue and SQL targets add their files here.
+//! Today a job's artifact is its job card (`jobs/{stem}.json`): what dsmig
+//! understood of the job (kind, parameters, stages, links and their
+//! columns), for review and for other tools; the full IR is one
+//! `dsmig dump-ir` away. The generators of the Glue and SQL targets add
+//! their files here.
 
 use serde::{Deserialize, Serialize};
 
@@ -65,20 +67,108 @@ pub fn artifacts<'db>(db: &'db dyn Db, job: JobKey<'db>) -> ArtifactSet {
 }
 
 fn generate(ctx: &crate::engine::Ctx, entity: &crate::ir::Entity) -> ArtifactSet {
-    let mut files = Vec::new();
-    let mut problem = None;
-    match serde_json::to_vec_pretty(entity) {
-        Ok(mut json) => {
-            json.push(b'\n');
-            match ctx.store.put_blob(&json) {
-                Ok(blob) => files.push(Artifact {
-                    path: "ir/{stem}.json".to_string(),
-                    blob,
-                }),
-                Err(e) => problem = Some(e.to_string()),
-            }
+    let Some(job) = entity.as_job() else {
+        return ArtifactSet::default();
+    };
+    let mut json = match serde_json::to_vec_pretty(&JobCard::of(job)) {
+        Ok(j) => j,
+        Err(e) => {
+            return ArtifactSet {
+                files: Vec::new(),
+                problem: Some(e.to_string()),
+            };
         }
-        Err(e) => problem = Some(e.to_string()),
+    };
+    json.push(b'\n');
+    match ctx.store.put_blob(&json) {
+        Ok(blob) => ArtifactSet {
+            files: vec![Artifact {
+                path: "jobs/{stem}.json".to_string(),
+                blob,
+            }],
+            problem: None,
+        },
+        Err(e) => ArtifactSet {
+            files: Vec::new(),
+            problem: Some(e.to_string()),
+        },
     }
-    ArtifactSet { files, problem }
+}
+
+/// A job at a glance: the shape of the job card file.
+#[derive(Serialize)]
+struct JobCard<'a> {
+    name: &'a str,
+    folder: &'a str,
+    kind: &'a str,
+    description: &'a str,
+    parameters: Vec<CardParam<'a>>,
+    stages: Vec<CardStage<'a>>,
+    links: Vec<CardLink<'a>>,
+    annotations: &'a [String],
+}
+
+#[derive(Serialize)]
+struct CardParam<'a> {
+    name: &'a str,
+    param_type: String,
+    default: &'a str,
+}
+
+#[derive(Serialize)]
+struct CardStage<'a> {
+    id: &'a str,
+    name: &'a str,
+    stage_type: &'a str,
+}
+
+#[derive(Serialize)]
+struct CardLink<'a> {
+    name: &'a str,
+    from: &'a str,
+    to: Option<&'a str>,
+    kind: &'a str,
+    columns: Vec<&'a str>,
+}
+
+impl<'a> JobCard<'a> {
+    fn of(job: &'a crate::ir::Job) -> JobCard<'a> {
+        let stage_name = |id: &str| job.stage(id).map(|s| s.name.as_str());
+        JobCard {
+            name: &job.name,
+            folder: &job.folder,
+            kind: job.kind.as_str(),
+            description: &job.description,
+            parameters: job
+                .parameters
+                .iter()
+                .map(|p| CardParam {
+                    name: &p.name,
+                    param_type: format!("{:?}", p.param_type),
+                    default: &p.default,
+                })
+                .collect(),
+            stages: job
+                .stages
+                .iter()
+                .map(|s| CardStage {
+                    id: &s.id,
+                    name: &s.name,
+                    stage_type: &s.stage_type,
+                })
+                .collect(),
+            links: job
+                .links
+                .iter()
+                .map(|l| CardLink {
+                    name: &l.name,
+                    from: stage_name(&l.from_stage).unwrap_or(&l.from_stage),
+                    to: l.to_stage.as_deref().map(|t| stage_name(t).unwrap_or(t)),
+                    kind: l.kind.as_str(),
+                    columns: l.columns.iter().map(|c| c.name.as_str()).collect(),
+                })
+                .collect(),
+            annotations: &job.annotations,
+        }
+    }
 }

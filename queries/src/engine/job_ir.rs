@@ -16,7 +16,7 @@ use crate::engine::db::{Db, lock};
 use crate::engine::source::SourceFile;
 use crate::engine::split::stream_file;
 use crate::engine::{Ctx, Phase};
-use crate::ir::{Entity, EntityHash, JobKind, SourceFormat, canonical_bytes, entity_hash};
+use crate::ir::{Entity, EntityHash, JobKind, SourceFormat, canonical_bytes};
 use crate::parse::diag::Diagnostic;
 use crate::store::{Hash, decode, encode};
 
@@ -119,10 +119,11 @@ pub fn record(
     let refs: Vec<EntityRef> = entities
         .into_par_iter()
         .map(|(entity, line, member, format)| {
-            let ir = entity_hash(&entity);
+            let bytes = canonical_bytes(&entity);
+            // The blob's hash is the IR hash: both hash the canonical bytes.
+            let ir = EntityHash(*blake3::hash(&bytes).as_bytes());
             if !ctx.dry_run {
-                // The blob's hash is the IR hash: both hash the canonical bytes.
-                let _ = ctx.store.put_blob(&canonical_bytes(&entity));
+                let _ = ctx.store.put_blob(&bytes);
             }
             EntityRef {
                 name: entity.name().to_string(),
@@ -166,8 +167,10 @@ fn stats(job: &crate::ir::Job) -> JobStats {
 /// Load an entity's IR from the store.
 pub fn load_ir(ctx: &Ctx, ir: &EntityHash) -> Option<Entity> {
     let bytes = ctx.store.blob(&ir.0).ok()??;
-    let body = bytes.get(4..)?;
-    let entity: Entity = decode(body)?;
-    // A blob that does not hash to its key is not the IR asked for.
-    (entity_hash(&entity) == *ir).then_some(entity)
+    // The blob is the canonical bytes, whose blake3 is the IR hash: a blob
+    // that does not hash to its key is not the IR asked for.
+    if blake3::hash(&bytes).as_bytes() != &ir.0 {
+        return None;
+    }
+    decode(bytes.get(4..)?)
 }

@@ -143,6 +143,10 @@ pub struct Store {
     db: redb::Database,
     dir: PathBuf,
     pending: Mutex<Pending>,
+    /// What a flush is committing: still visible to readers until the
+    /// commit is done, so nothing is ever in neither place.
+    in_flight: Mutex<Option<std::sync::Arc<Pending>>>,
+    flush_lock: Mutex<()>,
     flush_every: Duration,
     _lock: lock::PidFile,
 }
@@ -181,6 +185,8 @@ impl Store {
             db,
             dir: dir.to_path_buf(),
             pending: Mutex::new(Pending::default()),
+            in_flight: Mutex::new(None),
+            flush_lock: Mutex::new(()),
             flush_every: flush_interval(),
             _lock: lock::PidFile::write(dir),
         };
@@ -284,6 +290,9 @@ impl Store {
         if let Some(v) = self.lock_pending().blobs.get(hash) {
             return Ok(Some(v.clone()));
         }
+        if let Some(v) = self.in_flight().and_then(|p| p.blobs.get(hash).cloned()) {
+            return Ok(Some(v));
+        }
         let Some(stored) = self.read_by_hash(BLOBS, hash)? else {
             return Ok(None);
         };
@@ -306,6 +315,9 @@ impl Store {
     pub fn memo(&self, key: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
         if let Some(v) = self.lock_pending().memo.get(key) {
             return Ok(Some(v.clone()));
+        }
+        if let Some(v) = self.in_flight().and_then(|p| p.memo.get(key).cloned()) {
+            return Ok(Some(v));
         }
         self.read_by_hash(MEMO, key)
     }
@@ -333,8 +345,9 @@ impl Store {
     }
 
     pub fn stat(&self, path: &str) -> Result<Option<StatEntry>, StoreError> {
-        let raw = match self.lock_pending().stat.get(path) {
-            Some(v) => Some(v.clone()),
+        let pending = self.lock_pending().stat.get(path).cloned();
+        let raw = match pending.or_else(|| self.in_flight().and_then(|p| p.stat.get(path).cloned())) {
+            Some(v) => Some(v),
             None => self.read_by_str(STAT, path)?,
         };
         Ok(raw.and_then(|v| decode(&v)))
@@ -346,6 +359,10 @@ impl Store {
         p.stat.insert(path.to_string(), encode(entry));
         drop(p);
         self.maybe_flush()
+    }
+
+    fn in_flight(&self) -> Option<std::sync::Arc<Pending>> {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
@@ -360,12 +377,31 @@ impl Store {
             let since = *p.since.get_or_insert_with(Instant::now);
             p.bytes >= FLUSH_BYTES || since.elapsed() >= self.flush_every
         };
-        if due { self.flush() } else { Ok(()) }
+        // One worker commits; the others go on computing instead of queueing.
+        if due && self.flush_lock.try_lock().is_ok() {
+            self.flush()
+        } else {
+            Ok(())
+        }
     }
 
     /// Commit everything pending in one transaction.
     pub fn flush(&self) -> Result<(), StoreError> {
-        let pending = std::mem::take(&mut *self.lock_pending());
+        let _one_at_a_time = self.flush_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = {
+            let mut p = self.lock_pending();
+            let taken = std::sync::Arc::new(std::mem::take(&mut *p));
+            // Published before the pending lock is released: a reader that
+            // misses it in `pending` finds it here or, after the commit, in the file.
+            *self.in_flight.lock().unwrap_or_else(|e| e.into_inner()) = Some(taken.clone());
+            taken
+        };
+        let result = self.commit(&pending);
+        *self.in_flight.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        result
+    }
+
+    fn commit(&self, pending: &Pending) -> Result<(), StoreError> {
         if pending.blobs.is_empty() && pending.memo.is_empty() && pending.stat.is_empty() {
             return Ok(());
         }

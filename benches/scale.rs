@@ -1,0 +1,173 @@
+//! Scale benchmark: reading speed and incremental builds over a generated
+//! corpus of realistic size (9000 jobs, ~1.1 GB by default), plus reading
+//! the real corpus. Runs the release `dsmig` binary as a user would and
+//! prints a markdown table (also written to target/bench-scale.md).
+//!
+//!   cargo bench --bench scale                      # 9000 jobs
+//!   DSMIG_BENCH_JOBS=1500 cargo bench --bench scale
+//!
+//! Each scenario runs once (they take seconds, and the no-op and edit
+//! scenarios depend on the state the previous one left): wall time, peak
+//! RSS (reported by dsmig itself with DSMIG_REPORT_RSS) and the per-phase
+//! counts from --summary-json.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+struct Row {
+    scenario: String,
+    seconds: f64,
+    rss_mb: f64,
+    detail: String,
+}
+
+fn dsmig(cwd: &Path, args: &[&str]) -> (f64, f64, String) {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_dsmig"))
+        .current_dir(cwd)
+        .args(args)
+        .env("DSMIG_REPORT_RSS", "1")
+        .output()
+        .expect("dsmig runs");
+    let secs = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "dsmig {args:?} failed: {stderr}");
+    let rss = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("dsmig-peak-rss-kb: "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0;
+    (secs, rss, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn phases(cwd: &Path) -> String {
+    let text = std::fs::read_to_string(cwd.join("summary.json")).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let mut parts = Vec::new();
+    for p in ["split", "job_ir", "artifacts"] {
+        let c = &v["phases"][p];
+        parts.push(format!("{p} {}/{}", c["computed"], c["reused"]));
+    }
+    let f = &v["files"];
+    parts.push(format!("files w{} u{} d{}", f["written"], f["unchanged"], f["deleted"]));
+    parts.join(", ")
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    walk(dir).iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Edit one job inside a multi-job DSX file: change one derivation's text.
+fn edit_one_job(corpus: &Path) -> Option<PathBuf> {
+    for f in walk(corpus) {
+        if f.extension().and_then(|e| e.to_str()) != Some("dsx") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        if text.matches("\nBEGIN DSJOB").count() < 5 {
+            continue;
+        }
+        if let Some(pos) = text.find("Derivation \"") {
+            let mut edited = text.clone();
+            edited.insert_str(pos + "Derivation \"".len(), "Trim(");
+            let end = pos + "Derivation \"Trim(".len() + edited[pos + 17..].find('"').unwrap_or(0);
+            let close = edited[end..].find('"').map(|i| end + i).unwrap_or(end);
+            edited.insert(close, ')');
+            std::fs::write(&f, edited).ok()?;
+            return Some(f);
+        }
+    }
+    None
+}
+
+fn main() {
+    let jobs: usize = std::env::var("DSMIG_BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(9000);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench");
+    let corpus = root.join(format!("corpus-{jobs}"));
+    if !corpus.join("ground_truth.json").exists() {
+        let start = Instant::now();
+        let opts = queries::corpus_gen::GenOptions::realistic(jobs, 7);
+        queries::corpus_gen::generate(&opts, &corpus).expect("corpus");
+        eprintln!("generated {jobs} jobs in {:.1}s", start.elapsed().as_secs_f64());
+    }
+    let work = root.join(format!("work-{jobs}"));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("work dir");
+    let corpus_arg = corpus.display().to_string();
+    let bytes = dir_bytes(&corpus) as f64;
+    let mut rows = Vec::new();
+
+    // Reading alone: the real corpus and the generated one.
+    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real");
+    if real.exists() {
+        let real_arg = real.display().to_string();
+        let real_bytes = dir_bytes(&real) as f64;
+        let (s, rss, _) = dsmig(&work, &["analyze", &real_arg, "-f", "json", "-o", "real.json"]);
+        rows.push(Row {
+            scenario: "analyze real corpus (115 jobs, 13 MB)".into(),
+            seconds: s,
+            rss_mb: rss,
+            detail: format!("{:.0} MB/s, {:.0} jobs/s", real_bytes / 1e6 / s, 115.0 / s),
+        });
+    }
+    let (s, rss, _) = dsmig(&work, &["analyze", &corpus_arg, "-f", "json", "-o", "gen.json"]);
+    rows.push(Row {
+        scenario: format!("analyze generated ({jobs} jobs, {:.2} GB)", bytes / 1e9),
+        seconds: s,
+        rss_mb: rss,
+        detail: format!("{:.0} MB/s, {:.0} jobs/s", bytes / 1e6 / s, jobs as f64 / s),
+    });
+
+    let build = ["build", &corpus_arg, "--summary-json", "summary.json"];
+    let (s, rss, _) = dsmig(&work, &build);
+    rows.push(Row { scenario: "build, cold (empty store)".into(), seconds: s, rss_mb: rss, detail: phases(&work) });
+    let (s, rss, _) = dsmig(&work, &build);
+    rows.push(Row { scenario: "build, no-op re-run".into(), seconds: s, rss_mb: rss, detail: phases(&work) });
+
+    if let Some(f) = edit_one_job(&corpus) {
+        let (s, rss, _) = dsmig(&work, &build);
+        rows.push(Row {
+            scenario: "build, one job edited in a multi-job file".into(),
+            seconds: s,
+            rss_mb: rss,
+            detail: phases(&work),
+        });
+        // Touch: same bytes, new mtime.
+        let text = std::fs::read(&f).expect("read");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::fs::write(&f, text).expect("write");
+        let (s, rss, _) = dsmig(&work, &build);
+        rows.push(Row {
+            scenario: "build, one file touched (same bytes)".into(),
+            seconds: s,
+            rss_mb: rss,
+            detail: phases(&work),
+        });
+        // Leave the corpus as generated for the next bench run.
+        let _ = std::fs::remove_dir_all(&corpus);
+    }
+
+    let mut table = String::from("| scenario | wall s | peak RSS MB | detail (computed/reused) |\n|---|---:|---:|---|\n");
+    for r in &rows {
+        table.push_str(&format!("| {} | {:.2} | {:.0} | {} |\n", r.scenario, r.seconds, r.rss_mb, r.detail));
+    }
+    println!("{table}");
+    let _ = std::fs::write(root.join("../bench-scale.md"), &table);
+}
