@@ -84,12 +84,14 @@ fn edit_one_job(corpus: &Path) -> Option<PathBuf> {
         if text.matches("\nBEGIN DSJOB").count() < 5 {
             continue;
         }
-        if let Some(pos) = text.find("Derivation \"") {
-            let mut edited = text.clone();
-            edited.insert_str(pos + "Derivation \"".len(), "Trim(");
-            let end = pos + "Derivation \"Trim(".len() + edited[pos + 17..].find('"').unwrap_or(0);
-            let close = edited[end..].find('"').map(|i| end + i).unwrap_or(end);
-            edited.insert(close, ')');
+        for (pos, _) in text.match_indices("Derivation \"") {
+            let start = pos + "Derivation \"".len();
+            let Some(len) = text[start..].find('"') else { continue };
+            let value = &text[start..start + len];
+            if value.is_empty() || value.contains('\\') {
+                continue;
+            }
+            let edited = format!("{}Trim({value}){}", &text[..start], &text[start + len..]);
             std::fs::write(&f, edited).ok()?;
             return Some(f);
         }

@@ -114,7 +114,7 @@ pub struct AnalyzeArgs {
 pub struct GenCorpusArgs {
     /// Number of jobs.
     #[arg(long, default_value_t = 100)]
-    pub jobs: usize,
+    pub count: usize,
     /// Seed: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -220,4 +220,14 @@ pub struct GcArgs {
     /// Also drop LLM responses that the kept runs did not use.
     #[arg(long)]
     pub llm: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -6,9 +6,9 @@ use crate::cli::GenCorpusArgs;
 
 pub fn run(args: &GenCorpusArgs) -> Result<i32, String> {
     let opts = if args.small {
-        GenOptions::small(args.jobs, args.seed)
+        GenOptions::small(args.count, args.seed)
     } else {
-        GenOptions::realistic(args.jobs, args.seed)
+        GenOptions::realistic(args.count, args.seed)
     };
     let truth = generate(&opts, &args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     eprintln!(
