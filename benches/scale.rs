@@ -51,17 +51,26 @@ fn phases(cwd: &Path) -> String {
         parts.push(format!("{p} {}/{}", c["computed"], c["reused"]));
     }
     let f = &v["files"];
-    parts.push(format!("files w{} u{} d{}", f["written"], f["unchanged"], f["deleted"]));
+    parts.push(format!(
+        "files w{} u{} d{}",
+        f["written"], f["unchanged"], f["deleted"]
+    ));
     parts.join(", ")
 }
 
 fn dir_bytes(dir: &Path) -> u64 {
-    walk(dir).iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+    walk(dir)
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -80,13 +89,17 @@ fn edit_one_job(corpus: &Path) -> Option<PathBuf> {
         if f.extension().and_then(|e| e.to_str()) != Some("dsx") {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
         if text.matches("\nBEGIN DSJOB").count() < 5 {
             continue;
         }
         for (pos, _) in text.match_indices("Derivation \"") {
             let start = pos + "Derivation \"".len();
-            let Some(len) = text[start..].find('"') else { continue };
+            let Some(len) = text[start..].find('"') else {
+                continue;
+            };
             let value = &text[start..start + len];
             if value.is_empty() || value.contains('\\') {
                 continue;
@@ -100,14 +113,22 @@ fn edit_one_job(corpus: &Path) -> Option<PathBuf> {
 }
 
 fn main() {
-    let jobs: usize = std::env::var("DSMIG_BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(9000);
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench");
+    let jobs: usize = std::env::var("DSMIG_BENCH_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(9000);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench");
     let corpus = root.join(format!("corpus-{jobs}"));
     if !corpus.join("ground_truth.json").exists() {
         let start = Instant::now();
         let opts = queries::corpus_gen::GenOptions::realistic(jobs, 7);
         queries::corpus_gen::generate(&opts, &corpus).expect("corpus");
-        eprintln!("generated {jobs} jobs in {:.1}s", start.elapsed().as_secs_f64());
+        eprintln!(
+            "generated {jobs} jobs in {:.1}s",
+            start.elapsed().as_secs_f64()
+        );
     }
     let work = root.join(format!("work-{jobs}"));
     let _ = std::fs::remove_dir_all(&work);
@@ -121,7 +142,10 @@ fn main() {
     if real.exists() {
         let real_arg = real.display().to_string();
         let real_bytes = dir_bytes(&real) as f64;
-        let (s, rss, _) = dsmig(&work, &["analyze", &real_arg, "-f", "json", "-o", "real.json"]);
+        let (s, rss, _) = dsmig(
+            &work,
+            &["analyze", &real_arg, "-f", "json", "-o", "real.json"],
+        );
         rows.push(Row {
             scenario: "analyze real corpus (115 jobs, 13 MB)".into(),
             seconds: s,
@@ -129,7 +153,10 @@ fn main() {
             detail: format!("{:.0} MB/s, {:.0} jobs/s", real_bytes / 1e6 / s, 115.0 / s),
         });
     }
-    let (s, rss, _) = dsmig(&work, &["analyze", &corpus_arg, "-f", "json", "-o", "gen.json"]);
+    let (s, rss, _) = dsmig(
+        &work,
+        &["analyze", &corpus_arg, "-f", "json", "-o", "gen.json"],
+    );
     rows.push(Row {
         scenario: format!("analyze generated ({jobs} jobs, {:.2} GB)", bytes / 1e9),
         seconds: s,
@@ -139,9 +166,19 @@ fn main() {
 
     let build = ["build", &corpus_arg, "--summary-json", "summary.json"];
     let (s, rss, _) = dsmig(&work, &build);
-    rows.push(Row { scenario: "build, cold (empty store)".into(), seconds: s, rss_mb: rss, detail: phases(&work) });
+    rows.push(Row {
+        scenario: "build, cold (empty store)".into(),
+        seconds: s,
+        rss_mb: rss,
+        detail: phases(&work),
+    });
     let (s, rss, _) = dsmig(&work, &build);
-    rows.push(Row { scenario: "build, no-op re-run".into(), seconds: s, rss_mb: rss, detail: phases(&work) });
+    rows.push(Row {
+        scenario: "build, no-op re-run".into(),
+        seconds: s,
+        rss_mb: rss,
+        detail: phases(&work),
+    });
 
     if let Some(f) = edit_one_job(&corpus) {
         let (s, rss, _) = dsmig(&work, &build);
@@ -166,9 +203,14 @@ fn main() {
         let _ = std::fs::remove_dir_all(&corpus);
     }
 
-    let mut table = String::from("| scenario | wall s | peak RSS MB | detail (computed/reused) |\n|---|---:|---:|---|\n");
+    let mut table = String::from(
+        "| scenario | wall s | peak RSS MB | detail (computed/reused) |\n|---|---:|---:|---|\n",
+    );
     for r in &rows {
-        table.push_str(&format!("| {} | {:.2} | {:.0} | {} |\n", r.scenario, r.seconds, r.rss_mb, r.detail));
+        table.push_str(&format!(
+            "| {} | {:.2} | {:.0} | {} |\n",
+            r.scenario, r.seconds, r.rss_mb, r.detail
+        ));
     }
     println!("{table}");
     let _ = std::fs::write(root.join("../bench-scale.md"), &table);

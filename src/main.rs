@@ -27,6 +27,11 @@ fn report_peak_rss() {
     if let Ok(status) = std::fs::read_to_string("/proc/self/status")
         && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
     {
-        eprintln!("dsmig-peak-rss-kb: {}", line.trim_start_matches("VmHWM:").trim().trim_end_matches(" kB"));
+        eprintln!(
+            "dsmig-peak-rss-kb: {}",
+            line.trim_start_matches("VmHWM:")
+                .trim()
+                .trim_end_matches(" kB")
+        );
     }
 }

@@ -38,6 +38,14 @@ pub struct Found {
     pub file_content: Hash,
 }
 
+/// What one file gave: its entities, its problems, its slices' keys.
+struct FileResult {
+    file: SourceFile,
+    found: Vec<Found>,
+    diags: Vec<Diagnostic>,
+    slices: Vec<Hash>,
+}
+
 pub struct Outcome {
     pub summary: RunSummary,
     pub found: Vec<Found>,
@@ -98,7 +106,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
 
     // split, then job_ir per slice: files in parallel, each worker with
     // its own database handle.
-    let per_file: Vec<(SourceFile, Vec<Found>, Vec<Diagnostic>, Vec<Hash>)> = sources
+    let per_file: Vec<FileResult> = sources
         .par_iter()
         .map_with(db.clone(), |db, &file| {
             let path = file.path(db).clone();
@@ -132,7 +140,12 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
                 }
             }
             progress.advance(size_of.get(&path).copied().unwrap_or(0));
-            (file, found, diags, slice_keys)
+            FileResult {
+                file,
+                found,
+                diags,
+                slices: slice_keys,
+            }
         })
         .collect();
 
@@ -140,7 +153,13 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     let mut skipped = 0;
     let mut with_errors = 0;
     let mut memo_keys: Vec<Hash> = Vec::new();
-    for (file, f, d, slices) in per_file {
+    for FileResult {
+        file,
+        found: f,
+        diags: d,
+        slices,
+    } in per_file
+    {
         if d.iter().any(|x| x.severity == Severity::Skipped) {
             skipped += 1;
         }

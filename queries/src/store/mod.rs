@@ -346,7 +346,8 @@ impl Store {
 
     pub fn stat(&self, path: &str) -> Result<Option<StatEntry>, StoreError> {
         let pending = self.lock_pending().stat.get(path).cloned();
-        let raw = match pending.or_else(|| self.in_flight().and_then(|p| p.stat.get(path).cloned())) {
+        let raw = match pending.or_else(|| self.in_flight().and_then(|p| p.stat.get(path).cloned()))
+        {
             Some(v) => Some(v),
             None => self.read_by_str(STAT, path)?,
         };
@@ -362,7 +363,10 @@ impl Store {
     }
 
     fn in_flight(&self) -> Option<std::sync::Arc<Pending>> {
-        self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
