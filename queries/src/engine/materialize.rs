@@ -45,7 +45,7 @@ pub fn stems(jobs: &[(String, String)]) -> Vec<String> {
 }
 
 /// A job name as a file name: `[A-Za-z0-9_.-]` kept, the rest `_`, no
-/// leading dot, at most 120 characters, never empty.
+/// leading or trailing dot, at most 120 characters, never empty.
 pub fn sanitise(name: &str) -> String {
     let mut s: String = name
         .chars()
@@ -58,8 +58,13 @@ pub fn sanitise(name: &str) -> String {
         })
         .take(120)
         .collect();
+    // No leading dot (hidden file, `..`), no trailing dot (Windows drops it).
     while s.starts_with('.') {
         s.replace_range(0..1, "_");
+    }
+    while s.ends_with('.') {
+        s.pop();
+        s.push('_');
     }
     if s.is_empty() {
         s.push('_');
