@@ -90,8 +90,50 @@ pub fn job_row(l: &Located) -> Option<JobRow> {
     })
 }
 
+/// What the inventory keeps of an entity: a job's row, or just the kind
+/// of anything else. Small on purpose: `dsmig analyze` maps each entity to
+/// an item as soon as it is read, so memory does not grow with the IR.
+#[derive(Debug, Clone)]
+pub enum Item {
+    Job(Box<JobRow>),
+    Other(&'static str),
+}
+
+pub fn item(l: Located) -> Item {
+    match job_row(&l) {
+        Some(row) => Item::Job(Box::new(row)),
+        None => Item::Other(l.entity.kind_str()),
+    }
+}
+
+/// The inventory of fully read entities.
 pub fn build(read: &ReadResult) -> Inventory {
-    let jobs: Vec<JobRow> = read.entities.iter().filter_map(job_row).collect();
+    let items: Vec<Item> = read.entities.iter().map(|l| item(l.clone())).collect();
+    build_from_items(&read.files, &items, &read.diagnostics)
+}
+
+/// The inventory of items mapped while reading ([`item`]).
+pub fn build_items(read: &ReadResult<Item>) -> Inventory {
+    build_from_items(&read.files, &read.entities, &read.diagnostics)
+}
+
+fn build_from_items(
+    files: &[FileSummary],
+    items: &[Item],
+    diagnostics: &[Diagnostic],
+) -> Inventory {
+    struct Read<'a> {
+        files: &'a [FileSummary],
+        diagnostics: &'a [Diagnostic],
+    }
+    let read = Read { files, diagnostics };
+    let jobs: Vec<JobRow> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Job(r) => Some(r.as_ref().clone()),
+            Item::Other(_) => None,
+        })
+        .collect();
     let mut s = Summary {
         files: read.files.len(),
         files_read: read.files.iter().filter(|f| f.format.is_some()).count(),
@@ -107,10 +149,12 @@ pub fn build(read: &ReadResult) -> Inventory {
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     s.files_with_errors = read.files.iter().filter(|f| f.errors > 0).count();
-    for e in &read.entities {
-        *s.entities_by_kind
-            .entry(e.entity.kind_str().to_string())
-            .or_insert(0) += 1;
+    for i in items {
+        let kind = match i {
+            Item::Job(_) => "job",
+            Item::Other(k) => k,
+        };
+        *s.entities_by_kind.entry(kind.to_string()).or_insert(0) += 1;
     }
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for j in &jobs {
@@ -141,8 +185,8 @@ pub fn build(read: &ReadResult) -> Inventory {
         format_version: FORMAT_VERSION,
         summary: s,
         jobs,
-        files: read.files.clone(),
-        diagnostics: read.diagnostics.clone(),
+        files: read.files.to_vec(),
+        diagnostics: read.diagnostics.to_vec(),
     }
 }
 

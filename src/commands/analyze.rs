@@ -3,7 +3,7 @@
 use queries::config::Config;
 use queries::inventory::{self, Inventory};
 use queries::parse::Severity;
-use queries::parse::input::{collect_files, read_paths_with_progress};
+use queries::parse::input::{collect_files, read_paths_map};
 
 use crate::cli::{AnalyzeArgs, OutputFormat};
 use crate::console_table::{Align, fit, render, terminal_width};
@@ -18,9 +18,9 @@ pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
         .map(|m| m.len())
         .sum();
     let bar = bytes_bar(total, "reading");
-    let read = read_paths_with_progress(&args.paths, &limits, &|n| bar.inc(n));
+    let read = read_paths_map(&args.paths, &limits, &|n| bar.inc(n), &inventory::item);
     bar.finish_and_clear();
-    let inv = inventory::build(&read);
+    let inv = inventory::build_items(&read);
     let text = match args.format {
         OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&inv).map_err(|e| e.to_string())?;

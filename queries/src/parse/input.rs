@@ -31,11 +31,11 @@ pub struct FileSummary {
     pub errors: usize,
 }
 
-#[derive(Debug, Default)]
-pub struct ReadResult {
+#[derive(Debug)]
+pub struct ReadResult<T = Located> {
     pub files: Vec<FileSummary>,
     /// Ordered by file, then position in the file.
-    pub entities: Vec<Located>,
+    pub entities: Vec<T>,
     /// Ordered by file, then position.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -106,25 +106,32 @@ fn loc(file: &str) -> Location {
 
 /// Read every file (in parallel) and return all entities and problems.
 pub fn read_paths(paths: &[PathBuf], limits: &Limits) -> ReadResult {
-    read_paths_with_progress(paths, limits, &|_| {})
+    read_paths_map(paths, limits, &|_| {}, &|l| l)
 }
 
-/// As [`read_paths`], calling `progress(bytes)` as each file is done.
-pub fn read_paths_with_progress(
+/// Read every file (in parallel), turning each entity into a `T` as soon
+/// as it is built — so a caller that keeps only a summary row never holds
+/// a whole export's IR in memory. `progress(bytes)` is called per file.
+pub fn read_paths_map<T: Send>(
     paths: &[PathBuf],
     limits: &Limits,
     progress: &(dyn Fn(u64) + Sync),
-) -> ReadResult {
+    map: &(dyn Fn(Located) -> T + Sync),
+) -> ReadResult<T> {
     let (files, mut diagnostics) = collect_files(paths);
-    let per_file: Vec<(FileSummary, Vec<Located>, Vec<Diagnostic>)> = files
+    let per_file: Vec<(FileSummary, Vec<T>, Vec<Diagnostic>)> = files
         .par_iter()
         .map(|f| {
-            let r = read_file(f, limits);
+            let r = read_file_map(f, limits, map);
             progress(r.0.bytes);
             r
         })
         .collect();
-    let mut result = ReadResult::default();
+    let mut result = ReadResult {
+        files: Vec::new(),
+        entities: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     for (summary, entities, diags) in per_file {
         result.files.push(summary);
         result.entities.extend(entities);
@@ -137,6 +144,15 @@ pub fn read_paths_with_progress(
 
 /// Read one file. Never panics, whatever the bytes.
 pub fn read_file(path: &Path, limits: &Limits) -> (FileSummary, Vec<Located>, Vec<Diagnostic>) {
+    read_file_map(path, limits, &|l| l)
+}
+
+/// As [`read_file`], mapping each entity as soon as it is built.
+pub fn read_file_map<T: Send>(
+    path: &Path,
+    limits: &Limits,
+    map: &(dyn Fn(Located) -> T + Sync),
+) -> (FileSummary, Vec<T>, Vec<Diagnostic>) {
     let name = path.display().to_string();
     let mut summary = FileSummary {
         path: name.clone(),
@@ -148,22 +164,43 @@ pub fn read_file(path: &Path, limits: &Limits) -> (FileSummary, Vec<Located>, Ve
         errors: 0,
     };
     let mut diags = Vec::new();
-    let mut entities = Vec::new();
-    match open_and_read(path, &name, limits, &mut summary, &mut entities, &mut diags) {
+    let mut entities: Vec<Mapped<T>> = Vec::new();
+    let mapped = |l: Located| Mapped {
+        location: l.location.clone(),
+        is_job: matches!(l.entity, Entity::Job(_)),
+        value: map(l),
+    };
+    match open_and_read(
+        path,
+        &name,
+        limits,
+        &mut summary,
+        &mut entities,
+        &mut diags,
+        &mapped,
+    ) {
         Ok(()) => {}
         Err(d) => diags.push(d),
     }
-    entities.sort_by(|a: &Located, b: &Located| a.location.cmp(&b.location));
+    entities.sort_by(|a, b| a.location.cmp(&b.location));
     summary.entities = entities.len();
-    summary.jobs = entities
-        .iter()
-        .filter(|e| matches!(e.entity, Entity::Job(_)))
-        .count();
+    summary.jobs = entities.iter().filter(|e| e.is_job).count();
     summary.errors = diags
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    (summary, entities, diags)
+    (
+        summary,
+        entities.into_iter().map(|m| m.value).collect(),
+        diags,
+    )
+}
+
+/// An entity mapped by the caller, with what is needed to order and count it.
+struct Mapped<T> {
+    location: Location,
+    is_job: bool,
+    value: T,
 }
 
 const SNIFF: usize = 8 * 1024;
@@ -278,23 +315,28 @@ pub fn open(
     })
 }
 
-fn open_and_read(
+fn open_and_read<T: Send>(
     path: &Path,
     name: &str,
     limits: &Limits,
     summary: &mut FileSummary,
-    entities: &mut Vec<Located>,
+    entities: &mut Vec<Mapped<T>>,
     diags: &mut Vec<Diagnostic>,
+    map: &(dyn Fn(Located) -> Mapped<T> + Sync),
 ) -> Result<(), Diagnostic> {
     match open(path, name, limits, summary)? {
-        Opened::Dsx(r) => read_dsx(r, name, limits, entities, diags),
-        Opened::Xml(r) => read_xml(r, name, entities, diags),
+        Opened::Dsx(r) => read_dsx(r, name, limits, entities, diags, map),
+        Opened::Xml(r) => {
+            let mut found = Vec::new();
+            read_xml(r, name, &mut found, diags);
+            entities.extend(found.into_iter().map(map));
+        }
         Opened::Zip(bytes) => {
             let (found, problems) = isx::read_isx(&bytes, name, limits);
             if found.is_empty() && problems.iter().any(|d| d.severity == Severity::Skipped) {
                 summary.format = None;
             }
-            entities.extend(found);
+            entities.extend(found.into_iter().map(map));
             diags.extend(problems);
         }
         Opened::NotAnExport(d) => diags.push(d),
@@ -425,18 +467,19 @@ pub fn dsx_stream<R: BufRead>(reader: R, file: &str, limits: &Limits) -> DsxStre
     }
 }
 
-fn read_dsx<R: BufRead + Send>(
+fn read_dsx<R: BufRead + Send, T: Send>(
     reader: R,
     file: &str,
     limits: &Limits,
-    entities: &mut Vec<Located>,
+    entities: &mut Vec<Mapped<T>>,
     diags: &mut Vec<Diagnostic>,
+    map: &(dyn Fn(Located) -> Mapped<T> + Sync),
 ) {
     let stream = dsx_stream(reader, file, limits);
     let encoding = stream.encoding;
     diags.extend(stream.early);
     let Some(first) = stream.first else { return };
-    let results: Vec<(Vec<Located>, Vec<Diagnostic>)> = std::iter::once(first)
+    let results: Vec<(Vec<Mapped<T>>, Vec<Diagnostic>)> = std::iter::once(first)
         .chain(stream.rest)
         .par_bridge()
         .map(|item| match item {
@@ -446,7 +489,7 @@ fn read_dsx<R: BufRead + Send>(
                     warnings.extend(more);
                     let located = built
                         .into_iter()
-                        .map(|b| locate(file, b.line, SourceFormat::Dsx, b.entity))
+                        .map(|b| map(locate(file, b.line, SourceFormat::Dsx, b.entity)))
                         .collect();
                     (located, warnings)
                 }
