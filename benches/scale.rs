@@ -164,6 +164,30 @@ fn main() {
         detail: format!("{:.0} MB/s, {:.0} jobs/s", bytes / 1e6 / s, jobs as f64 / s),
     });
 
+    // One big export: memory must follow the largest job, not the file.
+    let big = root.join("one-big-file");
+    if !big.exists() {
+        let mut opts = queries::corpus_gen::GenOptions::realistic(4500, 9);
+        opts.jobs_per_file = (4500, 4500);
+        opts.xml_fraction = 0.0;
+        opts.gzip_fraction = 0.0;
+        opts.reexports = (0, 0);
+        queries::corpus_gen::generate(&opts, &big).expect("big file");
+        let _ = std::fs::remove_file(big.join("ground_truth.json"));
+    }
+    let big_bytes = dir_bytes(&big) as f64;
+    let big_arg = big.display().to_string();
+    let (s, rss, _) = dsmig(
+        &work,
+        &["analyze", &big_arg, "-f", "json", "-o", "big.json"],
+    );
+    rows.push(Row {
+        scenario: format!("analyze one {:.0} MB DSX file (4500 jobs)", big_bytes / 1e6),
+        seconds: s,
+        rss_mb: rss,
+        detail: format!("{:.0} MB/s", big_bytes / 1e6 / s),
+    });
+
     let build = ["build", &corpus_arg, "--summary-json", "summary.json"];
     let (s, rss, _) = dsmig(&work, &build);
     rows.push(Row {

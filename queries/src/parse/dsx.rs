@@ -957,3 +957,67 @@ mod fuzz {
         }
     }
 }
+
+#[cfg(test)]
+mod format_cases {
+    //! Lexical cases named by the format reference and seen in real files.
+    use super::*;
+
+    fn lex(text: &[u8], encoding: &'static Encoding) -> RawBlock {
+        let items: Vec<Item> = Splitter::new(text, "t", u64::MAX).collect();
+        let chunk = items
+            .into_iter()
+            .find_map(|i| match i {
+                Item::Chunk(c) => Some(c),
+                _ => None,
+            })
+            .expect("a block");
+        lex_block(&chunk, encoding, "t").expect("lexes").0
+    }
+
+    #[test]
+    fn very_long_lines_hyphenated_keys_and_multivalue_marks() {
+        let long = "x".repeat(190_000);
+        let text = format!(
+            "BEGIN DSJOB\n   Identifier \"J\"\n   BEGIN DSRECORD\n      Identifier \"ROOT\"\n      Long \"{long}\"\n      Key-With-Hyphens \"a\\Vb\\Sc\\Td\"\n   END DSRECORD\nEND DSJOB\n"
+        );
+        let b = lex(text.as_bytes(), encoding_rs::UTF_8);
+        assert_eq!(b.records[0].get("Long").map(str::len), Some(190_000));
+        assert_eq!(
+            b.records[0].get("Key-With-Hyphens"),
+            Some("a\u{FD}b\u{FC}c\u{FB}d")
+        );
+    }
+
+    #[test]
+    fn empty_blocks_and_comments() {
+        let b = lex(
+            b"COMMENT top\nBEGIN DSJOB\n   COMMENT inside\n   Identifier \"E\"\nEND DSJOB\n",
+            encoding_rs::UTF_8,
+        );
+        assert_eq!(b.identifier, "E");
+        assert!(b.records.is_empty());
+    }
+
+    #[test]
+    fn header_character_sets_decode() {
+        // "Жук" in CP1251, "한" (U+D55C) in CP949.
+        let cyr = b"BEGIN DSJOB\n   Identifier \"\xC6\xF3\xEA\"\nEND DSJOB\n";
+        assert_eq!(lex(cyr, encoding_for(Some("CP1251"))).identifier, "Жук");
+        let kor = b"BEGIN DSJOB\n   Identifier \"\xC7\xD1\"\nEND DSJOB\n";
+        assert_eq!(lex(kor, encoding_for(Some("CP949"))).identifier, "한");
+        let latin = b"BEGIN DSJOB\n   Identifier \"caf\xE9\"\nEND DSJOB\n";
+        assert_eq!(lex(latin, encoding_for(Some("ENGLISH"))).identifier, "café");
+        assert_eq!(encoding_for(Some("UNICODE")), encoding_rs::UTF_8);
+    }
+
+    #[test]
+    fn raw_blocks_hide_begin_end_lines_from_the_splitter() {
+        let text = "BEGIN DSJOB\n   Identifier \"R\"\n   BEGIN DSRECORD\n      Identifier \"ROOT\"\n      JobControlCode =+=+=+=\nEND DSJOB\nBEGIN DSRECORD\n=+=+=+=\n   END DSRECORD\nEND DSJOB\n";
+        let b = lex(text.as_bytes(), encoding_rs::UTF_8);
+        assert_eq!(
+            b.records[0].get("JobControlCode"),
+            Some("END DSJOB\nBEGIN DSRECORD")
+        );
+    }
+}
