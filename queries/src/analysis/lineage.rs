@@ -219,6 +219,7 @@ pub fn job_io(job: &Job) -> JobIo {
         ) && let PropValue::Text(v) = &p.value
         {
             let name = v.split('\\').next().unwrap_or("").trim();
+            let name = name.strip_prefix("DSU.").unwrap_or(name);
             if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) {
                 routines.insert(name.to_string());
             }
@@ -608,7 +609,7 @@ impl ParamDefaults {
 
     fn data_ref(&self, kind: DataKind, raw: &str, stage: &str) -> Option<DataRef> {
         let raw = raw.trim();
-        if raw.is_empty() {
+        if raw.is_empty() || raw.chars().any(char::is_control) {
             return None;
         }
         let mut name = self.resolve(raw);

@@ -11,3 +11,4 @@ pub mod groups;
 pub mod lineage;
 pub mod predict;
 pub mod scan;
+pub mod synth;

@@ -260,6 +260,14 @@ mod tests {
     }
 
     #[test]
+    fn readme_carries_the_rules() {
+        let readme = include_str!("README.md");
+        for line in RULES_MARKDOWN.lines().filter(|l| l.starts_with("| ")) {
+            assert!(readme.contains(line), "README.md lacks: {line}");
+        }
+    }
+
+    #[test]
     fn duplicates_cost_less() {
         let c = complexity(&sample_job("A", "T", "D", "l"));
         let alone = predict(&c, &cfg(), None);
