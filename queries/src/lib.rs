@@ -1,6 +1,7 @@
 //! The dsmig engine: IR, readers, and the memoised phases built on them.
 //! See ARCHITECTURE.md at the repository root for the map.
 
+pub mod analysis;
 pub mod config;
 pub mod corpus_gen;
 pub mod engine;
