@@ -2,6 +2,7 @@
 //! See ARCHITECTURE.md at the repository root for the map.
 
 pub mod config;
+pub mod expr;
 pub mod inventory;
 pub mod ir;
 pub mod parse;
