@@ -115,6 +115,7 @@ const I: Type = Type::Integer;
 const ORACLE_EMPTY: Status = Approx("Oracle treats '' as NULL, so an empty result is NULL");
 const NO_REGEX_MSSQL: Status = Unsup("SQL Server has no regular expressions");
 const ANSI_NONSTD: Status = Approx("not in the ANSI standard: uses the common spelling");
+const NO_TIME_ORACLE: Status = Unsup("Oracle has no TIME type");
 const DATE_FMT_MSSQL: Status = Approx(
     "SQL Server parses only ISO-like formats (CONVERT style 120/126); others need TRY_PARSE by hand",
 );
@@ -186,7 +187,7 @@ pub static FUNCTIONS: &[FunctionDef] = &[
     f!("Space", String, 1..=1, Returns::Fixed(S), Propagate,
        "n spaces", py: Exact, sql: Exact, Teradata: Approx("Teradata: RPAD('', n, ' ')"), Oracle: ORACLE_EMPTY, Ansi: ANSI_NONSTD),
     f!("Char", String, 1..=1, Returns::Fixed(S), Propagate,
-       "character with code n (Latin-1 range)", py: Exact, sql: Exact, Ansi: ANSI_NONSTD, Postgres: Approx("PostgreSQL chr(0) raises an error")),
+       "character with code n (Latin-1 range)", py: Approx("Spark chr() wraps codes above 255 modulo 256"), sql: Exact, Ansi: ANSI_NONSTD, Postgres: Approx("PostgreSQL chr(0) raises an error")),
     f!("Seq", String, 1..=1, Returns::Fixed(I), Propagate,
        "code of the first character", py: Exact, sql: Exact),
     f!("PadString", String, 3..=3, Returns::Fixed(S), Propagate,
@@ -229,13 +230,13 @@ pub static FUNCTIONS: &[FunctionDef] = &[
     f!("TimestampToString", DateTime, 1..=2, Returns::Fixed(S), First,
        "format t (default %yyyy-%mm-%dd %hh:%nn:%ss)", py: Exact, sql: Exact, SqlServer: Approx("SQL Server FORMAT uses the session language for month and day names"), Ansi: ANSI_NONSTD),
     f!("StringToTime", DateTime, 1..=2, Returns::Fixed(Type::Time), First,
-       "parse a time (default %hh:%nn:%ss)", py: Unsup("Spark has no TIME type"), sql: Approx("invalid input raises an error instead of NULL"), SqlServer: DATE_FMT_MSSQL),
+       "parse a time (default %hh:%nn:%ss)", py: Unsup("Spark has no TIME type"), sql: Approx("invalid input raises an error instead of NULL"), SqlServer: DATE_FMT_MSSQL, Oracle: NO_TIME_ORACLE),
     f!("TimeToString", DateTime, 1..=2, Returns::Fixed(S), First,
-       "format a time (default %hh:%nn:%ss)", py: Unsup("Spark has no TIME type"), sql: Exact, SqlServer: Approx("SQL Server FORMAT on time needs escaped separators"), Ansi: ANSI_NONSTD),
+       "format a time (default %hh:%nn:%ss)", py: Unsup("Spark has no TIME type"), sql: Exact, SqlServer: Approx("SQL Server FORMAT on time needs escaped separators"), Ansi: ANSI_NONSTD, Oracle: NO_TIME_ORACLE),
     f!("CurrentDate", DateTime, 0..=0, Returns::Fixed(Type::Date), Never,
        "date when the job started (the evaluator uses the environment's date)", py: Approx("date of the Spark session's time zone at query start"), sql: Approx("date of the database session's time zone")),
     f!("CurrentTime", DateTime, 0..=0, Returns::Fixed(Type::Time), Never,
-       "current time", py: Unsup("Spark has no TIME type"), sql: Approx("time of the database session's time zone")),
+       "current time", py: Unsup("Spark has no TIME type"), sql: Approx("time of the database session's time zone"), Oracle: NO_TIME_ORACLE),
     f!("CurrentTimestamp", DateTime, 0..=0, Returns::Fixed(Type::Timestamp), Never,
        "current timestamp", py: Approx("Spark session time zone"), sql: Approx("database session time zone")),
     f!("DaysSinceFromDate", DateTime, 2..=2, Returns::Fixed(I), Propagate,
@@ -254,20 +255,20 @@ pub static FUNCTIONS: &[FunctionDef] = &[
     f!("MinutesFromTime", DateTime, 1..=1, Returns::Fixed(I), Propagate, "minute of a time or timestamp", py: Exact, sql: Exact),
     f!("SecondsFromTime", DateTime, 1..=1, Returns::Fixed(Type::Float), Propagate, "seconds (with fraction) of a time or timestamp", py: Exact, sql: Exact),
     f!("TimestampToDate", DateTime, 1..=1, Returns::Fixed(Type::Date), Propagate, "date part of a timestamp", py: Exact, sql: Exact),
-    f!("TimestampToTime", DateTime, 1..=1, Returns::Fixed(Type::Time), Propagate, "time part of a timestamp", py: Unsup("Spark has no TIME type"), sql: Exact),
+    f!("TimestampToTime", DateTime, 1..=1, Returns::Fixed(Type::Time), Propagate, "time part of a timestamp", py: Unsup("Spark has no TIME type"), sql: Exact, Oracle: NO_TIME_ORACLE),
     f!("DateFromComponents", DateTime, 3..=3, Returns::Fixed(Type::Date), Propagate, "date from year, month, day (NULL when invalid)", py: Exact, sql: Approx("invalid components raise an error instead of NULL")),
-    f!("TimestampFromDateTime", DateTime, 2..=2, Returns::Fixed(Type::Timestamp), Propagate, "timestamp from a date and a time", py: Unsup("Spark has no TIME type"), sql: Exact),
+    f!("TimestampFromDateTime", DateTime, 2..=2, Returns::Fixed(Type::Timestamp), Propagate, "timestamp from a date and a time", py: Unsup("Spark has no TIME type"), sql: Unsup("only PostgreSQL adds a time to a date directly"), Postgres: Exact),
     f!("DateOffsetByDays", DateTime, 2..=2, Returns::Fixed(Type::Date), Propagate, "date + n days", py: Exact, sql: Exact),
-    f!("SecondsSinceFromTimestamp", DateTime, 2..=2, Returns::Fixed(Type::Float), Propagate, "seconds from t2 to t1 (t1 - t2)", py: Exact, sql: Exact),
+    f!("SecondsSinceFromTimestamp", DateTime, 2..=2, Returns::Fixed(Type::Float), Propagate, "seconds from t2 to t1 (t1 - t2)", py: Exact, sql: Exact, Teradata: Unsup("Teradata interval arithmetic overflows for long spans: translate by hand"), Oracle: Approx("Oracle: fractional seconds are dropped (DATE arithmetic)")),
     // ---- numbers -------------------------------------------------------
     f!("Abs", Numeric, 1..=1, Returns::Numeric, Propagate, "absolute value", py: Exact, sql: Exact),
-    f!("Mod", Numeric, 2..=2, Returns::Numeric, Propagate, "remainder with the sign of the dividend; Mod(x, 0) is NULL here (DataStage: runtime error)", py: Exact, sql: Approx("Mod(x, 0) raises a division-by-zero error"), Oracle: Approx("Oracle MOD(x, 0) returns x")),
+    f!("Mod", Numeric, 2..=2, Returns::Numeric, Propagate, "remainder with the sign of the dividend; Mod(x, 0) is NULL here (DataStage: runtime error)", py: Exact, sql: Exact),
     f!("Int", Numeric, 1..=1, Returns::Fixed(I), Propagate, "integer part (truncation toward zero)", py: Exact, sql: Exact),
     f!("Neg", Numeric, 1..=1, Returns::Numeric, Propagate, "-x", py: Exact, sql: Exact),
-    f!("Sqrt", Numeric, 1..=1, Returns::Fixed(Type::Float), Propagate, "square root; negative gives NULL here", py: Exact, sql: Approx("negative input raises an error")),
+    f!("Sqrt", Numeric, 1..=1, Returns::Fixed(Type::Float), Propagate, "square root; negative gives NULL", py: Exact, sql: Exact),
     f!("Pwr", Numeric, 2..=2, Returns::Fixed(Type::Float), Propagate, "x raised to y", py: Exact, sql: Exact),
     f!("Exp", Numeric, 1..=1, Returns::Fixed(Type::Float), Propagate, "e^x", py: Exact, sql: Exact),
-    f!("Ln", Numeric, 1..=1, Returns::Fixed(Type::Float), Propagate, "natural logarithm; x <= 0 gives NULL here", py: Exact, sql: Approx("x <= 0 raises an error")),
+    f!("Ln", Numeric, 1..=1, Returns::Fixed(Type::Float), Propagate, "natural logarithm; x <= 0 gives NULL", py: Exact, sql: Exact),
     f!("Ceil", Numeric, 1..=1, Returns::Fixed(I), Propagate, "smallest integer >= x", py: Exact, sql: Exact),
     f!("Floor", Numeric, 1..=1, Returns::Fixed(I), Propagate, "largest integer <= x", py: Exact, sql: Exact),
     // ---- conversions ---------------------------------------------------
@@ -288,7 +289,7 @@ pub static FUNCTIONS: &[FunctionDef] = &[
        py: Approx("no zero padding to the precision"), sql: Approx("no zero padding to the precision")),
     f!("DecimalToDFloat", Conversion, 1..=2, Returns::Fixed(Type::Float), First, "double from decimal", py: Exact, sql: Exact),
     f!("DFloatToDecimal", Conversion, 1..=2, Returns::DecimalArgs, First, "decimal from double", py: Approx("Spark rounds half-up beyond the scale"), sql: Approx("the database rounds beyond the scale")),
-    f!("StringToNumber", Conversion, 1..=1, Returns::Fixed(Type::Float), Propagate, "double from text (NULL when not numeric)", py: Exact, sql: Approx("non-numeric text raises an error")),
+    f!("StringToNumber", Conversion, 1..=1, Returns::Fixed(Type::Float), Propagate, "double from text (NULL when not numeric)", py: Exact, sql: Approx("non-numeric text raises an error"), SqlServer: Exact),
     // ---- type tests ----------------------------------------------------
     f!("IsValid", TypeTest, 2..=2, Returns::Fixed(I), Never,
        "IsValid(type, s): 1 if s converts to type (int32, int64, dfloat, decimal, date, timestamp, string) with the default format; type must be a literal",

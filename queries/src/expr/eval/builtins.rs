@@ -400,7 +400,8 @@ pub(super) fn call(name: &str, args: Vec<Value>, env: &Env) -> R {
         "Ceil" => Value::Int(f(0)?.ceil() as i64),
         "Floor" => Value::Int(f(0)?.floor() as i64),
         "AsInteger" => Value::Int(n(0)?),
-        "AsFloat" | "AsDouble" | "DecimalToDFloat" | "StringToNumber" => Value::Float(f(0)?),
+        "StringToNumber" => parse_number(&s(0)).map_or(Value::Null, |n| Value::Float(n.to_f64())),
+        "AsFloat" | "AsDouble" | "DecimalToDFloat" => Value::Float(f(0)?),
         "AsString" | "DecimalToString" => Value::Str(match &a[0] {
             Value::Float(x) => format_float(*x),
             other => text(other),

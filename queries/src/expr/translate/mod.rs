@@ -129,3 +129,35 @@ pub(crate) fn regex_escape(s: &str) -> String {
     }
     out
 }
+
+/// Value of a sub-expression that reads nothing (no column, variable,
+/// parameter, system variable, clock or routine), computed by the
+/// reference evaluator: delimiters like `Char(9)`, date formats, options.
+pub(crate) fn constant(e: &super::Expr) -> Option<super::eval::Value> {
+    use super::ast::ExprKind;
+    let mut pure = true;
+    e.walk(&mut |n| match &n.kind {
+        ExprKind::Column { .. }
+        | ExprKind::Name(_)
+        | ExprKind::Param(_)
+        | ExprKind::SysVar(_)
+        | ExprKind::Routine { .. } => pure = false,
+        ExprKind::Call { name, .. } if name.starts_with("Current") => pure = false,
+        _ => {}
+    });
+    if !pure {
+        return None;
+    }
+    super::eval::eval(e, &super::eval::Env::new()).ok()
+}
+
+pub(crate) fn constant_text(e: &super::Expr) -> Option<String> {
+    constant(e).and_then(|v| v.to_text())
+}
+
+pub(crate) fn constant_int(e: &super::Expr) -> Option<i64> {
+    match constant(e)? {
+        super::eval::Value::Int(i) => Some(i),
+        _ => None,
+    }
+}
