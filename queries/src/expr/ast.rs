@@ -28,7 +28,10 @@ pub enum ExprKind {
     /// Number literal as written (`12`, `3.50`, `1E3`).
     Num(String),
     /// `link.column`.
-    Column { link: String, column: String },
+    Column {
+        link: String,
+        column: String,
+    },
     /// A bare name: stage variable, job parameter, loop variable or macro
     /// (`DSJobName`); `resolve::Scope` says which.
     Name(String),
@@ -57,16 +60,27 @@ pub enum ExprKind {
     },
     /// Call of a built-in function; `name` is the registry's canonical
     /// spelling (`functions::lookup`).
-    Call { name: String, args: Vec<Expr> },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+    },
     /// Call of anything else: a user routine (`DSU.X(...)`, or an unknown
     /// name). Never translated silently: always a named placeholder.
-    Routine { name: String, args: Vec<Expr> },
+    Routine {
+        name: String,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum SubstringForm {
-    Range { start: Box<Expr>, len: Box<Expr> },
-    Last { count: Box<Expr> },
+    Range {
+        start: Box<Expr>,
+        len: Box<Expr>,
+    },
+    Last {
+        count: Box<Expr>,
+    },
     Field {
         delim: Box<Expr>,
         occurrence: Box<Expr>,

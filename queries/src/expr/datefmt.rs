@@ -267,11 +267,27 @@ pub fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const WEEKDAYS: [&str; 7] = [
-    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
 ];
 
 /// Sunday = 0.
@@ -315,7 +331,9 @@ pub fn format(parts: &[Part], t: &DateTime) -> String {
         match p {
             Part::Lit(s) => out.push_str(s),
             Part::Tag(tag) => {
-                let month = MONTHS.get(t.month.saturating_sub(1) as usize).unwrap_or(&"");
+                let month = MONTHS
+                    .get(t.month.saturating_sub(1) as usize)
+                    .unwrap_or(&"");
                 let wd = WEEKDAYS[weekday(t.days()) as usize];
                 out.push_str(&match tag {
                     Tag::Year4 => format!("{:04}", t.year),
@@ -326,10 +344,9 @@ pub fn format(parts: &[Part], t: &DateTime) -> String {
                     Tag::MonthFull => month.to_string(),
                     Tag::Day2 => format!("{:02}", t.day),
                     Tag::Day1 => t.day.to_string(),
-                    Tag::DayOfYear => format!(
-                        "{:03}",
-                        t.days() - days_from_civil(t.year, 1, 1) + 1
-                    ),
+                    Tag::DayOfYear => {
+                        format!("{:03}", t.days() - days_from_civil(t.year, 1, 1) + 1)
+                    }
                     Tag::WeekdayAbbr => wd.chars().take(3).collect(),
                     Tag::WeekdayFull => wd.to_string(),
                     Tag::Hour2 => format!("{:02}", t.hour),

@@ -96,9 +96,9 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                     j += 1;
                 } else if (d == 'e' || d == 'E')
                     && !seen_exp
-                    && chars.get(j + 1).is_some_and(|(_, n)| {
-                        n.is_ascii_digit() || *n == '-' || *n == '+'
-                    })
+                    && chars
+                        .get(j + 1)
+                        .is_some_and(|(_, n)| n.is_ascii_digit() || *n == '-' || *n == '+')
                 {
                     seen_exp = true;
                     j += 2;
@@ -123,7 +123,9 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 }
                 // A dot followed by an identifier continues the name.
                 let dot = chars.get(j).is_some_and(|(_, d)| *d == '.');
-                let next = chars.get(j + 1).is_some_and(|(_, d)| is_ident_start(*d) || d.is_ascii_digit());
+                let next = chars
+                    .get(j + 1)
+                    .is_some_and(|(_, d)| is_ident_start(*d) || d.is_ascii_digit());
                 if dot && next {
                     j += 1;
                 } else {
@@ -145,7 +147,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 j += 1;
             }
             if j == i + 1 {
-                return Err(ParseError::at(pos, "'@' must be followed by a system variable name"));
+                return Err(ParseError::at(
+                    pos,
+                    "'@' must be followed by a system variable name",
+                ));
             }
             let end = chars.get(j).map_or(src.len(), |(o, _)| *o);
             out.push(Token {
@@ -177,7 +182,10 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
             }
         }
         if let Some(op) = OPS.iter().find(|op| rest.starts_with(**op)) {
-            out.push(Token { tok: Tok::Op(op), pos });
+            out.push(Token {
+                tok: Tok::Op(op),
+                pos,
+            });
             step(&mut i, &mut line, &mut col, op.len());
             continue;
         }
@@ -188,6 +196,9 @@ pub fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
         line,
         column: col,
     };
-    out.push(Token { tok: Tok::Eof, pos: end });
+    out.push(Token {
+        tok: Tok::Eof,
+        pos: end,
+    });
     Ok(out)
 }

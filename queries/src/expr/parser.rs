@@ -37,7 +37,11 @@ impl ParseError {
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -57,7 +61,10 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     if !matches!(p.peek(), Tok::Eof) {
         return Err(ParseError::at(
             p.pos(),
-            &format!("unexpected {} after a complete expression", describe(p.peek())),
+            &format!(
+                "unexpected {} after a complete expression",
+                describe(p.peek())
+            ),
         ));
     }
     Ok(e)

@@ -72,7 +72,9 @@ impl Scope {
                 // A stage variable always holds a value (its initial value
                 // at worst) but may be assigned NULL: nullable.
                 let ty = Type::from_odbc(v.sql_type, v.length, v.scale);
-                scope.stage_vars.push((v.name.clone(), Typed::new(ty, true)));
+                scope
+                    .stage_vars
+                    .push((v.name.clone(), Typed::new(ty, true)));
             }
         }
         for p in &job.parameters {
@@ -92,7 +94,8 @@ impl Scope {
         if self.primary_link.is_none() {
             self.primary_link = Some(link.to_string());
         }
-        self.columns.insert((link.to_string(), column.to_string()), t);
+        self.columns
+            .insert((link.to_string(), column.to_string()), t);
         self
     }
 

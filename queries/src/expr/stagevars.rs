@@ -55,7 +55,11 @@ impl StageVarReport {
     pub fn flagged(&self) -> Vec<(&str, &PreviousRowRead)> {
         self.vars
             .iter()
-            .flat_map(|v| v.previous_row_reads.iter().map(move |r| (v.name.as_str(), r)))
+            .flat_map(|v| {
+                v.previous_row_reads
+                    .iter()
+                    .map(move |r| (v.name.as_str(), r))
+            })
             .filter(|(_, r)| !r.lag_translatable)
             .collect()
     }
@@ -116,7 +120,10 @@ pub fn analyse(detail: &TransformerDetail) -> StageVarReport {
             seen
         })
         .collect();
-    let has_prev: Vec<bool> = vars.iter().map(|v| !v.previous_row_reads.is_empty()).collect();
+    let has_prev: Vec<bool> = vars
+        .iter()
+        .map(|v| !v.previous_row_reads.is_empty())
+        .collect();
     for v in &mut vars {
         for r in &mut v.previous_row_reads {
             if let Some(j) = names.iter().position(|x| *x == r.var) {
@@ -134,7 +141,10 @@ pub fn previous_value_pyspark(var: &str, initial: &str, order_by: &[&str]) -> Op
     if order_by.is_empty() {
         return None;
     }
-    let order: Vec<String> = order_by.iter().map(|c| format!("F.col({})", py_str(c))).collect();
+    let order: Vec<String> = order_by
+        .iter()
+        .map(|c| format!("F.col({})", py_str(c)))
+        .collect();
     Some(format!(
         "F.lag(F.col({}), 1, {}).over(Window.orderBy({}))",
         py_str(var),

@@ -6,9 +6,14 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Type {
     /// `len` 0 = unbounded.
-    String { len: u32 },
+    String {
+        len: u32,
+    },
     Integer,
-    Decimal { p: u32, s: u32 },
+    Decimal {
+        p: u32,
+        s: u32,
+    },
     Float,
     Date,
     Time,
@@ -73,7 +78,10 @@ impl Type {
                 s: s1.max(s2),
             },
             (Type::Decimal { p, s }, Type::Integer) | (Type::Integer, Type::Decimal { p, s }) => {
-                Type::Decimal { p: (p + 1).min(38), s }
+                Type::Decimal {
+                    p: (p + 1).min(38),
+                    s,
+                }
             }
             (Type::Integer, Type::Integer) => Type::Integer,
             // Strings are converted to numbers by the engine.

@@ -73,7 +73,9 @@ fn trim_opt(s: &str, c: char, opt: &str) -> Result<String, String> {
         "L" => s.trim_start_matches(c).to_string(),
         "T" => s.trim_end_matches(c).to_string(),
         "R" => collapse(s, |x| x == c, c).trim_matches(c).to_string(),
-        "D" => collapse(s, is_blank, ' ').trim_matches(is_blank).to_string(),
+        "D" => collapse(s, is_blank, ' ')
+            .trim_matches(is_blank)
+            .to_string(),
         "F" => s.trim_start_matches(is_blank).to_string(),
         "E" => s.trim_end_matches(is_blank).to_string(),
         other => return Err(format!("unknown Trim option {other:?}")),
@@ -161,9 +163,7 @@ fn date_of(v: &Value) -> Result<DateTime, String> {
             dt.micros = (rest % 1_000_000) as u32;
             Ok(dt)
         }
-        other => Ok(DateTime::from_days(
-            other.to_days()?.ok_or("NULL date")?,
-        )),
+        other => Ok(DateTime::from_days(other.to_days()?.ok_or("NULL date")?)),
     }
 }
 
@@ -216,7 +216,11 @@ pub(super) fn call(name: &str, args: Vec<Value>, env: &Env) -> R {
     Ok(match def.name {
         "Trim" => {
             if a.len() == 1 {
-                Value::Str(collapse(&s(0), is_blank, ' ').trim_matches(is_blank).to_string())
+                Value::Str(
+                    collapse(&s(0), is_blank, ' ')
+                        .trim_matches(is_blank)
+                        .to_string(),
+                )
             } else {
                 let c = s(1).chars().next().unwrap_or(' ');
                 let opt = if a.len() > 2 { s(2) } else { "R".to_string() };
@@ -238,8 +242,17 @@ pub(super) fn call(name: &str, args: Vec<Value>, env: &Env) -> R {
         "DownCase" => Value::Str(s(0).to_lowercase()),
         "Index" => Value::Int(index_of(&s(0), &s(1), n(2)?)),
         "Count" => Value::Int(count(&s(0), &s(1))),
-        "DCount" => Value::Int(if s(0).is_empty() { 0 } else { count(&s(0), &s(1)) + 1 }),
-        "Field" => Value::Str(field(&s(0), &s(1), n(2)?, if a.len() > 3 { n(3)? } else { 1 })),
+        "DCount" => Value::Int(if s(0).is_empty() {
+            0
+        } else {
+            count(&s(0), &s(1)) + 1
+        }),
+        "Field" => Value::Str(field(
+            &s(0),
+            &s(1),
+            n(2)?,
+            if a.len() > 3 { n(3)? } else { 1 },
+        )),
         "Convert" => Value::Str(convert(&s(0), &s(1), &s(2))),
         "Ereplace" | "Change" => {
             let old = s(1);
@@ -310,15 +323,24 @@ pub(super) fn call(name: &str, args: Vec<Value>, env: &Env) -> R {
                 Value::Time(t.seconds_of_day() * 1_000_000 + t.micros as i64)
             })
         }
-        "DateToString" => Value::Str(datefmt::format(&fmt_arg(a, 1, datefmt::DEFAULT_DATE)?, &date_of(&a[0])?)),
+        "DateToString" => Value::Str(datefmt::format(
+            &fmt_arg(a, 1, datefmt::DEFAULT_DATE)?,
+            &date_of(&a[0])?,
+        )),
         "TimestampToString" => {
             let v = match &a[0] {
                 Value::Str(_) => Value::Timestamp(a[0].to_timestamp()?.ok_or("NULL")?),
                 other => other.clone(),
             };
-            Value::Str(datefmt::format(&fmt_arg(a, 1, datefmt::DEFAULT_TIMESTAMP)?, &date_of(&v)?))
+            Value::Str(datefmt::format(
+                &fmt_arg(a, 1, datefmt::DEFAULT_TIMESTAMP)?,
+                &date_of(&v)?,
+            ))
         }
-        "TimeToString" => Value::Str(datefmt::format(&fmt_arg(a, 1, datefmt::DEFAULT_TIME)?, &date_of(&a[0])?)),
+        "TimeToString" => Value::Str(datefmt::format(
+            &fmt_arg(a, 1, datefmt::DEFAULT_TIME)?,
+            &date_of(&a[0])?,
+        )),
         "CurrentDate" => Value::Date(env.now.days()),
         "CurrentTime" => Value::Time(env.now.seconds_of_day() * 1_000_000),
         "CurrentTimestamp" => Value::Timestamp(env.now_timestamp()),
@@ -346,8 +368,16 @@ pub(super) fn call(name: &str, args: Vec<Value>, env: &Env) -> R {
             let t = date_of(&a[0])?;
             Value::Float(t.second as f64 + t.micros as f64 / 1e6)
         }
-        "TimestampToDate" => Value::Date(a[0].to_timestamp()?.ok_or("NULL")?.div_euclid(MICROS_PER_DAY)),
-        "TimestampToTime" => Value::Time(a[0].to_timestamp()?.ok_or("NULL")?.rem_euclid(MICROS_PER_DAY)),
+        "TimestampToDate" => Value::Date(
+            a[0].to_timestamp()?
+                .ok_or("NULL")?
+                .div_euclid(MICROS_PER_DAY),
+        ),
+        "TimestampToTime" => Value::Time(
+            a[0].to_timestamp()?
+                .ok_or("NULL")?
+                .rem_euclid(MICROS_PER_DAY),
+        ),
         "DateFromComponents" => {
             let (y, m, d) = (n(0)?, n(1)?, n(2)?);
             if (1..=12).contains(&m) && d >= 1 && d <= datefmt::days_in_month(y, m as u32) as i64 {
@@ -365,17 +395,26 @@ pub(super) fn call(name: &str, args: Vec<Value>, env: &Env) -> R {
             Value::Timestamp(d * MICROS_PER_DAY + t)
         }
         "SecondsSinceFromTimestamp" => {
-            let (x, y) = (a[0].to_timestamp()?.ok_or("NULL")?, a[1].to_timestamp()?.ok_or("NULL")?);
+            let (x, y) = (
+                a[0].to_timestamp()?.ok_or("NULL")?,
+                a[1].to_timestamp()?.ok_or("NULL")?,
+            );
             Value::Float((x - y) as f64 / 1e6)
         }
         "Abs" => match a[0].to_num()?.ok_or("NULL")? {
             Num::Int(i) => Value::Int(i.abs()),
-            Num::Dec(d) => Value::Dec(Decimal { units: d.units.abs(), scale: d.scale }),
+            Num::Dec(d) => Value::Dec(Decimal {
+                units: d.units.abs(),
+                scale: d.scale,
+            }),
             Num::Float(x) => Value::Float(x.abs()),
         },
         "Neg" => match a[0].to_num()?.ok_or("NULL")? {
             Num::Int(i) => Value::Int(-i),
-            Num::Dec(d) => Value::Dec(Decimal { units: -d.units, scale: d.scale }),
+            Num::Dec(d) => Value::Dec(Decimal {
+                units: -d.units,
+                scale: d.scale,
+            }),
             Num::Float(x) => Value::Float(-x),
         },
         "Mod" => match (a[0].to_num()?.ok_or("NULL")?, a[1].to_num()?.ok_or("NULL")?) {
@@ -383,19 +422,31 @@ pub(super) fn call(name: &str, args: Vec<Value>, env: &Env) -> R {
             (Num::Int(x), Num::Int(y)) => Value::Int(x % y),
             (x, y) => {
                 let (x, y) = (x.to_f64(), y.to_f64());
-                if y == 0.0 { Value::Null } else { Value::Float(x % y) }
+                if y == 0.0 {
+                    Value::Null
+                } else {
+                    Value::Float(x % y)
+                }
             }
         },
         "Int" => Value::Int(n(0)?),
         "Sqrt" => {
             let x = f(0)?;
-            if x < 0.0 { Value::Null } else { Value::Float(x.sqrt()) }
+            if x < 0.0 {
+                Value::Null
+            } else {
+                Value::Float(x.sqrt())
+            }
         }
         "Pwr" => Value::Float(f(0)?.powf(f(1)?)),
         "Exp" => Value::Float(f(0)?.exp()),
         "Ln" => {
             let x = f(0)?;
-            if x <= 0.0 { Value::Null } else { Value::Float(x.ln()) }
+            if x <= 0.0 {
+                Value::Null
+            } else {
+                Value::Float(x.ln())
+            }
         }
         "Ceil" => Value::Int(f(0)?.ceil() as i64),
         "Floor" => Value::Int(f(0)?.floor() as i64),

@@ -35,7 +35,11 @@ impl Decimal {
             return None;
         }
         let digits = format!("{int}{frac}");
-        let units: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let units: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().ok()?
+        };
         Some(Decimal {
             units: if neg { -units } else { units },
             scale: frac.len() as u32,
@@ -50,7 +54,9 @@ impl Decimal {
         match scale.cmp(&self.scale) {
             Ordering::Equal => Some(self),
             Ordering::Greater => Some(Decimal {
-                units: self.units.checked_mul(10i128.checked_pow(scale - self.scale)?)?,
+                units: self
+                    .units
+                    .checked_mul(10i128.checked_pow(scale - self.scale)?)?,
                 scale,
             }),
             // Truncation toward zero (DataStage's default trunc_zero).
@@ -134,7 +140,14 @@ mod tests {
         let b = Decimal::parse("1.25").unwrap();
         assert_eq!(a.add(b).unwrap().to_string(), "-2.25");
         assert_eq!(a.mul(b).unwrap().to_string(), "-4.3750");
-        assert_eq!(Decimal::parse("2.79").unwrap().rescale(1).unwrap().to_string(), "2.7");
+        assert_eq!(
+            Decimal::parse("2.79")
+                .unwrap()
+                .rescale(1)
+                .unwrap()
+                .to_string(),
+            "2.7"
+        );
         assert!(Decimal::parse("1e3").is_none());
         assert!(Decimal::parse("").is_none());
     }

@@ -54,7 +54,11 @@ pub struct EvalError {
 
 impl std::fmt::Display for EvalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -89,7 +93,8 @@ impl Env {
     }
 
     pub fn with_column(mut self, link: &str, column: &str, v: Value) -> Env {
-        self.columns.insert((link.to_string(), column.to_string()), v);
+        self.columns
+            .insert((link.to_string(), column.to_string()), v);
         self
     }
 

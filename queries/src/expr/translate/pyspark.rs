@@ -146,16 +146,21 @@ impl Tr<'_> {
         }
         let t = self.ty(e);
         let c = self.val(e);
+        // Positions and counts are int32 in DataStage (and in date_add).
         match t {
-            Type::Integer => c,
-            _ => format!("{c}.cast(\"double\").cast(\"long\")"),
+            Type::Integer => format!("{c}.cast(\"int\")"),
+            _ => format!("{c}.cast(\"double\").cast(\"int\")"),
         }
     }
 
     fn date(&mut self, e: &Expr) -> String {
         let t = self.ty(e);
         let c = self.val(e);
-        if t == Type::Date { c } else { format!("F.to_date({c})") }
+        if t == Type::Date {
+            c
+        } else {
+            format!("F.to_date({c})")
+        }
     }
 
     fn timestamp(&mut self, e: &Expr) -> String {
@@ -204,9 +209,7 @@ impl Tr<'_> {
             }
             ExprKind::Name(n) => match self.scope.name(n) {
                 NameRef::StageVar(_) => v(format!("F.col({})", py_str(n))),
-                NameRef::Param(_) | NameRef::Macro(_) => {
-                    v(format!("F.lit(params[{}])", py_str(n)))
-                }
+                NameRef::Param(_) | NameRef::Macro(_) => v(format!("F.lit(params[{}])", py_str(n))),
                 NameRef::Unknown => {
                     self.issues.push(
                         IssueKind::Approximate,
@@ -308,7 +311,12 @@ impl Tr<'_> {
                 approx(self, "Spark partitions are not DataStage partitions");
                 v("F.spark_partition_id()".into())
             }
-            _ => self.placeholder(&format!("@{name}"), &[], "system variable without a PySpark equivalent", e),
+            _ => self.placeholder(
+                &format!("@{name}"),
+                &[],
+                "system variable without a PySpark equivalent",
+                e,
+            ),
         }
     }
 
@@ -379,7 +387,8 @@ impl Tr<'_> {
         match def.status(Target::PySpark) {
             Status::Unsupported(why) => return self.placeholder(def.name, args, why, e),
             Status::Approximate(why) => {
-                self.issues.push(IssueKind::Approximate, def.name, why, e.pos)
+                self.issues
+                    .push(IssueKind::Approximate, def.name, why, e.pos)
             }
             Status::Exact => {}
         }
@@ -388,9 +397,9 @@ impl Tr<'_> {
             Err(why) => {
                 // Drop a possible Approximate note for the same call: the
                 // placeholder supersedes it.
-                self.issues
-                    .0
-                    .retain(|i: &Issue| !(i.function == def.name && i.line == e.pos.line && i.column == e.pos.column));
+                self.issues.0.retain(|i: &Issue| {
+                    !(i.function == def.name && i.line == e.pos.line && i.column == e.pos.column)
+                });
                 self.placeholder(def.name, args, &why, e)
             }
         }
@@ -402,7 +411,12 @@ impl Tr<'_> {
             .ok_or_else(|| format!("{what} must be a constant to translate"))
     }
 
-    fn format_arg(&self, args: &[Expr], i: usize, default: &str) -> Result<Vec<datefmt::Part>, String> {
+    fn format_arg(
+        &self,
+        args: &[Expr],
+        i: usize,
+        default: &str,
+    ) -> Result<Vec<datefmt::Part>, String> {
         let f = match args.get(i) {
             Some(_) => self.literal_arg(args, i, "the format")?,
             None => default.to_string(),
@@ -417,7 +431,10 @@ impl Tr<'_> {
         Ok(match name {
             "Trim" if a.len() == 1 => {
                 let s = self.text(&a[0]);
-                v(format!("F.trim(F.regexp_replace({s}, {}, \" \"))", re(BLANKS)))
+                v(format!(
+                    "F.trim(F.regexp_replace({s}, {}, \" \"))",
+                    re(BLANKS)
+                ))
             }
             "Trim" => {
                 let c = self.literal_arg(a, 1, "the Trim character")?;
@@ -437,23 +454,43 @@ impl Tr<'_> {
                     "B" => rr(&s, &format!("^{ec}+|{ec}+$"), ""),
                     "L" => rr(&s, &format!("^{ec}+"), ""),
                     "T" => rr(&s, &format!("{ec}+$"), ""),
-                    "R" => rr(&rr(&s, &format!("{ec}+"), &rep), &format!("^{ec}+|{ec}+$"), ""),
+                    "R" => rr(
+                        &rr(&s, &format!("{ec}+"), &rep),
+                        &format!("^{ec}+|{ec}+$"),
+                        "",
+                    ),
                     "D" => format!("F.trim({})", rr(&s, BLANKS, " ")),
                     "F" => rr(&s, "^[ \\t]+", ""),
                     "E" => rr(&s, "[ \\t]+$", ""),
                     other => return Err(format!("unknown Trim option {other:?}")),
                 })
             }
-            "TrimF" => v(format!("F.regexp_replace({}, {}, \"\")", self.text(&a[0]), re("^[ \\t]+"))),
-            "TrimB" => v(format!("F.regexp_replace({}, {}, \"\")", self.text(&a[0]), re("[ \\t]+$"))),
+            "TrimF" => v(format!(
+                "F.regexp_replace({}, {}, \"\")",
+                self.text(&a[0]),
+                re("^[ \\t]+")
+            )),
+            "TrimB" => v(format!(
+                "F.regexp_replace({}, {}, \"\")",
+                self.text(&a[0]),
+                re("[ \\t]+$")
+            )),
             "TrimLeadingTrailing" => v(format!(
                 "F.regexp_replace({}, {}, \"\")",
                 self.text(&a[0]),
                 re("^[ \\t]+|[ \\t]+$")
             )),
             "Len" => v(format!("F.length({})", self.text(&a[0]))),
-            "Left" => v(format!("F.call_function(\"left\", {}, {})", self.text(&a[0]), self.int(&a[1]))),
-            "Right" => v(format!("F.call_function(\"right\", {}, {})", self.text(&a[0]), self.int(&a[1]))),
+            "Left" => v(format!(
+                "F.call_function(\"left\", {}, {})",
+                self.text(&a[0]),
+                self.int(&a[1])
+            )),
+            "Right" => v(format!(
+                "F.call_function(\"right\", {}, {})",
+                self.text(&a[0]),
+                self.int(&a[1])
+            )),
             "Substrings" => v(format!(
                 "F.call_function(\"substring\", {}, F.greatest({}, F.lit(1)), {})",
                 self.text(&a[0]),
@@ -491,7 +528,9 @@ impl Tr<'_> {
                 if name == "Count" {
                     v(count)
                 } else {
-                    v(format!("F.when({s} == \"\", F.lit(0)).otherwise({count} + 1)"))
+                    v(format!(
+                        "F.when({s} == \"\", F.lit(0)).otherwise({count} + 1)"
+                    ))
                 }
             }
             "Field" => {
@@ -524,8 +563,15 @@ impl Tr<'_> {
                     "F.when(F.length({old}) == 0, {s}).otherwise(F.call_function(\"replace\", {s}, {old}, {new}))"
                 ))
             }
-            "Str" => v(format!("F.call_function(\"repeat\", {}, {})", self.text(&a[0]), self.int(&a[1]))),
-            "Space" => v(format!("F.call_function(\"repeat\", F.lit(\" \"), {})", self.int(&a[0]))),
+            "Str" => v(format!(
+                "F.call_function(\"repeat\", {}, {})",
+                self.text(&a[0]),
+                self.int(&a[1])
+            )),
+            "Space" => v(format!(
+                "F.call_function(\"repeat\", F.lit(\" \"), {})",
+                self.int(&a[0])
+            )),
             "Char" => v(format!("F.call_function(\"chr\", {})", self.int(&a[0]))),
             "Seq" => v(format!("F.ascii({})", self.text(&a[0]))),
             "PadString" => {
@@ -539,20 +585,42 @@ impl Tr<'_> {
                 self.text(&a[0]),
                 re("^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)$|^$")
             )),
-            "Alpha" => v(format!("{}.rlike({}).cast(\"int\")", self.text(&a[0]), re("^[A-Za-z]+$"))),
+            "Alpha" => v(format!(
+                "{}.rlike({}).cast(\"int\")",
+                self.text(&a[0]),
+                re("^[A-Za-z]+$")
+            )),
             "Compare" => {
                 let (x, y) = (self.text(&a[0]), self.text(&a[1]));
                 v(format!(
                     "F.when({x} < {y}, F.lit(-1)).when({x} > {y}, F.lit(1)).when({x} == {y}, F.lit(0))"
                 ))
             }
-            "CompactWhiteSpace" => v(format!("F.regexp_replace({}, {}, \" \")", self.text(&a[0]), re(BLANKS))),
-            "StripWhiteSpace" => v(format!("F.regexp_replace({}, {}, \"\")", self.text(&a[0]), re(BLANKS))),
-            "Squote" => v(format!("F.concat(F.lit(\"'\"), {}, F.lit(\"'\"))", self.text(&a[0]))),
-            "Dquote" => v(format!("F.concat(F.lit('\"'), {}, F.lit('\"'))", self.text(&a[0]))),
+            "CompactWhiteSpace" => v(format!(
+                "F.regexp_replace({}, {}, \" \")",
+                self.text(&a[0]),
+                re(BLANKS)
+            )),
+            "StripWhiteSpace" => v(format!(
+                "F.regexp_replace({}, {}, \"\")",
+                self.text(&a[0]),
+                re(BLANKS)
+            )),
+            "Squote" => v(format!(
+                "F.concat(F.lit(\"'\"), {}, F.lit(\"'\"))",
+                self.text(&a[0])
+            )),
+            "Dquote" => v(format!(
+                "F.concat(F.lit('\"'), {}, F.lit('\"'))",
+                self.text(&a[0])
+            )),
             "IsNull" => p(format!("{}.isNull()", self.val(&a[0]))),
             "IsNotNull" => p(format!("{}.isNotNull()", self.val(&a[0]))),
-            "NullToValue" => v(format!("F.coalesce({}, {})", self.val(&a[0]), self.val(&a[1]))),
+            "NullToValue" => v(format!(
+                "F.coalesce({}, {})",
+                self.val(&a[0]),
+                self.val(&a[1])
+            )),
             "NullToEmpty" => v(format!("F.coalesce({}, F.lit(\"\"))", self.text(&a[0]))),
             "NullToZero" => v(format!("F.coalesce({}, F.lit(0))", self.num(&a[0]))),
             "SetNull" => v("F.lit(None)".into()),
@@ -566,8 +634,16 @@ impl Tr<'_> {
                 if datefmt::has_weekday(&parts) {
                     return Err("Spark cannot parse weekday names (%eee)".into());
                 }
-                let f = if name == "StringToDate" { "F.to_date" } else { "F.to_timestamp" };
-                v(format!("{f}({}, {})", self.text(&a[0]), re(&datefmt::to_spark(&parts))))
+                let f = if name == "StringToDate" {
+                    "F.to_date"
+                } else {
+                    "F.to_timestamp"
+                };
+                v(format!(
+                    "{f}({}, {})",
+                    self.text(&a[0]),
+                    re(&datefmt::to_spark(&parts))
+                ))
             }
             "DateToString" | "TimestampToString" => {
                 let (default, x) = if name == "DateToString" {
@@ -576,11 +652,18 @@ impl Tr<'_> {
                     (datefmt::DEFAULT_TIMESTAMP, self.timestamp(&a[0]))
                 };
                 let parts = self.format_arg(a, 1, default)?;
-                v(format!("F.date_format({x}, {})", re(&datefmt::to_spark(&parts))))
+                v(format!(
+                    "F.date_format({x}, {})",
+                    re(&datefmt::to_spark(&parts))
+                ))
             }
             "CurrentDate" => v("F.current_date()".into()),
             "CurrentTimestamp" => v("F.current_timestamp()".into()),
-            "DaysSinceFromDate" => v(format!("F.datediff({}, {})", self.date(&a[0]), self.date(&a[1]))),
+            "DaysSinceFromDate" => v(format!(
+                "F.datediff({}, {})",
+                self.date(&a[0]),
+                self.date(&a[1])
+            )),
             "DateFromDaysSince" => {
                 let base = match a.get(1) {
                     Some(b) => self.date(b),
@@ -588,7 +671,11 @@ impl Tr<'_> {
                 };
                 v(format!("F.date_add({base}, {})", self.int(&a[0])))
             }
-            "DateOffsetByDays" => v(format!("F.date_add({}, {})", self.date(&a[0]), self.int(&a[1]))),
+            "DateOffsetByDays" => v(format!(
+                "F.date_add({}, {})",
+                self.date(&a[0]),
+                self.int(&a[1])
+            )),
             "YearFromDate" => v(format!("F.year({})", self.date(&a[0]))),
             "MonthFromDate" => v(format!("F.month({})", self.date(&a[0]))),
             "MonthDayFromDate" => v(format!("F.dayofmonth({})", self.date(&a[0]))),
@@ -650,7 +737,9 @@ impl Tr<'_> {
                 v(format!("{}.cast(\"decimal(38,10)\")", self.val(&a[0])))
             }
             "IsValid" => {
-                let ty = self.literal_arg(a, 0, "the type name")?.to_ascii_lowercase();
+                let ty = self
+                    .literal_arg(a, 0, "the type name")?
+                    .to_ascii_lowercase();
                 let s = self.text(&a[1]);
                 let check = match ty.as_str() {
                     "int8" | "int16" | "int32" | "int64" | "integer" => format!(

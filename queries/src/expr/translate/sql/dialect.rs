@@ -2,8 +2,8 @@
 //! primitives the function translations are built from. Everything else is
 //! shared (see `sql/mod.rs`).
 
-use super::super::Dialect;
 use super::super::super::types::Type;
+use super::super::Dialect;
 
 /// SQL type name for a cast or a typed NULL.
 pub fn type_name(d: Dialect, t: Type) -> String {
@@ -45,18 +45,25 @@ pub fn concat(d: Dialect, parts: &[String]) -> String {
             .join(" OR ")
     };
     match d {
-        Dialect::Oracle => format!("(CASE WHEN {} THEN NULL ELSE {} END)", any_null(), parts.join(" || ")),
-        Dialect::SqlServer => format!("(CASE WHEN {} THEN NULL ELSE CONCAT({}) END)", any_null(), parts.join(", ")),
+        Dialect::Oracle => format!(
+            "(CASE WHEN {} THEN NULL ELSE {} END)",
+            any_null(),
+            parts.join(" || ")
+        ),
+        Dialect::SqlServer => format!(
+            "(CASE WHEN {} THEN NULL ELSE CONCAT({}) END)",
+            any_null(),
+            parts.join(", ")
+        ),
         _ => format!("({})", parts.join(" || ")),
     }
 }
 
-/// Larger of x and a constant lower bound, NULL when x is NULL.
-pub fn at_least(d: Dialect, x: &str, min: i64) -> String {
-    match d {
-        Dialect::SqlServer => format!("(CASE WHEN {x} < {min} THEN {min} ELSE {x} END)"),
-        _ => format!("GREATEST({x}, {min})"),
-    }
+/// Larger of x and a constant lower bound, NULL when x is NULL. Not
+/// GREATEST: PostgreSQL's ignores NULL arguments (GREATEST(NULL, 0) = 0)
+/// and SQL Server has it only since 2022.
+pub fn at_least(_d: Dialect, x: &str, min: i64) -> String {
+    format!("(CASE WHEN {x} < {min} THEN {min} ELSE {x} END)")
 }
 
 pub fn substr(d: Dialect, s: &str, start: &str, len: &str) -> String {

@@ -113,7 +113,11 @@ impl<'a> Tr<'a> {
     fn text(&mut self, e: &Expr) -> String {
         let t = self.ty(e);
         let c = self.val(e);
-        if t.is_string() { c } else { self.cast(&c, Type::STRING) }
+        if t.is_string() {
+            c
+        } else {
+            self.cast(&c, Type::STRING)
+        }
     }
 
     fn num(&mut self, e: &Expr) -> String {
@@ -132,7 +136,14 @@ impl<'a> Tr<'a> {
         }
         let t = self.ty(e);
         let c = self.val(e);
-        if t == Type::Integer { c } else { self.trunc_int(&c, t) }
+        // Positions and counts are int32 in DataStage; PostgreSQL has no
+        // SUBSTR/REPEAT/CHR/date + n for BIGINT.
+        let whole = if t == Type::Integer {
+            c
+        } else {
+            self.trunc_int(&c, t)
+        };
+        format!("CAST({whole} AS INTEGER)")
     }
 
     /// Integer part toward zero: PostgreSQL's CAST rounds (2.7 → 3), so it
@@ -153,7 +164,11 @@ impl<'a> Tr<'a> {
     fn date(&mut self, e: &Expr) -> String {
         let t = self.ty(e);
         let c = self.val(e);
-        if t == Type::Date { c } else { self.cast(&c, Type::Date) }
+        if t == Type::Date {
+            c
+        } else {
+            self.cast(&c, Type::Date)
+        }
     }
 
     fn timestamp(&mut self, e: &Expr) -> String {
@@ -167,9 +182,13 @@ impl<'a> Tr<'a> {
     }
 
     fn placeholder(&mut self, name: &str, reason: &str, ty: Type, e: &Expr) -> Code {
-        self.issues.push(IssueKind::Unsupported, name, reason, e.pos);
+        self.issues
+            .push(IssueKind::Unsupported, name, reason, e.pos);
         let note = format!("DSMIG UNSUPPORTED {name}: {reason}").replace("*/", "* /");
-        v(format!("/* {note} */ CAST(NULL AS {})", dl::type_name(self.d, ty)))
+        v(format!(
+            "/* {note} */ CAST(NULL AS {})",
+            dl::type_name(self.d, ty)
+        ))
     }
 
     fn expr(&mut self, e: &Expr) -> Code {
@@ -225,7 +244,12 @@ impl<'a> Tr<'a> {
                 SubstringForm::Range { start, len } => {
                     let s = self.text(subject);
                     let (a, l) = (self.int(start), self.int(len));
-                    v(dl::substr(d, &s, &dl::at_least(d, &a, 1), &dl::at_least(d, &l, 0)))
+                    v(dl::substr(
+                        d,
+                        &s,
+                        &dl::at_least(d, &a, 1),
+                        &dl::at_least(d, &l, 0),
+                    ))
                 }
                 SubstringForm::Last { count } => {
                     let s = self.text(subject);
@@ -288,7 +312,12 @@ impl<'a> Tr<'a> {
                 );
                 v(dl::row_number(d).into())
             }
-            _ => self.placeholder(&format!("@{name}"), "system variable without a SQL equivalent", Type::Integer, e),
+            _ => self.placeholder(
+                &format!("@{name}"),
+                "system variable without a SQL equivalent",
+                Type::Integer,
+                e,
+            ),
         }
     }
 
@@ -377,7 +406,8 @@ impl<'a> Tr<'a> {
         match def.status(Target::Sql(self.d)) {
             Status::Unsupported(why) => return self.placeholder(def.name, why, ty, e),
             Status::Approximate(why) => {
-                self.issues.push(IssueKind::Approximate, def.name, why, e.pos)
+                self.issues
+                    .push(IssueKind::Approximate, def.name, why, e.pos)
             }
             Status::Exact => {}
         }
@@ -398,7 +428,12 @@ impl<'a> Tr<'a> {
             .ok_or_else(|| format!("{what} must be a constant to translate"))
     }
 
-    fn format_arg(&self, args: &[Expr], i: usize, default: &str) -> Result<Vec<datefmt::Part>, String> {
+    fn format_arg(
+        &self,
+        args: &[Expr],
+        i: usize,
+        default: &str,
+    ) -> Result<Vec<datefmt::Part>, String> {
         let f = match args.get(i) {
             Some(_) => self.literal_arg(args, i, "the format")?,
             None => default.to_string(),
@@ -414,7 +449,9 @@ impl<'a> Tr<'a> {
     fn matches(&self, s: &str, pat: &str) -> Result<String, String> {
         let m = dl::regexp_match(self.d, s, pat)
             .ok_or_else(|| "no regular expressions in this dialect".to_string())?;
-        Ok(format!("(CASE WHEN {s} IS NULL THEN NULL WHEN {m} THEN 1 ELSE 0 END)"))
+        Ok(format!(
+            "(CASE WHEN {s} IS NULL THEN NULL WHEN {m} THEN 1 ELSE 0 END)"
+        ))
     }
 
     fn count(&self, s: &str, sub: &str) -> String {
@@ -493,25 +530,40 @@ impl<'a> Tr<'a> {
             "Substrings" => {
                 let s = self.text(&a[0]);
                 let (st, l) = (self.int(&a[1]), self.int(&a[2]));
-                v(dl::substr(d, &s, &dl::at_least(d, &st, 1), &dl::at_least(d, &l, 0)))
+                v(dl::substr(
+                    d,
+                    &s,
+                    &dl::at_least(d, &st, 1),
+                    &dl::at_least(d, &l, 0),
+                ))
             }
             "UpCase" => v(format!("UPPER({})", self.text(&a[0]))),
             "DownCase" => v(format!("LOWER({})", self.text(&a[0]))),
             "Index" => {
-                let k = constant_int(&a[2]).ok_or("the occurrence must be a constant")?.max(1);
+                let k = constant_int(&a[2])
+                    .ok_or("the occurrence must be a constant")?
+                    .max(1);
                 let (s, sub) = (self.text(&a[0]), self.text(&a[1]));
                 let pos = match (d, k) {
                     (Postgres, 1) => format!("STRPOS({s}, {sub})"),
                     (Postgres, _) => {
                         let lit = self.literal_arg(a, 1, "the substring")?;
-                        format!("REGEXP_INSTR({s}, {}, 1, {k})", dl::string_lit(&regex_escape(&lit)))
+                        format!(
+                            "REGEXP_INSTR({s}, {}, 1, {k})",
+                            dl::string_lit(&regex_escape(&lit))
+                        )
                     }
                     (Teradata | Oracle, _) => format!("INSTR({s}, {sub}, 1, {k})"),
                     (SqlServer, 1) => format!("CHARINDEX({sub}, {s})"),
                     (Ansi, 1) => format!("POSITION({sub} IN {s})"),
-                    _ => return Err("only the first occurrence can be found in this dialect".into()),
+                    _ => {
+                        return Err("only the first occurrence can be found in this dialect".into());
+                    }
                 };
-                v(format!("(CASE WHEN {} = 0 THEN 0 ELSE {pos} END)", dl::length(d, &sub)))
+                v(format!(
+                    "(CASE WHEN {} = 0 THEN 0 ELSE {pos} END)",
+                    dl::length(d, &sub)
+                ))
             }
             "Count" => {
                 let (s, sub) = (self.text(&a[0]), self.text(&a[1]));
@@ -519,12 +571,19 @@ impl<'a> Tr<'a> {
             }
             "DCount" => {
                 let (s, sub) = (self.text(&a[0]), self.text(&a[1]));
-                v(format!("(CASE WHEN {s} = '' THEN 0 ELSE {} + 1 END)", self.count(&s, &sub)))
+                v(format!(
+                    "(CASE WHEN {s} = '' THEN 0 ELSE {} + 1 END)",
+                    self.count(&s, &sub)
+                ))
             }
             "Field" => self.field(a)?,
             "Convert" => {
                 let (from, to, s) = (self.text(&a[0]), self.text(&a[1]), self.text(&a[2]));
-                let f = if d == Teradata { "OTRANSLATE" } else { "TRANSLATE" };
+                let f = if d == Teradata {
+                    "OTRANSLATE"
+                } else {
+                    "TRANSLATE"
+                };
                 v(format!("{f}({s}, {from}, {to})"))
             }
             "Ereplace" | "Change" => {
@@ -553,7 +612,9 @@ impl<'a> Tr<'a> {
             "Num" => {
                 let s = self.text(&a[0]);
                 if d == SqlServer {
-                    v(format!("(CASE WHEN {s} IS NULL THEN NULL WHEN {s} = '' OR ISNUMERIC({s}) = 1 THEN 1 ELSE 0 END)"))
+                    v(format!(
+                        "(CASE WHEN {s} IS NULL THEN NULL WHEN {s} = '' OR ISNUMERIC({s}) = 1 THEN 1 ELSE 0 END)"
+                    ))
                 } else {
                     v(self.matches(&s, &format!("{NUMBER_RE}|^$"))?)
                 }
@@ -561,7 +622,9 @@ impl<'a> Tr<'a> {
             "Alpha" => {
                 let s = self.text(&a[0]);
                 if d == SqlServer {
-                    v(format!("(CASE WHEN {s} IS NULL THEN NULL WHEN {s} = '' OR {s} LIKE '%[^A-Za-z]%' THEN 0 ELSE 1 END)"))
+                    v(format!(
+                        "(CASE WHEN {s} IS NULL THEN NULL WHEN {s} = '' OR {s} LIKE '%[^A-Za-z]%' THEN 0 ELSE 1 END)"
+                    ))
                 } else {
                     v(self.matches(&s, "^[A-Za-z]+$")?)
                 }
@@ -601,7 +664,11 @@ impl<'a> Tr<'a> {
             "NullToValue" => {
                 let t = self.ty(&a[0]);
                 let x = self.val(&a[0]);
-                let y = if t.is_string() { self.text(&a[1]) } else { self.val(&a[1]) };
+                let y = if t.is_string() {
+                    self.text(&a[1])
+                } else {
+                    self.val(&a[1])
+                };
                 v(format!("COALESCE({x}, {y})"))
             }
             "NullToEmpty" => v(format!("COALESCE({}, '')", self.text(&a[0]))),
@@ -702,16 +769,22 @@ impl<'a> Tr<'a> {
                     _ => "SECOND",
                 };
                 v(match (d, part) {
-                    (SqlServer, "SECOND") => format!(
-                        "(DATEPART(second, {x}) + DATEPART(microsecond, {x}) / 1000000.0)"
-                    ),
-                    (Postgres, "SECOND") => format!("CAST(EXTRACT(SECOND FROM {x}) AS DOUBLE PRECISION)"),
+                    (SqlServer, "SECOND") => {
+                        format!("(DATEPART(second, {x}) + DATEPART(microsecond, {x}) / 1000000.0)")
+                    }
+                    (Postgres, "SECOND") => {
+                        format!("CAST(EXTRACT(SECOND FROM {x}) AS DOUBLE PRECISION)")
+                    }
                     _ => dl::extract(d, part, &x),
                 })
             }
             "TimestampToDate" | "TimestampToTime" => {
                 let x = self.timestamp(&a[0]);
-                let ty = if name == "TimestampToDate" { Type::Date } else { Type::Time };
+                let ty = if name == "TimestampToDate" {
+                    Type::Date
+                } else {
+                    Type::Time
+                };
                 v(self.cast(&x, ty))
             }
             "DateFromComponents" => {
@@ -721,7 +794,8 @@ impl<'a> Tr<'a> {
                     SqlServer => format!("DATEFROMPARTS({y}, {m}, {dd})"),
                     _ => {
                         let t = |x: &str| self.cast(x, Type::STRING);
-                        let text = dl::concat(d, &[t(&y), "'-'".into(), t(&m), "'-'".into(), t(&dd)]);
+                        let text =
+                            dl::concat(d, &[t(&y), "'-'".into(), t(&m), "'-'".into(), t(&dd)]);
                         format!("TO_DATE({text}, 'YYYY-MM-DD')")
                     }
                 })
@@ -793,15 +867,25 @@ impl<'a> Tr<'a> {
             }
             "IsValid" | "IsValidDate" | "IsValidTimestamp" | "IsValidDecimal" => {
                 let (ty, s) = if name == "IsValid" {
-                    (self.literal_arg(a, 0, "the type name")?.to_ascii_lowercase(), self.text(&a[1]))
+                    (
+                        self.literal_arg(a, 0, "the type name")?
+                            .to_ascii_lowercase(),
+                        self.text(&a[1]),
+                    )
                 } else {
-                    (name.trim_start_matches("IsValid").to_ascii_lowercase(), self.text(&a[0]))
+                    (
+                        name.trim_start_matches("IsValid").to_ascii_lowercase(),
+                        self.text(&a[0]),
+                    )
                 };
                 let trimmed = format!("TRIM({s})");
                 let (re, mssql) = match ty.as_str() {
                     "int8" | "int16" | "int32" | "int64" | "integer" => ("^[+-]?[0-9]+$", "BIGINT"),
                     "dfloat" | "sfloat" | "decimal" => (NUMBER_RE, "DECIMAL(38,10)"),
-                    "date" => ("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "DATE"),
+                    "date" => (
+                        "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+                        "DATE",
+                    ),
                     "timestamp" => (
                         "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
                         "DATETIME2",
@@ -811,7 +895,9 @@ impl<'a> Tr<'a> {
                     other => return Err(format!("IsValid type {other:?}")),
                 };
                 if d == SqlServer {
-                    v(format!("(CASE WHEN TRY_CAST({trimmed} AS {mssql}) IS NULL THEN 0 ELSE 1 END)"))
+                    v(format!(
+                        "(CASE WHEN TRY_CAST({trimmed} AS {mssql}) IS NULL THEN 0 ELSE 1 END)"
+                    ))
                 } else {
                     let m = dl::regexp_match(d, &trimmed, re).ok_or("no regular expressions")?;
                     v(format!("(CASE WHEN {m} THEN 1 ELSE 0 END)"))
@@ -855,7 +941,9 @@ impl<'a> Tr<'a> {
         if d == Dialect::SqlServer {
             return Err("no split function with an ordinal".into());
         }
-        let k = constant_int(&a[2]).ok_or("the occurrence must be a constant")?.max(1);
+        let k = constant_int(&a[2])
+            .ok_or("the occurrence must be a constant")?
+            .max(1);
         let len = |x: &str| dl::length(d, x);
         let instr = |n: i64| format!("INSTR({s}, {dq}, 1, {n})");
         let last = k + m - 1;
