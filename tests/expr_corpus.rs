@@ -21,7 +21,10 @@ struct Found {
 }
 
 fn corpus_expressions() -> (Vec<Found>, Vec<queries::ir::Job>) {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/real"));
+    let root = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/real"
+    ));
     let read = read_paths(&[root], &Limits::default());
     let mut out = Vec::new();
     let mut jobs = Vec::new();
@@ -49,7 +52,10 @@ fn corpus_expressions() -> (Vec<Found>, Vec<queries::ir::Job>) {
             for link in job.links.iter().filter(|l| l.from_stage == stage.id) {
                 push(format!("constraint of {}", link.name), &link.constraint);
                 for c in &link.columns {
-                    push(format!("derivation of {}.{}", link.name, c.name), &c.derivation);
+                    push(
+                        format!("derivation of {}.{}", link.name, c.name),
+                        &c.derivation,
+                    );
                 }
             }
         }
@@ -89,7 +95,11 @@ fn real_corpus_expressions_parse_and_translate() {
     for f in &failures {
         eprintln!("  {f}");
     }
-    assert!(failures.is_empty(), "unparsed expressions:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "unparsed expressions:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]

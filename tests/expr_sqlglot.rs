@@ -45,7 +45,10 @@ const EXTRA: &[&str] = &[
 ];
 
 fn corpus_expressions() -> Vec<(Scope, String)> {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/real"));
+    let root = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/real"
+    ));
     let read = read_paths(&[root], &Limits::default());
     let mut out = Vec::new();
     for job in read.entities.iter().filter_map(|l| l.entity.as_job()) {
@@ -123,6 +126,15 @@ fn generated_sql_parses_with_sqlglot_in_every_dialect() {
         .iter()
         .map(|(id, why)| format!("{}\n    -> {why}", described[id]))
         .collect();
-    eprintln!("{} statements checked, {} failures", items.len(), failures.len());
-    assert!(report.is_empty(), "{} statements sqlglot rejects:\n{}", report.len(), report.join("\n"));
+    eprintln!(
+        "{} statements checked, {} failures",
+        items.len(),
+        failures.len()
+    );
+    assert!(
+        report.is_empty(),
+        "{} statements sqlglot rejects:\n{}",
+        report.len(),
+        report.join("\n")
+    );
 }

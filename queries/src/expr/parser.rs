@@ -13,8 +13,10 @@ use super::ast::{BinOp, Expr, ExprKind, Pos, SubstringForm, UnaryOp};
 use super::functions;
 use super::lexer::{Tok, Token, lex};
 
-/// Deeper nesting than this is rejected rather than risking the stack.
-const MAX_DEPTH: usize = 200;
+/// Deeper nesting (parentheses, function arguments, unary operators) than
+/// this is rejected rather than risking the stack; `Else If` chains do not
+/// nest (they are parsed in a loop), so real expressions stay far below.
+const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -345,16 +347,35 @@ impl Parser {
                 return Ok(inner);
             }
             Tok::Ident(name) if name.eq_ignore_ascii_case("IF") => {
-                let cond = self.expr()?;
-                self.expect_keyword("THEN")?;
-                let then = self.expr()?;
-                self.expect_keyword("ELSE")?;
-                let els = self.expr()?;
-                ExprKind::If {
-                    cond: Box::new(cond),
-                    then: Box::new(then),
-                    els: Box::new(els),
+                // `If a Then x Else If b Then y Else z`: collect the arms in
+                // a loop and nest them afterwards, so long chains cost no
+                // recursion depth.
+                let mut arms = Vec::new();
+                let mut arm_pos = pos;
+                let els = loop {
+                    let cond = self.expr()?;
+                    self.expect_keyword("THEN")?;
+                    let then = self.expr()?;
+                    self.expect_keyword("ELSE")?;
+                    arms.push((arm_pos, cond, then));
+                    if self.is_keyword("IF") {
+                        arm_pos = self.bump().pos;
+                        continue;
+                    }
+                    break self.expr()?;
+                };
+                let mut acc = els;
+                while let Some((p, cond, then)) = arms.pop() {
+                    acc = Expr {
+                        kind: ExprKind::If {
+                            cond: Box::new(cond),
+                            then: Box::new(then),
+                            els: Box::new(acc),
+                        },
+                        pos: p,
+                    };
                 }
+                return Ok(acc);
             }
             Tok::Ident(name) if is_reserved(&name) => {
                 return Err(ParseError::at(

@@ -72,7 +72,7 @@ impl Decimal {
         Some((self.rescale(s)?.units, other.rescale(s)?.units, s))
     }
 
-    pub fn add(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_add(self, o: Decimal) -> Option<Decimal> {
         let (a, b, scale) = self.aligned(o)?;
         Some(Decimal {
             units: a.checked_add(b)?,
@@ -80,14 +80,14 @@ impl Decimal {
         })
     }
 
-    pub fn sub(self, o: Decimal) -> Option<Decimal> {
-        self.add(Decimal {
+    pub fn checked_sub(self, o: Decimal) -> Option<Decimal> {
+        self.checked_add(Decimal {
             units: o.units.checked_neg()?,
             scale: o.scale,
         })
     }
 
-    pub fn mul(self, o: Decimal) -> Option<Decimal> {
+    pub fn checked_mul(self, o: Decimal) -> Option<Decimal> {
         let scale = self.scale + o.scale;
         if scale > MAX_SCALE {
             return None;
@@ -98,7 +98,7 @@ impl Decimal {
         })
     }
 
-    pub fn cmp(self, o: Decimal) -> Option<Ordering> {
+    pub fn compare(self, o: Decimal) -> Option<Ordering> {
         let (a, b, _) = self.aligned(o)?;
         Some(a.cmp(&b))
     }
@@ -138,8 +138,8 @@ mod tests {
         assert_eq!(a.to_string(), "-3.50");
         assert_eq!(Decimal::parse(".5").unwrap().to_string(), "0.5");
         let b = Decimal::parse("1.25").unwrap();
-        assert_eq!(a.add(b).unwrap().to_string(), "-2.25");
-        assert_eq!(a.mul(b).unwrap().to_string(), "-4.3750");
+        assert_eq!(a.checked_add(b).unwrap().to_string(), "-2.25");
+        assert_eq!(a.checked_mul(b).unwrap().to_string(), "-4.3750");
         assert_eq!(
             Decimal::parse("2.79")
                 .unwrap()

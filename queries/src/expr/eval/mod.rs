@@ -303,9 +303,9 @@ fn arith(op: BinOp, a: Num, b: Num) -> Result<Num, String> {
     }
     if let (Some(x), Some(y)) = (a.to_dec(), b.to_dec()) {
         let r = match op {
-            BinOp::Add => x.add(y),
-            BinOp::Sub => x.sub(y),
-            _ => x.mul(y),
+            BinOp::Add => x.checked_add(y),
+            BinOp::Sub => x.checked_sub(y),
+            _ => x.checked_mul(y),
         };
         if let Some(r) = r {
             return Ok(Dec(r));
@@ -323,7 +323,7 @@ fn num_cmp(a: Num, b: Num) -> Option<Ordering> {
     match (a, b) {
         (Num::Int(x), Num::Int(y)) => Some(x.cmp(&y)),
         _ => match (a.to_dec(), b.to_dec()) {
-            (Some(x), Some(y)) => x.cmp(y),
+            (Some(x), Some(y)) => x.compare(y),
             _ => a.to_f64().partial_cmp(&b.to_f64()),
         },
     }
