@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod config;
 pub mod corpus_gen;
 pub mod engine;
+pub mod expr;
 pub mod inventory;
 pub mod ir;
 pub mod parse;
