@@ -15,7 +15,7 @@ fn every_planted_job_is_read_as_the_ground_truth_says() {
     let dir = tempfile::tempdir().expect("tempdir");
     let truth = generate(&GenOptions::small(300, 5), dir.path()).expect("generate");
     let read = read_paths(&[dir.path().to_path_buf()], &Limits::default());
-    let inv = inventory::build(&read);
+    let inv = inventory::build(&read, &Default::default());
     assert_eq!(inv.summary.errors, 0, "{:?}", inv.diagnostics);
     assert_eq!(inv.summary.warnings, 0, "{:?}", inv.diagnostics);
 

@@ -618,7 +618,7 @@ const DSX_COUNTS: &[(&str, u64, &str, usize, usize)] = &[
 #[test]
 fn dsx_stage_and_link_counts_match_independent_counts() {
     let read = read_paths(&[corpus()], &Limits::default());
-    let inv = inventory::build(&read);
+    let inv = inventory::build(&read, &Default::default());
     let ours: BTreeMap<(String, u64), (String, usize, usize)> = inv
         .jobs
         .iter()
@@ -647,7 +647,7 @@ fn xml_fragment_is_read_as_one_job() {
         &[corpus().join("astronomer__orbiter-community-translations/demo.xml")],
         &Limits::default(),
     );
-    let inv = inventory::build(&read);
+    let inv = inventory::build(&read, &Default::default());
     assert_eq!(inv.jobs.len(), 1);
     let j = &inv.jobs[0];
     assert_eq!(

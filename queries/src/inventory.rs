@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::estate::{Estate, JobAnalysis, analyse_job, estate};
+use crate::analysis::groups::JobKey;
+use crate::config::PredictionConfig;
 use crate::ir::{Entity, Located};
 use crate::parse::diag::{Diagnostic, Severity};
 use crate::parse::input::{FileSummary, ReadResult};
@@ -31,6 +34,20 @@ pub struct JobRow {
     pub stage_types: BTreeMap<String, usize>,
     /// Canonical IR hash (blake3, hex).
     pub hash: String,
+    /// `AUTO`, `SEMI-AUTO` or `MANUAL` (see the README's category rules).
+    pub category: String,
+    /// How sure the deciding rule is, 0..1.
+    pub confidence: f64,
+    pub effort_hours: f64,
+    /// Complexity score (sum of the factors' points).
+    pub score: u32,
+    /// Duplicate group (`DUP_…`), similarity cluster (`SIM_…`) and pattern
+    /// family (`FAM_…`), when the job has one.
+    pub dup: Option<String>,
+    pub sim: Option<String>,
+    pub fam: Option<String>,
+    /// Migration wave from the lineage graph (0 first).
+    pub wave: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -54,6 +71,14 @@ pub struct Summary {
     pub repeated_names: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Jobs per category (`AUTO`, `SEMI-AUTO`, `MANUAL`).
+    pub categories: BTreeMap<String, usize>,
+    pub effort_hours: f64,
+    pub duplicate_groups: usize,
+    pub similarity_clusters: usize,
+    pub families: usize,
+    pub waves: usize,
+    pub lineage_cycles: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -87,6 +112,14 @@ pub fn job_row(l: &Located) -> Option<JobRow> {
         parameters: job.parameters.len(),
         stage_types,
         hash: l.hash.hex(),
+        category: String::new(),
+        confidence: 0.0,
+        effort_hours: 0.0,
+        score: 0,
+        dup: None,
+        sim: None,
+        fam: None,
+        wave: None,
     })
 }
 
@@ -95,42 +128,51 @@ pub fn job_row(l: &Located) -> Option<JobRow> {
 /// an item as soon as it is read, so memory does not grow with the IR.
 #[derive(Debug, Clone)]
 pub enum Item {
-    Job(Box<JobRow>),
+    Job(Box<(JobRow, JobAnalysis)>),
     Other(&'static str),
 }
 
 pub fn item(l: Located) -> Item {
-    match job_row(&l) {
-        Some(row) => Item::Job(Box::new(row)),
-        None => Item::Other(l.entity.kind_str()),
+    match (job_row(&l), l.entity.as_job()) {
+        (Some(row), Some(job)) => Item::Job(Box::new((row, analyse_job(job)))),
+        _ => Item::Other(l.entity.kind_str()),
     }
 }
 
 /// The inventory of fully read entities.
-pub fn build(read: &ReadResult) -> Inventory {
+pub fn build(read: &ReadResult, cfg: &PredictionConfig) -> Inventory {
     let items: Vec<Item> = read.entities.iter().map(|l| item(l.clone())).collect();
-    build_from_items(&read.files, &items, &read.diagnostics)
+    build_from_items(&read.files, &items, &read.diagnostics, cfg)
 }
 
 /// The inventory of items mapped while reading ([`item`]).
-pub fn build_items(read: &ReadResult<Item>) -> Inventory {
-    build_from_items(&read.files, &read.entities, &read.diagnostics)
+pub fn build_items(read: &ReadResult<Item>, cfg: &PredictionConfig) -> Inventory {
+    build_from_items(&read.files, &read.entities, &read.diagnostics, cfg)
 }
 
 fn build_from_items(
     files: &[FileSummary],
     items: &[Item],
     diagnostics: &[Diagnostic],
+    cfg: &PredictionConfig,
 ) -> Inventory {
     struct Read<'a> {
         files: &'a [FileSummary],
         diagnostics: &'a [Diagnostic],
     }
     let read = Read { files, diagnostics };
+    let analysed: Vec<(JobKey, String, &JobAnalysis)> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Job(b) => Some((b.0.hash.clone(), b.0.name.clone(), &b.1)),
+            Item::Other(_) => None,
+        })
+        .collect();
+    let estate = estate(&analysed, cfg);
     let jobs: Vec<JobRow> = items
         .iter()
         .filter_map(|i| match i {
-            Item::Job(r) => Some(r.as_ref().clone()),
+            Item::Job(b) => Some(with_analysis(b.0.clone(), &b.1, &estate)),
             Item::Other(_) => None,
         })
         .collect();
@@ -171,6 +213,16 @@ fn build_from_items(
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     s.repeated_names = names.values().filter(|&&n| n > 1).count();
+    for j in &jobs {
+        *s.categories.entry(j.category.clone()).or_insert(0) += 1;
+        s.effort_hours += j.effort_hours;
+    }
+    s.effort_hours = (s.effort_hours * 10.0).round() / 10.0;
+    s.duplicate_groups = estate.grouping.duplicates.len();
+    s.similarity_clusters = estate.grouping.clusters.len();
+    s.families = estate.grouping.families.len();
+    s.waves = estate.lineage.waves.len();
+    s.lineage_cycles = estate.lineage.cycles.len();
     s.errors = read
         .diagnostics
         .iter()
@@ -190,6 +242,22 @@ fn build_from_items(
     }
 }
 
+fn with_analysis(mut row: JobRow, a: &JobAnalysis, estate: &Estate) -> JobRow {
+    row.score = a.complexity.score;
+    if let Some(p) = estate.predictions.get(&row.hash) {
+        row.category = p.category.as_str().to_string();
+        row.confidence = p.confidence;
+        row.effort_hours = p.effort_hours;
+    }
+    if let Some(m) = estate.grouping.membership.get(&row.hash) {
+        row.dup = m.dup.clone();
+        row.sim = m.sim.clone();
+        row.fam = m.fam.clone();
+    }
+    row.wave = estate.wave_of.get(&row.hash).copied();
+    row
+}
+
 /// CSV columns, in order.
 pub const CSV_COLUMNS: &[&str] = &[
     "name",
@@ -205,6 +273,14 @@ pub const CSV_COLUMNS: &[&str] = &[
     "parameters",
     "stage_types",
     "hash",
+    "category",
+    "confidence",
+    "effort_hours",
+    "score",
+    "dup",
+    "sim",
+    "fam",
+    "wave",
 ];
 
 /// RFC 4180 CSV of the job rows. `stage_types` is `Type:n;Type:n`.
@@ -232,6 +308,14 @@ pub fn to_csv(inv: &Inventory) -> String {
             j.parameters.to_string(),
             types,
             j.hash.clone(),
+            j.category.clone(),
+            format!("{:.2}", j.confidence),
+            format!("{:.1}", j.effort_hours),
+            j.score.to_string(),
+            j.dup.clone().unwrap_or_default(),
+            j.sim.clone().unwrap_or_default(),
+            j.fam.clone().unwrap_or_default(),
+            j.wave.map(|w| w.to_string()).unwrap_or_default(),
         ];
         let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out.push_str(&row.join(","));

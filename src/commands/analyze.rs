@@ -20,7 +20,7 @@ pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
     let bar = bytes_bar(total, "reading");
     let read = read_paths_map(&args.paths, &limits, &|n| bar.inc(n), &inventory::item);
     bar.finish_and_clear();
-    let inv = inventory::build_items(&read);
+    let inv = inventory::build_items(&read, &config.prediction);
     let text = match args.format {
         OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&inv).map_err(|e| e.to_string())?;
@@ -52,14 +52,18 @@ pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
 }
 
 fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
-    let mut header = vec!["JOB", "KIND", "STAGES", "LINKS", "COLS", "PARAMS", "FILE"];
+    let mut header = vec![
+        "JOB", "KIND", "CATEGORY", "SCORE", "STAGES", "LINKS", "COLS", "GROUP", "FILE",
+    ];
     let mut align = vec![
         Align::Left,
         Align::Left,
+        Align::Left,
         Align::Right,
         Align::Right,
         Align::Right,
         Align::Right,
+        Align::Left,
         Align::LeftKeepEnd,
     ];
     if verbose {
@@ -75,13 +79,16 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
                 (None, Some(l)) => format!("{}:{}", j.file, l),
                 (None, None) => j.file.clone(),
             };
+            let group = j.dup.clone().or_else(|| j.sim.clone()).unwrap_or_default();
             let mut r = vec![
                 j.name.clone(),
                 j.kind.clone(),
+                j.category.clone(),
+                j.score.to_string(),
                 j.stages.to_string(),
                 j.links.to_string(),
                 j.columns.to_string(),
-                j.parameters.to_string(),
+                group,
                 place,
             ];
             if verbose {
@@ -122,6 +129,32 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         s.links,
         s.columns
     ));
+    if s.jobs > 0 {
+        let pct = |n: usize| 100.0 * n as f64 / s.jobs as f64;
+        let cat = |c: &str| s.categories.get(c).copied().unwrap_or(0);
+        out.push_str(&format!(
+            "categories: AUTO {} ({:.0}%), SEMI-AUTO {} ({:.0}%), MANUAL {} ({:.0}%); estimated effort {:.0} h\n",
+            cat("AUTO"),
+            pct(cat("AUTO")),
+            cat("SEMI-AUTO"),
+            pct(cat("SEMI-AUTO")),
+            cat("MANUAL"),
+            pct(cat("MANUAL")),
+            s.effort_hours
+        ));
+        out.push_str(&format!(
+            "groups: {} duplicate groups, {} similarity clusters, {} pattern families; {} migration waves{}\n",
+            s.duplicate_groups,
+            s.similarity_clusters,
+            s.families,
+            s.waves,
+            if s.lineage_cycles > 0 {
+                format!(", {} lineage cycle(s)", s.lineage_cycles)
+            } else {
+                String::new()
+            }
+        ));
+    }
     let others: Vec<String> = s
         .entities_by_kind
         .iter()

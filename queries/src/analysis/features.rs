@@ -34,7 +34,7 @@ use crate::ir::{Job, Link, PropNode, PropValue, Property, Stage};
 
 /// Version of the feature extraction: part of every memo key of
 /// `features`, bump it when anything below changes its output.
-pub const FEATURES_VERSION: u32 = 1;
+pub const FEATURES_VERSION: u32 = 4;
 /// Length of the MinHash signature.
 pub const MINHASH_LEN: usize = 128;
 /// Rounds of Weisfeiler-Lehman refinement for the canonical order and the
@@ -153,7 +153,12 @@ pub fn features(job: &Job) -> Features {
     }
     lines.push(format!("containers {}", job.shared_containers.len()));
 
-    // Stages in canonical order.
+    // Stages in canonical order. The structural hash takes stages and links
+    // as multisets of (graph label, blind rendering): where the canonical
+    // order has to break a tie between look-alike stages it may use ids,
+    // and the hash must not depend on that.
+    let mut stage_items: Vec<String> = Vec::new();
+    let mut link_items: Vec<String> = Vec::new();
     let types: Vec<&str> = job.stages.iter().map(|s| s.stage_type.as_str()).collect();
     for (ci, &si) in order.stages.iter().enumerate() {
         let stage = &job.stages[si];
@@ -163,13 +168,14 @@ pub fn features(job: &Job) -> Features {
             norm.slot(&format!("{path}.container"), SlotKind::ContainerRef, c);
         }
         let r = norm.stage_body(&path, stage);
-        lines.push(format!(
-            "stage {ci} {} raw={} in={} out={} {}",
+        stage_items.push(format!(
+            "stage {} {} raw={} in={} out={} {}",
+            order.wl_final[si],
             stage.stage_type,
             stage.raw_type,
             stage.input_pins.len(),
             stage.output_pins.len(),
-            r.indexed
+            r.blind
         ));
         shingles.push(h64(&["st", &order.wl1[si].to_string()]));
         for part in &r.parts {
@@ -194,22 +200,30 @@ pub fn features(job: &Job) -> Features {
             .map_or("-", |i| types[i]);
         norm.set_svars(order.stage_index(&link.from_stage).map(|i| &job.stages[i]));
         let r = norm.link_body(&path, link);
-        lines.push(format!(
-            "link {li} {}:{} -> {}:{} {} {}",
-            opt(from),
+        let label = |i: Option<usize>| i.map_or("-".to_string(), |i| order.wl_final[i].to_string());
+        link_items.push(format!(
+            "link {}:{} -> {}:{} {} {}",
+            label(order.stage_index(&link.from_stage)),
             link.from_index,
-            opt(to),
+            label(link.to_stage.as_deref().and_then(|t| order.stage_index(t))),
             link.to_index,
             link.kind.as_str(),
-            r.indexed
+            r.blind
         ));
         shingles.push(h64(&["ln", from_t, to_t, link.kind.as_str()]));
+        // Link contents shingle without their endpoints: inserting a Copy
+        // or Sort stage into a link repeats its columns on a new link,
+        // which then adds nothing.
         for part in &r.parts {
-            shingles.push(h64(&["lk", from_t, to_t, part]));
+            shingles.push(h64(&["lk", part]));
         }
     }
     norm.set_svars(None);
 
+    stage_items.sort_unstable();
+    link_items.sort_unstable();
+    lines.extend(stage_items);
+    lines.extend(link_items);
     let structural_hash = *blake3::hash(lines.join("\n").as_bytes()).as_bytes();
     shingles.sort_unstable();
     shingles.dedup();
@@ -232,10 +246,6 @@ pub fn features(job: &Job) -> Features {
         shape: *hs.finalize().as_bytes(),
         shingle_count: shingles.len() as u32,
     }
-}
-
-fn opt(i: Option<usize>) -> String {
-    i.map_or("-".to_string(), |i| i.to_string())
 }
 
 fn text_of(v: &PropValue) -> &str {
@@ -555,7 +565,10 @@ impl Norm {
 
     /// A value that is a name as a whole: slot it, render its kind.
     fn text_slot(&mut self, path: &str, kind: SlotKind, value: &str) -> Rendered {
-        if is_flag_like(value) {
+        // An empty name is a value like any other (copies of a job leave a
+        // path empty in one and set it in the other); a one-character or
+        // numeric value is an option flag.
+        if !value.trim().is_empty() && is_flag_like(value) {
             return verbatim(value);
         }
         self.slot(path, kind, value);
@@ -867,6 +880,10 @@ impl Norm {
     /// Everything of a link but its name and endpoints.
     fn link_body(&mut self, path: &str, link: &Link) -> Rendered {
         let mut r = Rendered::default();
+        // Columns shingle as neighbouring pairs: column names come from a
+        // shared vocabulary, so single columns say little about which
+        // pattern a job follows, while an edit touches only two pairs.
+        let mut previous = String::from("^");
         for (k, c) in link.columns.iter().enumerate() {
             let cp = format!("{path}.column[{k}]");
             let name = c.name.to_ascii_uppercase();
@@ -874,7 +891,8 @@ impl Norm {
                 "{name} t{}:{}:{} n{} k{} x{}",
                 c.sql_type, c.length, c.scale, c.nullable as u8, c.key_position, c.extended as u8
             );
-            r.part("col ", verbatim(&meta));
+            r.part("col ", verbatim(&format!("{previous} | {meta}")));
+            previous = meta;
             if !c.derivation.is_empty() {
                 let e = self.expr(&format!("{cp}.derivation"), &c.derivation);
                 r.part(&format!("der {name} "), e);
@@ -969,7 +987,7 @@ pub(crate) fn slot_kind_of(name: &str) -> Option<SlotKind> {
         || has("racname")
     {
         Some(SlotKind::Connection)
-    } else if has("sql") || has("statement") || has("query") || has("whereclause") {
+    } else if has("sql") || has("statement") || has("query") || has("whereclause") || n == "where" {
         Some(SlotKind::Sql)
     } else if has("table") && !has("tableaction") && !has("tablescope") {
         Some(SlotKind::Table)

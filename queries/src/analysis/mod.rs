@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 pub mod complexity;
+pub mod estate;
 pub mod features;
 pub mod groups;
 pub mod lineage;

@@ -161,6 +161,7 @@ const NOISE_PROPS: &[&str] = &[
     "TopTextPos",
     "Description",
     "SourceColumn",
+    "SourceColumns",
     "XMLProperties",
 ];
 
