@@ -188,8 +188,6 @@ pub fn features(job: &Job) -> Features {
         let link = &job.links[lx];
         let path = format!("link[{li}]");
         norm.slot(&format!("{path}.name"), SlotKind::LinkName, &link.name);
-        let from = order.stage_pos(&link.from_stage);
-        let to = link.to_stage.as_deref().and_then(|t| order.stage_pos(t));
         let from_t = order
             .stage_index(&link.from_stage)
             .map_or("-", |i| types[i]);
@@ -325,9 +323,6 @@ struct Order {
 }
 
 impl Order {
-    fn stage_pos(&self, id: &str) -> Option<usize> {
-        self.pos.get(id).map(|p| p.1)
-    }
     fn stage_index(&self, id: &str) -> Option<usize> {
         self.pos.get(id).map(|p| p.0)
     }
