@@ -344,3 +344,71 @@ fn a_build_killed_mid_way_is_followed_by_one_that_reuses_what_was_committed() {
     let again = p.build(&[]);
     assert_eq!(counts(&again, "job_ir").0, 0);
 }
+
+#[test]
+fn changing_one_job_of_a_cluster_of_twenty_touches_only_that_job() {
+    let p = Project::new();
+    let names: Vec<String> = (0..20).map(|i| format!("J{i:02}")).collect();
+    let derivations: Vec<String> = names
+        .iter()
+        .map(|n| format!("Trim(in_{n}.A) : 'x'"))
+        .collect();
+    let jobs: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&derivations)
+        .map(|(n, d)| (n.as_str(), d.as_str()))
+        .collect();
+    p.write("cluster.dsx", &export(&jobs));
+    let first = p.build(&[]);
+    assert_eq!(counts(&first, "features"), (20, 0));
+    let groups_before = analyze_groups(&p);
+    let dup = groups_before["J00"].clone();
+    assert!(
+        names.iter().all(|n| groups_before[n] == dup),
+        "20 copies form one duplicate group: {groups_before:?}"
+    );
+
+    let mut edited = derivations.clone();
+    edited[7] = "Upcase(Trim(in_J07.A)) : 'x'".to_string();
+    let jobs: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&edited)
+        .map(|(n, d)| (n.as_str(), d.as_str()))
+        .collect();
+    p.write("cluster.dsx", &export(&jobs));
+    let s = p.build(&[]);
+    for phase in ["job_ir", "features", "complexity", "lineage"] {
+        assert_eq!(counts(&s, phase), (1, 19), "{phase}");
+    }
+    assert_eq!(counts(&s, "groups"), (1, 0), "the grouping is redone");
+    assert_eq!(
+        counts(&s, "prediction").1,
+        19,
+        "the other predictions are reused"
+    );
+    let groups_after = analyze_groups(&p);
+    for n in names.iter().filter(|n| n.as_str() != "J07") {
+        assert_eq!(groups_after[n], dup, "{n} keeps its group id");
+    }
+    assert_ne!(
+        groups_after["J07"], dup,
+        "the edited job left the duplicate group"
+    );
+}
+
+/// Job name → duplicate group id, from `dsmig analyze -f json`.
+fn analyze_groups(p: &Project) -> std::collections::BTreeMap<String, String> {
+    let out = p.cmd(&["analyze", "in", "-f", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .map(|j| {
+            (
+                j["name"].as_str().unwrap_or("").to_string(),
+                j["dup"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect()
+}

@@ -45,6 +45,7 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         dry_run,
         target: config.generation.target.clone(),
         bumps,
+        prediction: config.prediction.clone(),
     })
 }
 

@@ -11,16 +11,35 @@ use serde::{Deserialize, Serialize};
 pub enum Phase {
     Split,
     JobIr,
+    Features,
+    Complexity,
+    Lineage,
+    Groups,
+    Prediction,
     Artifacts,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 3] = [Phase::Split, Phase::JobIr, Phase::Artifacts];
+    pub const ALL: [Phase; 8] = [
+        Phase::Split,
+        Phase::JobIr,
+        Phase::Features,
+        Phase::Complexity,
+        Phase::Lineage,
+        Phase::Groups,
+        Phase::Prediction,
+        Phase::Artifacts,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Phase::Split => "split",
             Phase::JobIr => "job_ir",
+            Phase::Features => "features",
+            Phase::Complexity => "complexity",
+            Phase::Lineage => "lineage",
+            Phase::Groups => "groups",
+            Phase::Prediction => "prediction",
             Phase::Artifacts => "artifacts",
         }
     }
@@ -35,6 +54,11 @@ impl Phase {
             Phase::Split => 1,
             // The IR's shape is versioned too: a new IR means new results.
             Phase::JobIr => 1 + 1000 * crate::ir::IR_VERSION,
+            Phase::Features => crate::analysis::features::FEATURES_VERSION,
+            Phase::Complexity => crate::analysis::complexity::COMPLEXITY_VERSION,
+            Phase::Lineage => 1,
+            Phase::Groups => 1,
+            Phase::Prediction => crate::analysis::predict::PREDICT_VERSION,
             Phase::Artifacts => 1,
         }
     }
@@ -49,7 +73,7 @@ struct Count {
 /// Counts for one run.
 #[derive(Default)]
 pub struct Counters {
-    counts: [Count; 3],
+    counts: [Count; 8],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -24,6 +24,11 @@ pub struct Ctx {
     /// job_ir results computed in this run while a file streamed past
     /// (already counted as computed).
     pub fresh_ir: Mutex<HashMap<Hash, JobIrResult>>,
+    /// Other phases' results computed in this run (key → encoded value),
+    /// already counted as computed.
+    pub fresh: Mutex<HashMap<Hash, Vec<u8>>>,
+    /// `[prediction]` settings: part of prediction keys.
+    pub prediction: crate::config::PredictionConfig,
     /// Files already re-streamed to compute missing job_ir results.
     pub restreamed: Mutex<HashSet<String>>,
 }
@@ -38,6 +43,8 @@ impl Ctx {
             target: "glue".to_string(),
             bumps: BTreeMap::new(),
             fresh_ir: Mutex::new(HashMap::new()),
+            fresh: Mutex::new(HashMap::new()),
+            prediction: crate::config::PredictionConfig::default(),
             restreamed: Mutex::new(HashSet::new()),
         }
     }

@@ -125,6 +125,10 @@ pub fn record(
             if !ctx.dry_run {
                 let _ = ctx.store.put_blob(&bytes);
             }
+            // The IR is at hand: analyse it now rather than reload it later.
+            if let Some(job) = entity.as_job() {
+                crate::engine::analysis::prefill(ctx, &ir, job);
+            }
             EntityRef {
                 name: entity.name().to_string(),
                 kind: entity.kind_str().to_string(),

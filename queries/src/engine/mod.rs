@@ -7,6 +7,7 @@
 //! Every phase counts what it computed and what it reused; `dsmig build`
 //! prints the counts and tests assert on them.
 
+pub mod analysis;
 pub mod artifacts;
 mod counters;
 pub mod db;

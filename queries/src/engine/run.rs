@@ -7,6 +7,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::analysis::complexity::Complexity;
+use crate::analysis::features::Features;
+use crate::analysis::lineage::JobIo;
+use crate::engine::analysis::{self, EstateResult};
 use crate::engine::artifacts::{JobKey, artifacts};
 use crate::engine::db::{Ctx, Database, lock};
 use crate::engine::job_ir::{EntityRef, Slice, job_ir};
@@ -28,6 +32,7 @@ pub struct Request {
     pub dry_run: bool,
     pub target: String,
     pub bumps: BTreeMap<Phase, u32>,
+    pub prediction: crate::config::PredictionConfig,
 }
 
 /// An entity of this run, located in its file.
@@ -49,6 +54,7 @@ struct FileResult {
 pub struct Outcome {
     pub summary: RunSummary,
     pub found: Vec<Found>,
+    pub estate: EstateResult,
 }
 
 /// Progress callbacks: bytes of input done (of a known total).
@@ -64,6 +70,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     let mut ctx = Ctx::new(store.clone(), req.limits, req.dry_run);
     ctx.target = req.target.clone();
     ctx.bumps = req.bumps.clone();
+    ctx.prediction = req.prediction.clone();
     let ctx = Arc::new(ctx);
     let db = Database::new(ctx.clone());
 
@@ -184,10 +191,14 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     let previous = previous_jobs(&store);
     let (counts, changes) = compare(&records, &previous);
 
-    // artifacts per distinct job IR.
     let mut distinct: Vec<EntityHash> = jobs.iter().map(|j| j.entity.ir).collect();
     distinct.sort();
     distinct.dedup();
+
+    // Analysis: per job, then over all jobs.
+    let estate = analyse(&db, &ctx, &jobs, &distinct, &mut memo_keys);
+
+    // artifacts per distinct job IR.
     let sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = distinct
         .par_iter()
         .map_with(db.clone(), |db, ir| {
@@ -265,6 +276,20 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         files,
         output_dir: req.output_dir.display().to_string(),
         changes,
+        categories: category_counts(&estate, &jobs),
+        duplicate_groups: estate
+            .grouping
+            .as_ref()
+            .map_or(0, |g| g.duplicates.len() as u64),
+        similarity_clusters: estate
+            .grouping
+            .as_ref()
+            .map_or(0, |g| g.clusters.len() as u64),
+        families: estate
+            .grouping
+            .as_ref()
+            .map_or(0, |g| g.families.len() as u64),
+        waves: estate.lineage.waves.len() as u64,
         errors: diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
@@ -286,7 +311,101 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     }
     // Results computed in this run are no longer needed in memory.
     lock(&ctx.fresh_ir).clear();
-    Ok(Outcome { summary, found })
+    Ok(Outcome {
+        summary,
+        found,
+        estate,
+    })
+}
+
+fn analyse(
+    db: &Database,
+    ctx: &Ctx,
+    jobs: &[&Found],
+    distinct: &[EntityHash],
+    memo_keys: &mut Vec<Hash>,
+) -> EstateResult {
+    type PerJob = (
+        EntityHash,
+        Option<Features>,
+        Option<Complexity>,
+        Option<JobIo>,
+    );
+    let per_job: Vec<PerJob> = distinct
+        .par_iter()
+        .map_with(db.clone(), |db, ir| {
+            let k = JobKey::new(db, *ir);
+            (
+                *ir,
+                analysis::features(db, k).clone(),
+                analysis::complexity(db, k).clone(),
+                analysis::lineage(db, k).clone(),
+            )
+        })
+        .collect();
+    for ir in distinct {
+        for p in [Phase::Features, Phase::Complexity, Phase::Lineage] {
+            memo_keys.push(ctx.memo_key(p, &[&ir.0]));
+        }
+    }
+    let mut out = EstateResult::default();
+    for (ir, f, c, io) in per_job {
+        if let Some(f) = f {
+            out.features.insert(ir, f);
+        }
+        if let Some(c) = c {
+            out.complexity.insert(ir, c);
+        }
+        if let Some(io) = io {
+            out.io.insert(ir, io);
+        }
+    }
+    let items: Vec<(EntityHash, &Features)> = out.features.iter().map(|(k, f)| (*k, f)).collect();
+    let (grouping, key) = analysis::groups(ctx, &items, ctx.prediction.similarity_threshold);
+    memo_keys.push(key);
+    let mut predictions = HashMap::new();
+    for (ir, c) in &out.complexity {
+        let (p, key) = analysis::prediction(
+            ctx,
+            ir,
+            c,
+            grouping.membership.get(&ir.hex()),
+            &ctx.prediction,
+        );
+        memo_keys.push(key);
+        predictions.insert(*ir, p);
+    }
+    out.predictions = predictions;
+    out.grouping = Some(grouping);
+    let mut names: HashMap<EntityHash, &str> = HashMap::new();
+    for j in jobs {
+        names.entry(j.entity.ir).or_insert(j.entity.name.as_str());
+    }
+    let ios: Vec<(EntityHash, String, JobIo)> = out
+        .io
+        .iter()
+        .map(|(ir, io)| {
+            (
+                *ir,
+                names.get(ir).copied().unwrap_or("").to_string(),
+                io.clone(),
+            )
+        })
+        .collect();
+    let (lineage, wave_of) = analysis::estate_lineage(&ios);
+    out.lineage = lineage;
+    out.wave_of = wave_of;
+    out
+}
+
+fn category_counts(estate: &EstateResult, jobs: &[&Found]) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for j in jobs {
+        if let Some(p) = estate.predictions.get(&j.entity.ir) {
+            *out.entry(p.category.as_str().to_string()).or_insert(0) += 1;
+        }
+    }
+    out
 }
 
 fn files_count(paths: &[PathBuf]) -> u64 {

@@ -48,7 +48,7 @@ pub struct JobChange {
     pub file: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub format_version: u32,
     /// `build` or `plan`.
@@ -61,6 +61,12 @@ pub struct RunSummary {
     pub files: FileCounts,
     pub output_dir: String,
     pub changes: Vec<JobChange>,
+    /// Jobs per category (`AUTO`, `SEMI-AUTO`, `MANUAL`).
+    pub categories: BTreeMap<String, u64>,
+    pub duplicate_groups: u64,
+    pub similarity_clusters: u64,
+    pub families: u64,
+    pub waves: u64,
     pub errors: u64,
     pub warnings: u64,
     pub diagnostics: Vec<Diagnostic>,
@@ -88,7 +94,7 @@ pub struct JobRecord {
 }
 
 /// What the store keeps per run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub summary: RunSummary,
     pub jobs: Vec<JobRecord>,
@@ -135,6 +141,19 @@ pub fn render(s: &RunSummary) -> String {
             String::new()
         }
     ));
+    if !s.categories.is_empty() {
+        let cat = |c: &str| s.categories.get(c).copied().unwrap_or(0);
+        out.push_str(&format!(
+            "  categories: {} AUTO, {} SEMI-AUTO, {} MANUAL; {} duplicate groups, {} similarity clusters, {} families, {} waves\n",
+            cat("AUTO"),
+            cat("SEMI-AUTO"),
+            cat("MANUAL"),
+            s.duplicate_groups,
+            s.similarity_clusters,
+            s.families,
+            s.waves
+        ));
+    }
     let f = &s.files;
     if s.kind == "plan" {
         out.push_str(&format!(
