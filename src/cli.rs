@@ -68,6 +68,18 @@ With --detailed-exitcode: 0 = nothing to do, 2 = changes pending, 1 = error (as 
     )]
     Plan(PlanArgs),
 
+    /// Why a job was grouped, classified and generated the way it was.
+    #[command(
+        long_about = "Explain one job: where it comes from, what it contains, its duplicate \
+group, similarity cluster and pattern family (with the slots in which it differs from the \
+template and the nearest jobs), each complexity factor with its points, the rule that decided \
+its category, what it reads and writes and its migration wave, how it will be generated, and, \
+after a build, what changed in the last build and which of its files were rewritten.\n\n\
+Without PATH, the inputs of the last build are read again (every result comes from the store).",
+        after_help = "Examples:\n  dsmig explain LoadCustomers\n  dsmig explain LoadCustomers exports/ --json\n  dsmig explain 'Dup#2'     (the second job of that name)"
+    )]
+    Explain(ExplainArgs),
+
     /// Inspect or clean the incremental store.
     #[command(subcommand)]
     Store(StoreCommand),
@@ -230,4 +242,23 @@ mod tests {
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Job name (`NAME#2` for the second job of that name).
+    #[arg(value_name = "JOB")]
+    pub job: String,
+
+    /// Export files or folders (default: the inputs of the last build).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print JSON (format_version tells the schema).
+    #[arg(long)]
+    pub json: bool,
+
+    /// The store folder (default: store.path).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
 }

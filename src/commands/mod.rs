@@ -3,6 +3,7 @@
 mod analyze;
 mod build;
 mod dump_ir;
+mod explain;
 mod gen_corpus;
 mod store;
 
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         Command::Build(args) => build::run(&config, &args),
         Command::Plan(args) => build::plan(&config, &args),
         Command::Store(cmd) => store::run(&config, &cmd),
+        Command::Explain(args) => explain::run(&config, &args),
         Command::GenCorpus(args) => gen_corpus::run(&args),
         Command::DumpIr(args) => dump_ir::run(&config, &args),
     }

@@ -12,6 +12,9 @@ use crate::store::{Hash, Store};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileCounts {
     pub written: u64,
+    /// Paths (under the output folder) written by the run.
+    #[serde(default)]
+    pub written_paths: Vec<String>,
     pub unchanged: u64,
     pub deleted: u64,
     /// Stale files left in place because they were edited after dsmig wrote them.
@@ -99,6 +102,7 @@ pub fn materialize(
             .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
         write_atomic(&target, &bytes)?;
         counts.written += 1;
+        counts.written_paths.push(rel.clone());
         changes.push((rel.clone(), Some(*blob)));
     }
     for (rel, blob) in &previous {

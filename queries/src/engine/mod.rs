@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod artifacts;
 mod counters;
 pub mod db;
+pub mod explain;
 pub mod job_ir;
 pub mod materialize;
 pub mod run;

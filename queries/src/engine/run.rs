@@ -187,7 +187,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
 
     // Jobs, their identities and what changed since the last run.
     let jobs: Vec<&Found> = found.iter().filter(|f| f.entity.kind == "job").collect();
-    let records = job_records(&jobs);
+    let mut records = job_records(&jobs);
     let previous = previous_jobs(&store);
     let (counts, changes) = compare(&records, &previous);
 
@@ -229,15 +229,24 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     named.dedup();
     let stems = materialize::stems(&named);
     let mut wanted: BTreeMap<String, Hash> = BTreeMap::new();
-    for ((_, hex), stem) in named.iter().zip(&stems) {
+    let mut outputs_of: HashMap<(String, EntityHash), Vec<String>> = HashMap::new();
+    for ((name, hex), stem) in named.iter().zip(&stems) {
         let Some(ir) = EntityHash::from_hex(hex) else {
             continue;
         };
         if let Some(set) = sets.get(&ir) {
             for a in &set.files {
-                wanted.insert(a.path.replace("{stem}", stem), a.blob);
+                let path = a.path.replace("{stem}", stem);
+                wanted.insert(path.clone(), a.blob);
+                outputs_of.entry((name.clone(), ir)).or_default().push(path);
             }
         }
+    }
+    for (r, j) in records.iter_mut().zip(&jobs) {
+        r.outputs = outputs_of
+            .get(&(j.entity.name.clone(), j.entity.ir))
+            .cloned()
+            .unwrap_or_default();
     }
     let files = if req.dry_run {
         plan_files(
@@ -303,6 +312,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     if !req.dry_run {
         let record = RunRecord {
             summary: summary.clone(),
+            inputs: req.paths.iter().map(|p| p.display().to_string()).collect(),
             jobs: records,
             memo_keys,
             blobs,
@@ -436,6 +446,7 @@ fn job_records(jobs: &[&Found]) -> Vec<JobRecord> {
                 file: j.location.file.clone(),
                 file_content: j.file_content,
                 line: j.location.line,
+                outputs: Vec::new(),
             }
         })
         .collect()

@@ -91,12 +91,16 @@ pub struct JobRecord {
     pub file: String,
     pub file_content: Hash,
     pub line: Option<u64>,
+    /// Output paths of this job (under the output folder).
+    pub outputs: Vec<String>,
 }
 
 /// What the store keeps per run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub summary: RunSummary,
+    /// The paths the run was given (for `dsmig explain` without paths).
+    pub inputs: Vec<String>,
     pub jobs: Vec<JobRecord>,
     /// Memo keys and blobs the run used: what `store gc` keeps.
     pub memo_keys: Vec<Hash>,

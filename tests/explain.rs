@@ -1,0 +1,178 @@
+//! `dsmig explain` over the real corpus, for one job of each category, as
+//! text and as JSON: every item the analysis issue asks for is there.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn corpus() -> String {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/real"
+    ))
+    .display()
+    .to_string()
+}
+
+fn dsmig(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dsmig"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("dsmig runs")
+}
+
+#[test]
+fn explain_covers_every_item_for_each_category() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let build = dsmig(root, &["build", &corpus()]);
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+
+    for (job, category) in [
+        ("CaseStudy_Q2_Update", "AUTO"),
+        ("DimPassenger", "SEMI-AUTO"),
+        ("WTXHipaaClaims", "MANUAL"),
+    ] {
+        let out = dsmig(root, &["explain", job, "--json"]);
+        assert!(
+            out.status.success(),
+            "{job}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let x: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(x["prediction"]["category"], category, "{job}");
+        assert!(
+            x["source"]["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with(".dsx")),
+            "{job}: source"
+        );
+        assert!(x["source"]["line"].as_u64().is_some(), "{job}: line");
+        assert!(
+            x["ir"]["links"].as_u64().is_some_and(|n| n > 0),
+            "{job}: IR summary"
+        );
+        assert!(
+            x["groups"]["nearest"]
+                .as_array()
+                .is_some_and(|n| !n.is_empty()),
+            "{job}: nearest jobs"
+        );
+        assert!(x["groups"].get("family").is_some(), "{job}: groups");
+        assert!(
+            x["complexity"]["factors"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty()),
+            "{job}: factors"
+        );
+        assert!(
+            x["prediction"]["rule"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty()),
+            "{job}: rule"
+        );
+        assert!(x["lineage"]["wave"].as_u64().is_some(), "{job}: wave");
+        assert!(
+            x["generation"]["strategy"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{job}: strategy"
+        );
+        assert!(
+            x["history"]["outputs"]
+                .as_array()
+                .is_some_and(|o| !o.is_empty()),
+            "{job}: files"
+        );
+        if category != "AUTO" {
+            assert!(
+                x["prediction"]["blocking"]
+                    .as_array()
+                    .is_some_and(|b| !b.is_empty()),
+                "{job}: blocking items"
+            );
+        }
+
+        let text = dsmig(root, &["explain", job]);
+        let text = String::from_utf8_lossy(&text.stdout);
+        for heading in [
+            "source",
+            "Category:",
+            "rule:",
+            "Complexity:",
+            "Groups:",
+            "nearest jobs",
+            "Lineage (wave",
+            "Generation:",
+            "Last build",
+        ] {
+            assert!(
+                text.contains(heading),
+                "{job}: text lacks {heading:?}:\n{text}"
+            );
+        }
+    }
+
+    // A job in a duplicate group shows the slots in which it differs.
+    let out = dsmig(root, &["explain", "mci_test_base", "--json"]);
+    let x: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        x["groups"]["duplicate"]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("DUP_"))
+    );
+
+    let unknown = dsmig(root, &["explain", "DimPasenger"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean: DimPassenger"));
+}
+
+#[test]
+fn explain_names_what_changed_in_the_last_build() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let src = root.join("in");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    let file = PathBuf::from(corpus()).join("entechlog__datastage-examples/FindJobsByKeyWord.dsx");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(src.join("f.dsx"), &text).expect("write");
+    assert!(dsmig(root, &["build", "in"]).status.success());
+    // Edit one job: the first derivation of FindJobsByKeyWord020ext.
+    let start = text
+        .find("Identifier \"FindJobsByKeyWord020ext\"")
+        .expect("job");
+    let at =
+        start + text[start..].find("Derivation \"").expect("derivation") + "Derivation \"".len();
+    let edited = format!("{}Trim({}", &text[..at], &text[at..]).replacen("Trim(", "Trim(", 1);
+    let close = at + 5 + edited[at + 5..].find('"').expect("end");
+    let edited = format!("{}){}", &edited[..close], &edited[close..]);
+    std::fs::write(src.join("f.dsx"), edited).expect("write");
+    assert!(dsmig(root, &["build", "in"]).status.success());
+    let out = dsmig(root, &["explain", "FindJobsByKeyWord020ext", "--json"]);
+    let x: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let h = &x["history"];
+    assert!(
+        h["since_previous_run"]
+            .as_str()
+            .is_some_and(|s| s.contains("changed") && s.contains("f.dsx")),
+        "{h}"
+    );
+    let other = dsmig(root, &["explain", "FindJobsByKeyWord030load", "--json"]);
+    let y: Value = serde_json::from_slice(&other.stdout).expect("json");
+    assert_eq!(
+        y["history"]["since_previous_run"],
+        "unchanged in the last build"
+    );
+    assert_eq!(
+        y["history"]["rewritten_in_last_run"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}
