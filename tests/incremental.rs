@@ -412,3 +412,43 @@ fn analyze_groups(p: &Project) -> std::collections::BTreeMap<String, String> {
         })
         .collect()
 }
+
+#[test]
+fn store_gc_keeps_what_the_last_runs_used_and_stats_report_it() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    let mut jobs = five_jobs();
+    jobs[0].1 = "Trim(Trim(in_J1.A))";
+    p.write("multi.dsx", &export(&jobs));
+    p.build(&[]);
+    let gc = p.cmd(&["store", "gc", "--keep-runs", "1"]);
+    assert!(
+        gc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
+    let said = String::from_utf8_lossy(&gc.stdout);
+    assert!(
+        said.contains("dropped") && !said.contains("dropped 0 memo"),
+        "the old J1 results go: {said}"
+    );
+    // Everything the last run used is still there.
+    let s = p.build(&[]);
+    for phase in [
+        "split",
+        "job_ir",
+        "features",
+        "groups",
+        "prediction",
+        "artifacts",
+    ] {
+        assert_eq!(counts(&s, phase).0, 0, "{phase} recomputed after gc");
+    }
+    let stats = p.cmd(&["store", "stats"]);
+    let text = String::from_utf8_lossy(&stats.stdout);
+    assert!(
+        text.contains("memo") && text.contains("hit rate 100%"),
+        "{text}"
+    );
+}

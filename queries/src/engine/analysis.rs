@@ -123,13 +123,19 @@ pub struct EstateResult {
     pub complexity: HashMap<EntityHash, Complexity>,
     pub io: HashMap<EntityHash, JobIo>,
     pub memo_keys: Vec<Hash>,
+    /// Blobs the results point at (the grouping), for `store gc`.
+    pub blobs: Vec<Hash>,
 }
 
 /// `groups`: keyed by every job's features and the threshold, so an
 /// unchanged estate reuses its grouping; one changed job regroups (the
 /// grouping is linear, and ids are derived from content, so other groups
 /// keep their ids).
-pub fn groups(ctx: &Ctx, features: &[(EntityHash, &Features)], threshold: f64) -> (Grouping, Hash) {
+pub fn groups(
+    ctx: &Ctx,
+    features: &[(EntityHash, &Features)],
+    threshold: f64,
+) -> (Grouping, Hash, Hash) {
     let mut sorted: Vec<&(EntityHash, &Features)> = features.iter().collect();
     sorted.sort_by_key(|(h, _)| *h);
     let mut h = blake3::Hasher::new();
@@ -145,17 +151,17 @@ pub fn groups(ctx: &Ctx, features: &[(EntityHash, &Features)], threshold: f64) -
         && let Some(g) = decode::<Grouping>(&bytes)
     {
         ctx.counters.reused(Phase::Groups);
-        return (g, key);
+        return (g, key, blob);
     }
     let items: Vec<(String, &Features)> = sorted.iter().map(|(ir, f)| (ir.hex(), *f)).collect();
     let g = crate::analysis::groups::group(&items, threshold);
-    if !ctx.dry_run
-        && let Ok(blob) = ctx.store.put_blob(&encode(&g))
-    {
+    let bytes = encode(&g);
+    let blob = *blake3::hash(&bytes).as_bytes();
+    if !ctx.dry_run && ctx.store.put_blob(&bytes).is_ok() {
         let _ = ctx.store.put_memo(&key, blob.to_vec());
     }
     ctx.counters.computed(Phase::Groups);
-    (g, key)
+    (g, key, blob)
 }
 
 /// `prediction` of one job given its complexity and group membership.

@@ -261,6 +261,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     };
 
     let mut blobs: Vec<Hash> = found.iter().map(|f| f.entity.ir.0).collect();
+    blobs.extend(estate.blobs.iter().copied());
     blobs.extend(wanted.values().copied());
     blobs.sort();
     blobs.dedup();
@@ -371,8 +372,9 @@ fn analyse(
         }
     }
     let items: Vec<(EntityHash, &Features)> = out.features.iter().map(|(k, f)| (*k, f)).collect();
-    let (grouping, key) = analysis::groups(ctx, &items, ctx.prediction.similarity_threshold);
+    let (grouping, key, blob) = analysis::groups(ctx, &items, ctx.prediction.similarity_threshold);
     memo_keys.push(key);
+    out.blobs.push(blob);
     let mut predictions = HashMap::new();
     for (ir, c) in &out.complexity {
         let (p, key) = analysis::prediction(
