@@ -7,6 +7,12 @@ mod progress;
 
 use clap::Parser;
 
+// The parser and the analyses allocate many small strings; mimalloc
+// measured 24 % less CPU than the system allocator on them (analyze,
+// 236 MB of exports, one thread: 4.64 s → 3.55 s).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = cli::Cli::parse();
     let code = match commands::run(cli) {

@@ -46,6 +46,7 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         target: config.generation.target.clone(),
         bumps,
         prediction: config.prediction.clone(),
+        load_all: false,
     })
 }
 

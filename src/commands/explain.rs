@@ -40,6 +40,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         target: config.generation.target.clone(),
         bumps: Default::default(),
         prediction: config.prediction.clone(),
+        load_all: true,
     };
     let outcome = run_graph(store.clone(), &req, &NoProgress)?;
     let matches = find(&outcome, &args.job);

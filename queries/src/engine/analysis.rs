@@ -127,22 +127,26 @@ pub struct EstateResult {
     pub blobs: Vec<Hash>,
 }
 
-/// `groups`: keyed by every job's features and the threshold, so an
-/// unchanged estate reuses its grouping; one changed job regroups (the
-/// grouping is linear, and ids are derived from content, so other groups
-/// keep their ids).
+/// `groups`: keyed by the set of jobs (their IR hashes), the features'
+/// version and the threshold — features are a function of those, so an
+/// unchanged estate reuses its grouping without loading a single signature.
+/// `load` gives the features when the grouping must be recomputed (one
+/// changed job regroups: the grouping is linear, and ids are derived from
+/// content, so other groups keep their ids).
 pub fn groups(
     ctx: &Ctx,
-    features: &[(EntityHash, &Features)],
+    jobs: &[EntityHash],
     threshold: f64,
+    load: impl FnOnce() -> Vec<(EntityHash, Features)>,
 ) -> (Grouping, Hash, Hash) {
-    let mut sorted: Vec<&(EntityHash, &Features)> = features.iter().collect();
-    sorted.sort_by_key(|(h, _)| *h);
+    let mut sorted: Vec<&EntityHash> = jobs.iter().collect();
+    sorted.sort();
+    sorted.dedup();
     let mut h = blake3::Hasher::new();
     h.update(&threshold.to_le_bytes());
-    for (ir, f) in &sorted {
+    h.update(&ctx.version(Phase::Features).to_le_bytes());
+    for ir in &sorted {
         h.update(&ir.0);
-        h.update(blake3::hash(&encode(*f)).as_bytes());
     }
     let key = ctx.memo_key(Phase::Groups, &[h.finalize().as_bytes()]);
     if let Ok(Some(blob)) = ctx.store.memo(&key)
@@ -153,7 +157,8 @@ pub fn groups(
         ctx.counters.reused(Phase::Groups);
         return (g, key, blob);
     }
-    let items: Vec<(String, &Features)> = sorted.iter().map(|(ir, f)| (ir.hex(), *f)).collect();
+    let features = load();
+    let items: Vec<(String, &Features)> = features.iter().map(|(ir, f)| (ir.hex(), f)).collect();
     let g = crate::analysis::groups::group(&items, threshold);
     let bytes = encode(&g);
     let blob = *blake3::hash(&bytes).as_bytes();
@@ -164,18 +169,21 @@ pub fn groups(
     (g, key, blob)
 }
 
-/// `prediction` of one job given its complexity and group membership.
+/// `prediction` of one job: keyed by the job, the complexity version, its
+/// group membership and the `[prediction]` settings; `complexity` is only
+/// asked for when the prediction must be computed.
 pub fn prediction(
     ctx: &Ctx,
     ir: &EntityHash,
-    complexity: &Complexity,
     membership: Option<&Membership>,
     cfg: &PredictionConfig,
-) -> (Prediction, Hash) {
+    complexity: impl FnOnce() -> Option<Complexity>,
+) -> (Option<Prediction>, Hash) {
     let key = ctx.memo_key(
         Phase::Prediction,
         &[
             &ir.0,
+            &ctx.version(Phase::Complexity).to_le_bytes(),
             &encode(&membership),
             &encode(&(
                 cfg.auto_max_score,
@@ -188,14 +196,17 @@ pub fn prediction(
         && let Some(p) = decode::<Prediction>(&bytes)
     {
         ctx.counters.reused(Phase::Prediction);
-        return (p, key);
+        return (Some(p), key);
     }
-    let p = crate::analysis::predict::predict(complexity, cfg, membership);
+    let Some(c) = complexity() else {
+        return (None, key);
+    };
+    let p = crate::analysis::predict::predict(&c, cfg, membership);
     if !ctx.dry_run {
         let _ = ctx.store.put_memo(&key, encode(&p));
     }
     ctx.counters.computed(Phase::Prediction);
-    (p, key)
+    (Some(p), key)
 }
 
 /// Lineage over all jobs (cheap: recomputed each run from memoised

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::analysis::complexity::Complexity;
 use crate::analysis::features::Features;
 use crate::analysis::lineage::JobIo;
+use crate::analysis::predict::Prediction;
 use crate::engine::analysis::{self, EstateResult};
 use crate::engine::artifacts::{JobKey, artifacts};
 use crate::engine::db::{Ctx, Database, lock};
@@ -33,6 +34,9 @@ pub struct Request {
     pub target: String,
     pub bumps: BTreeMap<Phase, u32>,
     pub prediction: crate::config::PredictionConfig,
+    /// Keep every job's features and complexity in the outcome (explain,
+    /// report) even where the stored estate-wide results make them unneeded.
+    pub load_all: bool,
 }
 
 /// An entity of this run, located in its file.
@@ -196,7 +200,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     distinct.dedup();
 
     // Analysis: per job, then over all jobs.
-    let estate = analyse(&db, &ctx, &jobs, &distinct, &mut memo_keys);
+    let estate = analyse(&db, &ctx, &jobs, &distinct, &mut memo_keys, req.load_all);
 
     // artifacts per distinct job IR.
     let sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = distinct
@@ -335,59 +339,79 @@ fn analyse(
     jobs: &[&Found],
     distinct: &[EntityHash],
     memo_keys: &mut Vec<Hash>,
+    load_all: bool,
 ) -> EstateResult {
-    type PerJob = (
-        EntityHash,
-        Option<Features>,
-        Option<Complexity>,
-        Option<JobIo>,
-    );
-    let per_job: Vec<PerJob> = distinct
-        .par_iter()
-        .map_with(db.clone(), |db, ir| {
-            let k = JobKey::new(db, *ir);
-            (
-                *ir,
-                analysis::features(db, k).clone(),
-                analysis::complexity(db, k).clone(),
-                analysis::lineage(db, k).clone(),
-            )
-        })
-        .collect();
     for ir in distinct {
         for p in [Phase::Features, Phase::Complexity, Phase::Lineage] {
             memo_keys.push(ctx.memo_key(p, &[&ir.0]));
         }
     }
     let mut out = EstateResult::default();
-    for (ir, f, c, io) in per_job {
-        if let Some(f) = f {
-            out.features.insert(ir, f);
-        }
-        if let Some(c) = c {
-            out.complexity.insert(ir, c);
-        }
-        if let Some(io) = io {
-            out.io.insert(ir, io);
-        }
-    }
-    let items: Vec<(EntityHash, &Features)> = out.features.iter().map(|(k, f)| (*k, f)).collect();
-    let (grouping, key, blob) = analysis::groups(ctx, &items, ctx.prediction.similarity_threshold);
+    // What each job reads and writes: small, needed for the lineage of all.
+    let ios: Vec<(EntityHash, Option<JobIo>)> = distinct
+        .par_iter()
+        .map_with(db.clone(), |db, ir| {
+            (*ir, analysis::lineage(db, JobKey::new(db, *ir)).clone())
+        })
+        .collect();
+    out.io = ios
+        .into_iter()
+        .filter_map(|(ir, io)| io.map(|io| (ir, io)))
+        .collect();
+
+    let load_features = || -> Vec<(EntityHash, Features)> {
+        distinct
+            .par_iter()
+            .map_with(db.clone(), |db, ir| {
+                (*ir, analysis::features(db, JobKey::new(db, *ir)).clone())
+            })
+            .filter_map(|(ir, f)| f.map(|f| (ir, f)))
+            .collect()
+    };
+    let (grouping, key, blob) =
+        analysis::groups(ctx, distinct, ctx.prediction.similarity_threshold, || {
+            let f = load_features();
+            if load_all {
+                out.features = f.iter().cloned().collect();
+            }
+            f
+        });
     memo_keys.push(key);
     out.blobs.push(blob);
-    let mut predictions = HashMap::new();
-    for (ir, c) in &out.complexity {
-        let (p, key) = analysis::prediction(
-            ctx,
-            ir,
-            c,
-            grouping.membership.get(&ir.hex()),
-            &ctx.prediction,
-        );
-        memo_keys.push(key);
-        predictions.insert(*ir, p);
+    if load_all && out.features.is_empty() {
+        out.features = load_features().into_iter().collect();
     }
-    out.predictions = predictions;
+    let predictions: Vec<(EntityHash, Option<Prediction>, Hash)> = distinct
+        .par_iter()
+        .map_with(db.clone(), |db, ir| {
+            let (p, key) = analysis::prediction(
+                ctx,
+                ir,
+                grouping.membership.get(&ir.hex()),
+                &ctx.prediction,
+                || analysis::complexity(db, JobKey::new(db, *ir)).clone(),
+            );
+            (*ir, p, key)
+        })
+        .collect();
+    for (ir, p, key) in predictions {
+        memo_keys.push(key);
+        if let Some(p) = p {
+            out.predictions.insert(ir, p);
+        }
+    }
+    if load_all {
+        let all: Vec<(EntityHash, Option<Complexity>)> = distinct
+            .par_iter()
+            .map_with(db.clone(), |db, ir| {
+                (*ir, analysis::complexity(db, JobKey::new(db, *ir)).clone())
+            })
+            .collect();
+        out.complexity = all
+            .into_iter()
+            .filter_map(|(ir, c)| c.map(|c| (ir, c)))
+            .collect();
+    }
     out.grouping = Some(grouping);
     let mut names: HashMap<EntityHash, &str> = HashMap::new();
     for j in jobs {
