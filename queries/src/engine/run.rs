@@ -200,7 +200,10 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     distinct.dedup();
 
     // Analysis: per job, then over all jobs.
+    // Slices' results are all read: free them before the analyses.
+    lock(&ctx.fresh_ir).clear();
     let estate = analyse(&db, &ctx, &jobs, &distinct, &mut memo_keys, req.load_all);
+    lock(&ctx.fresh).clear();
 
     // artifacts per distinct job IR.
     let sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = distinct
