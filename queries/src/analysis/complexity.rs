@@ -11,7 +11,7 @@ use super::scan::{FnClass, called_functions, classify_function, references};
 use crate::ir::{Job, JobKind, LinkKind, PropValue};
 
 /// Version of the complexity rules (memo key).
-pub const COMPLEXITY_VERSION: u32 = 1;
+pub const COMPLEXITY_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FactorKind {
@@ -163,6 +163,7 @@ pub fn complexity(job: &Job) -> Complexity {
     // Expressions: functions, routines, long expressions.
     let mut unknown: BTreeMap<String, String> = BTreeMap::new();
     let mut routines: BTreeMap<String, String> = BTreeMap::new();
+    let mut untranslatable: BTreeMap<String, String> = BTreeMap::new();
     let mut long_pts = 0u32;
     let mut long_first: Option<String> = None;
     for (loc, text) in expressions(job) {
@@ -178,6 +179,9 @@ pub fn complexity(job: &Job) -> Complexity {
                 FnClass::Unknown => {
                     unknown.entry(name).or_insert_with(|| loc.clone());
                 }
+                FnClass::Untranslatable => {
+                    untranslatable.entry(name).or_insert_with(|| loc.clone());
+                }
             }
         }
         if text.len() > p.long_expression_chars || depth(text) > p.long_expression_depth {
@@ -191,6 +195,17 @@ pub fn complexity(job: &Job) -> Complexity {
             format!("function:{name}"),
             p.unknown_function,
             format!("{name}() is not a known DataStage function (user routine?): needs a UDF"),
+            Some(loc),
+        );
+    }
+    for (name, loc) in untranslatable {
+        push(
+            FactorKind::UnknownFunction,
+            format!("function:{name}"),
+            p.unknown_function,
+            format!(
+                "{name}() is a DataStage function without a translation rule: the generated code gets a named placeholder"
+            ),
             Some(loc),
         );
     }

@@ -132,6 +132,9 @@ pub enum FnClass {
     /// A name that is not a built-in: a user routine (parallel external
     /// routine or server routine) or a typo.
     Unknown,
+    /// A DataStage built-in without a translation rule: the translators
+    /// emit a named placeholder for it.
+    Untranslatable,
 }
 
 /// Built-in DataStage functions (parallel transformer, server BASIC
@@ -332,16 +335,22 @@ const KNOWN: &[&str] = &[
     "YEARWEEKFROMDATE",
 ];
 
-/// Classify a called name.
+/// Classify a called name against the expression language's function
+/// registry (what the translators can do), so that AUTO means "every
+/// expression translates": a built-in the registry marks unsupported for
+/// PySpark, or a built-in the registry does not have, gets a placeholder.
 pub fn classify_function(name: &str) -> FnClass {
     let upper = name.to_ascii_uppercase();
     if upper.starts_with("DSU.") {
         return FnClass::Routine;
     }
-    if KNOWN.binary_search(&upper.as_str()).is_ok() {
-        FnClass::Known
-    } else {
-        FnClass::Unknown
+    match crate::expr::functions::lookup(name) {
+        Some(def) if matches!(def.pyspark, crate::expr::functions::Status::Unsupported(_)) => {
+            FnClass::Untranslatable
+        }
+        Some(_) => FnClass::Known,
+        None if KNOWN.binary_search(&upper.as_str()).is_ok() => FnClass::Untranslatable,
+        None => FnClass::Unknown,
     }
 }
 
