@@ -30,8 +30,45 @@
 //! ids collide (10 hex digits) get `-2`, `-3`… in order of smallest member.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
+
+/// A fast, fixed (unseeded) hasher for the grouping's maps: keys are
+/// already hashes or signature slices, so SipHash's DoS resistance buys
+/// nothing here, and it was 21 % of grouping time at 90 000 jobs.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+impl Fx {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 use super::features::{Features, SlotKind, h64, jaccard};
 
@@ -156,7 +193,7 @@ pub fn group(items: &[(JobKey, &Features)], threshold: f64) -> Grouping {
     };
 
     // --- duplicates
-    let mut by_struct: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
+    let mut by_struct: FxMap<[u8; 32], Vec<usize>> = FxMap::default();
     for (i, (_, f)) in items.iter().enumerate() {
         by_struct.entry(f.structural_hash).or_default().push(i);
     }
@@ -176,7 +213,7 @@ pub fn group(items: &[(JobKey, &Features)], threshold: f64) -> Grouping {
     }
 
     // --- families
-    let mut by_shape: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
+    let mut by_shape: FxMap<[u8; 32], Vec<usize>> = FxMap::default();
     for (i, (_, f)) in items.iter().enumerate() {
         by_shape.entry(f.shape).or_default().push(i);
     }
@@ -204,7 +241,7 @@ pub fn group(items: &[(JobKey, &Features)], threshold: f64) -> Grouping {
     }
 
     // --- similarity clusters (LSH over distinct signatures)
-    let mut sig_rep: HashMap<&[u32], usize> = HashMap::new();
+    let mut sig_rep: FxMap<&[u32], usize> = FxMap::default();
     let mut reps: Vec<usize> = Vec::new(); // rep number -> item index
     let mut rep_of: Vec<usize> = Vec::with_capacity(n); // item -> rep number
     for (i, (_, f)) in items.iter().enumerate() {
@@ -221,7 +258,7 @@ pub fn group(items: &[(JobKey, &Features)], threshold: f64) -> Grouping {
     stats.rows = rows as u32;
     let mut uf = UnionFind((0..reps.len()).collect());
     if len > 0 {
-        let mut buckets: HashMap<(usize, &[u32]), Vec<usize>> = HashMap::new();
+        let mut buckets: FxMap<(usize, &[u32]), Vec<usize>> = FxMap::default();
         for b in 0..bands {
             buckets.clear();
             for (r, &i) in reps.iter().enumerate() {
@@ -344,7 +381,7 @@ fn cluster_template_and_id(idx: &[usize], items: &Items<'_>) -> (usize, GroupId)
     let len = items[idx[0]].1.minhash.len();
     let mut majority: Vec<u32> = Vec::with_capacity(len);
     let mut best_pair: Option<(u32, usize)> = None;
-    let mut counts: HashMap<u32, usize> = HashMap::new();
+    let mut counts: FxMap<u32, usize> = FxMap::default();
     for p in 0..len {
         counts.clear();
         for &i in idx {
