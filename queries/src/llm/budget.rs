@@ -87,11 +87,11 @@ impl std::fmt::Display for SkipReason {
             } => write!(
                 f,
                 "job {job}: skipped (LLM budget): this call could cost up to ${bound:.4}, and ${spent:.4} \
-                 of the run's ${limit:.2} is spent or committed; no more calls this run"
+                 of the run's ${limit} is spent or committed; no more calls this run"
             ),
             SkipReason::AfterStop { job, limit } => write!(
                 f,
-                "job {job}: skipped (LLM budget): the run's ${limit:.2} budget was reached"
+                "job {job}: skipped (LLM budget): the run's ${limit} budget was reached"
             ),
         }
     }
@@ -129,7 +129,7 @@ impl Budget {
         let price = cfg.pricing.get(&cfg.model).copied();
         if max_cost > 0.0 && price.is_none() {
             return Err(LlmError::Config(format!(
-                "a dollar budget (${max_cost:.2}) needs the price of model \"{}\": add \
+                "a dollar budget (${max_cost}) needs the price of model \"{}\": add \
                  [llm.pricing.\"{}\"] with input_per_mtok and output_per_mtok to dsmig.toml",
                 cfg.model, cfg.model
             )));

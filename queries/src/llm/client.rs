@@ -519,7 +519,7 @@ async fn send_once(
     let map = |e: reqwest::Error| {
         if e.is_timeout() {
             LlmError::Timeout {
-                seconds: timeout.as_secs(),
+                seconds: timeout.as_secs_f64(),
             }
         } else {
             let mut msg = e.to_string();

@@ -54,7 +54,7 @@ pub enum LlmError {
     /// The connection failed.
     Transport(String),
     /// No complete answer within the configured time.
-    Timeout { seconds: u64 },
+    Timeout { seconds: f64 },
     /// A 2xx answer that is not what the wire format promises.
     Malformed(String),
     /// The store could not be read or written.

@@ -162,11 +162,16 @@ fn find_value(text: &str, ws: usize, we: usize) -> Option<(usize, usize)> {
     let before = (ws > 0).then(|| b[ws - 1]);
     // <Password>value</Password>, <Password><![CDATA[value]]></Password>
     if before == Some(b'<') {
+        // Attributes may follow the name: <Password modified='1' type='string'>.
         let k = we;
-        if k >= b.len() || b[k] != b'>' {
+        if k >= b.len() || !(b[k] == b'>' || b[k] == b' ' || b[k] == b'\t') {
             return None;
         }
-        let vs = k + 1;
+        let close = text[k..].find('>').map(|e| k + e)?;
+        if close > 0 && b[close - 1] == b'/' {
+            return None;
+        }
+        let vs = close + 1;
         let rest = &text[vs..];
         if let Some(cdata) = rest.strip_prefix("<![CDATA[") {
             let start = vs + 9;
@@ -193,6 +198,12 @@ fn find_value(text: &str, ws: usize, we: usize) -> Option<(usize, usize)> {
     } else {
         0
     };
+    if sep == 0
+        && quote.is_some()
+        && let Some(v) = value_after_name_field(text, after_name)
+    {
+        return Some(v);
+    }
     if sep == 0 {
         // `-password s3cret`, `Password s3cret`: only for the plain words,
         // and only for a value that does not read like prose.
@@ -242,6 +253,51 @@ fn find_value(text: &str, ws: usize, we: usize) -> Option<(usize, usize)> {
     (ve > vs).then_some((vs, ve))
 }
 
+/// A name/value pair written as two fields after a quoted secret name:
+/// DSX `Name "Password"` / `Value "x"`, JSON `"name": "Password", "value": "x"`.
+fn value_after_name_field(text: &str, from: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut k = from;
+    while k < b.len() && (b[k].is_ascii_whitespace() || b[k] == b',') {
+        k += 1;
+    }
+    if k < b.len() && (b[k] == b'"' || b[k] == b'\'') {
+        k += 1;
+    }
+    if !text.get(k..k + 5)?.eq_ignore_ascii_case("value") {
+        return None;
+    }
+    k += 5;
+    if k < b.len() && (b[k] == b'"' || b[k] == b'\'') {
+        k += 1;
+    }
+    k = skip_blanks(b, k);
+    if k < b.len() && (b[k] == b':' || b[k] == b'=') {
+        k = skip_blanks(b, k + 1);
+    }
+    if k >= b.len() {
+        return None;
+    }
+    if b[k] == b'"' || b[k] == b'\'' {
+        let q = b[k];
+        let vs = k + 1;
+        let mut ve = vs;
+        while ve < b.len() && b[ve] != q && b[ve] != b'\n' {
+            if b[ve] == b'\\' && ve + 1 < b.len() {
+                ve += 1;
+            }
+            ve += 1;
+        }
+        return Some((vs, ve.min(b.len())));
+    }
+    let vs = k;
+    let mut ve = vs;
+    while ve < b.len() && !is_delim(b[ve]) {
+        ve += 1;
+    }
+    (ve > vs && !text[vs..].starts_with(REDACTED)).then_some((vs, ve))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +338,18 @@ mod tests {
                 "jdbc:postgresql://etl:<redacted>@db.example:5432/dw",
             ),
             ("secret_token='x y z'", "secret_token='<redacted>'"),
+            (
+                "<Password modified='1' type='string'><![CDATA[Tr0ub4dor&3]]></Password>",
+                "<Password modified='1' type='string'><![CDATA[<redacted>]]></Password>",
+            ),
+            (
+                "         Name \"Password\"\n         Value \"Tr0ub4dor&3\"\n",
+                "         Name \"Password\"\n         Value \"<redacted>\"\n",
+            ),
+            (
+                r#"{"name":"DBPassword","value":{"Text":"x"}}, {"name": "Pwd", "value": "hunter2"}"#,
+                r#"{"name":"DBPassword","value":{"Text":"x"}}, {"name": "Pwd", "value": "<redacted>"}"#,
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(scrub(input), want, "{input}");
@@ -299,6 +367,9 @@ mod tests {
             "https://example.com/path?x=1",
             "user@host",
             "Passwörter: ",
+            "<Password/>",
+            "Value \"/Connection/Password\"",
+            "Name \"Password\"\n Value \"#DB_PASSWORD#\"",
         ] {
             assert_eq!(scrub(s), s);
         }
