@@ -91,15 +91,24 @@ pub struct LlmConfig {
     /// `none` (rule-based only), `anthropic`, `azure_openai`, `azure_foundry`,
     /// `bedrock`, `vertex`, `openrouter` or `openai_compatible`.
     pub provider: String,
+    /// Model id (Azure OpenAI: the deployment name; Azure AI Foundry: the
+    /// deployment name sent as `model`; Bedrock: model or inference-profile id).
     pub model: String,
-    /// Base URL for `openai_compatible` (e.g. a local Ollama or vLLM server).
+    /// Base URL: required for `openai_compatible` (e.g. a local Ollama or
+    /// vLLM server); for the other providers it overrides the endpoint
+    /// (a proxy, or a test server).
     pub base_url: String,
     pub temperature: f64,
-    pub max_tokens_per_job: u64,
-    /// Stop calling once a run has spent this many dollars (0 = no limit).
-    pub max_cost_per_run: f64,
+    /// Largest completion asked for in one call (`max_tokens`).
+    pub max_output_tokens: u64,
     pub max_concurrency: usize,
+    /// Seconds one HTTP attempt may take before it is abandoned.
     pub timeout_seconds: u64,
+    /// Attempts per call (first try included) on 429, 5xx and network errors.
+    pub max_attempts: u32,
+    pub budget: LlmBudgetConfig,
+    /// Dollars per million tokens, per model name.
+    pub pricing: std::collections::BTreeMap<String, ModelPrice>,
 }
 
 impl Default for LlmConfig {
@@ -109,12 +118,40 @@ impl Default for LlmConfig {
             model: String::new(),
             base_url: String::new(),
             temperature: 0.0,
-            max_tokens_per_job: 8000,
-            max_cost_per_run: 0.0,
+            max_output_tokens: 4096,
             max_concurrency: 4,
             timeout_seconds: 120,
+            max_attempts: 4,
+            budget: LlmBudgetConfig::default(),
+            pricing: Default::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmBudgetConfig {
+    /// Tokens (input + output, repair call included) one job may use; 0 = no limit.
+    pub max_tokens_per_job: u64,
+    /// Stop calling once a run would spend more than this many dollars
+    /// (0 = no limit). `--budget USD` overrides it.
+    pub max_cost_per_run: f64,
+}
+
+impl Default for LlmBudgetConfig {
+    fn default() -> Self {
+        LlmBudgetConfig {
+            max_tokens_per_job: 8000,
+            max_cost_per_run: 0.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelPrice {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,5 +273,18 @@ mod tests {
     fn unknown_keys_are_errors() {
         let e = Config::from_toml("[parser]\nmax_file_size = 3\n").expect_err("typo");
         assert!(e.contains("max_file_size"), "{e}");
+    }
+
+    #[test]
+    fn llm_pricing_and_budget_parse() {
+        let c = Config::from_toml(
+            "[llm.budget]\nmax_cost_per_run = 2.5\n[llm.pricing.\"claude-sonnet-4-5\"]\ninput_per_mtok = 3.0\noutput_per_mtok = 15.0\n",
+        )
+        .expect("parses");
+        assert_eq!(c.llm.budget.max_cost_per_run, 2.5);
+        assert_eq!(c.llm.budget.max_tokens_per_job, 8000);
+        assert_eq!(c.llm.pricing["claude-sonnet-4-5"].output_per_mtok, 15.0);
+        let e = Config::from_toml("[llm]\nmax_cost_per_run = 1.0\n").expect_err("moved");
+        assert!(e.contains("max_cost_per_run"), "{e}");
     }
 }

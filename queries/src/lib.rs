@@ -8,5 +8,6 @@ pub mod engine;
 pub mod expr;
 pub mod inventory;
 pub mod ir;
+pub mod llm;
 pub mod parse;
 pub mod store;
