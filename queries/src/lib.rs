@@ -9,4 +9,5 @@ pub mod expr;
 pub mod inventory;
 pub mod ir;
 pub mod parse;
+pub mod report;
 pub mod store;
