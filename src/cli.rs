@@ -53,7 +53,8 @@ the job's details (what `dsmig explain` shows).\n\n\
 The file has no external script, font or image: it opens from a file share with the network \
 off, and holds 9000 jobs in a few MB (the table is paginated). No store is needed. The same \
 analysis always gives the same bytes; if FILE already holds them it is left untouched. \
-Property values of jobs (SQL, connection strings, defaults) never enter the report.",
+SQL, connection strings, parameter defaults and other property values never enter the report; \
+only the names of the tables and files each job reads and writes (its lineage).",
         after_help = "Examples:\n  dsmig report exports/ -o migration-report.html\n  dsmig report exports/ more/big.dsx.gz -o report.html --title 'Finance DWH migration'\n  dsmig analyze exports/ --report report.html    (the same file, plus the analyze output)\n\nSettings: [report] page_size (rows per table page), title."
     )]
     Report(ReportArgs),
