@@ -265,7 +265,9 @@
     var input = $("q");
     var setQ = function (q) { input.value = q; input.dispatchEvent(new Event("input", { bubbles: true })); };
     var q = J.length ? J[Math.floor(J.length / 2)][C.name].toLowerCase() : "";
+    var t0 = performance.now();
     setQ(q);
+    r.searchMs = performance.now() - t0;
     r.search = {
       query: q, count: view.length, shown: tbody.rows.length,
       allMatch: view.every(function (i) { return hay[i].indexOf(q) >= 0; }),
@@ -276,7 +278,9 @@
     var visible = function () { return Array.prototype.map.call(tbody.rows, function (tr) { return tr.cells[0].textContent; }); };
     var th = document.querySelector('#job-table th[data-sort="score"]');
     var before = visible();
+    t0 = performance.now();
     th.click();
+    r.sortMs = performance.now() - t0;
     var asc = view.map(function (i) { return J[i][C.score]; });
     var ascState = th.getAttribute("aria-sort");
     th.click();
@@ -291,7 +295,9 @@
       count: view.length,
     };
     var link = tbody.querySelector("a[data-job]");
+    t0 = performance.now();
     if (link) { link.click(); }
+    r.detailMs = performance.now() - t0;
     r.detail = {
       open: !panel.hidden,
       expected: link ? link.textContent : null,
