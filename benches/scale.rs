@@ -83,6 +83,51 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Open the report in headless Chromium with its self test: time until the
+/// table is drawn (the page's own `performance.now()`), and the process's
+/// wall time (start, load, self test, exit).
+fn chromium_load(report: &Path) -> String {
+    let chromium = std::env::var("DSMIG_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return "not measured (no chromium)".into();
+    }
+    let profile = report.with_extension("chromium-profile");
+    let start = Instant::now();
+    let out = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-default-apps",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}#selftest", report.display()))
+        .stderr(std::process::Stdio::null())
+        .output();
+    let wall = start.elapsed().as_secs_f64();
+    let dom = out
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let ms = |key: &str| {
+        dom.split(&format!("\"{key}\":"))
+            .nth(1)
+            .and_then(|r| r.split([',', '}']).next())
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    match (ms("loadMs"), ms("searchMs"), ms("sortMs")) {
+        (Some(load), Some(search), Some(sort)) => format!(
+            "table ready {load:.0} ms after navigation, search {search:.0} ms, sort {sort:.0} ms; chromium run {wall:.1} s"
+        ),
+        _ => format!("self test did not report (chromium run {wall:.1} s)"),
+    }
+}
+
 /// Edit one job inside a multi-job DSX file: change one derivation's text.
 fn edit_one_job(corpus: &Path) -> Option<PathBuf> {
     for f in walk(corpus) {
@@ -162,6 +207,23 @@ fn main() {
         seconds: s,
         rss_mb: rss,
         detail: format!("{:.0} MB/s, {:.0} jobs/s", bytes / 1e6 / s, jobs as f64 / s),
+    });
+
+    // The HTML report of the same corpus: size, time to write it, and the
+    // time until its table is ready in headless Chromium.
+    let (s, rss, _) = dsmig(&work, &["report", &corpus_arg, "-o", "report.html"]);
+    let report_bytes = std::fs::metadata(work.join("report.html"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    rows.push(Row {
+        scenario: format!("report {jobs} jobs: dsmig report"),
+        seconds: s,
+        rss_mb: rss,
+        detail: format!(
+            "{:.1} MB HTML; in Chromium: {}",
+            report_bytes as f64 / 1e6,
+            chromium_load(&work.join("report.html"))
+        ),
     });
 
     // One big export: memory must follow the largest job, not the file.

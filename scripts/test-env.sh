@@ -2,6 +2,7 @@
 # Prepares what the test suite needs and exports where to find it:
 #   DSMIG_PYTHON  a Python (venv .venv) with pyspark 3.5, sqlglot, pytest, python-hcl2
 #   DSMIG_PG      libpq connection string of a PostgreSQL server on 127.0.0.1:55432
+#   DSMIG_CHROMIUM  headless Chromium (Debian's `chromium`) for the report's browser test
 # Idempotent: a second call reuses the venv and the running server.
 # Use:  source scripts/test-env.sh   (scripts/test does it for you)
 
@@ -54,4 +55,17 @@ _dsmig_setup_py() {
     export DSMIG_PYTHON="$venv/bin/python"
 }
 
-_dsmig_setup_pg && _dsmig_setup_py
+_dsmig_setup_chromium() {
+    if [ ! -x /usr/bin/chromium ]; then
+        _dsmig_log "installing chromium from apt (the report's browser test)"
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        else
+            sudo apt-get update -qq >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        fi
+    fi
+    [ -x /usr/bin/chromium ] || { _dsmig_log "chromium could not be installed"; return 1; }
+    export DSMIG_CHROMIUM=/usr/bin/chromium
+}
+
+_dsmig_setup_pg && _dsmig_setup_py && _dsmig_setup_chromium

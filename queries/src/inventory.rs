@@ -142,12 +142,32 @@ pub fn item(l: Located) -> Item {
 /// The inventory of fully read entities.
 pub fn build(read: &ReadResult, cfg: &PredictionConfig) -> Inventory {
     let items: Vec<Item> = read.entities.iter().map(|l| item(l.clone())).collect();
-    build_from_items(&read.files, &items, &read.diagnostics, cfg)
+    build_from_items(&read.files, &items, &read.diagnostics, cfg).0
 }
 
 /// The inventory of items mapped while reading ([`item`]).
 pub fn build_items(read: &ReadResult<Item>, cfg: &PredictionConfig) -> Inventory {
+    build_items_with_estate(read, cfg).0
+}
+
+/// [`build_items`], and the estate the rows were computed from (the HTML
+/// report shows its groups, waves and predictions).
+pub fn build_items_with_estate(
+    read: &ReadResult<Item>,
+    cfg: &PredictionConfig,
+) -> (Inventory, Estate) {
     build_from_items(&read.files, &read.entities, &read.diagnostics, cfg)
+}
+
+/// Each job's own analysis, by IR hash (the first of equal hashes).
+pub fn job_analyses(items: &[Item]) -> BTreeMap<&str, &JobAnalysis> {
+    let mut out = BTreeMap::new();
+    for i in items {
+        if let Item::Job(b) = i {
+            out.entry(b.0.hash.as_str()).or_insert(&b.1);
+        }
+    }
+    out
 }
 
 fn build_from_items(
@@ -155,7 +175,7 @@ fn build_from_items(
     items: &[Item],
     diagnostics: &[Diagnostic],
     cfg: &PredictionConfig,
-) -> Inventory {
+) -> (Inventory, Estate) {
     struct Read<'a> {
         files: &'a [FileSummary],
         diagnostics: &'a [Diagnostic],
@@ -233,13 +253,14 @@ fn build_from_items(
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .count();
-    Inventory {
+    let inv = Inventory {
         format_version: FORMAT_VERSION,
         summary: s,
         jobs,
         files: read.files.to_vec(),
         diagnostics: read.diagnostics.to_vec(),
-    }
+    };
+    (inv, estate)
 }
 
 fn with_analysis(mut row: JobRow, a: &JobAnalysis, estate: &Estate) -> JobRow {

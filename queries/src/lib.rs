@@ -10,4 +10,5 @@ pub mod inventory;
 pub mod ir;
 pub mod llm;
 pub mod parse;
+pub mod report;
 pub mod store;

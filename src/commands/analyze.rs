@@ -20,7 +20,10 @@ pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
     let bar = bytes_bar(total, "reading");
     let read = read_paths_map(&args.paths, &limits, &|n| bar.inc(n), &inventory::item);
     bar.finish_and_clear();
-    let inv = inventory::build_items(&read, &config.prediction);
+    let (inv, estate) = inventory::build_items_with_estate(&read, &config.prediction);
+    if let Some(path) = &args.report {
+        super::report::write(config, &inv, &estate, &read, &config.report.title, path)?;
+    }
     let text = match args.format {
         OutputFormat::Json => {
             let mut s = serde_json::to_string_pretty(&inv).map_err(|e| e.to_string())?;

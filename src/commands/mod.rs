@@ -5,6 +5,7 @@ mod build;
 mod dump_ir;
 mod explain;
 mod gen_corpus;
+mod report;
 mod store;
 
 use queries::config::Config;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         Command::Plan(args) => build::plan(&config, &args),
         Command::Store(cmd) => store::run(&config, &cmd),
         Command::Explain(args) => explain::run(&config, &args),
+        Command::Report(args) => report::run(&config, &args),
         Command::GenCorpus(args) => gen_corpus::run(&args),
         Command::DumpIr(args) => dump_ir::run(&config, &args),
     }

@@ -1,0 +1,78 @@
+//! `dsmig report`: the HTML migration report of the exports (and
+//! `dsmig analyze --report`, which writes the same file).
+
+use std::path::Path;
+
+use queries::analysis::estate::Estate;
+use queries::config::Config;
+use queries::inventory::{self, Inventory, Item};
+use queries::parse::input::{ReadResult, collect_files, read_paths_map};
+use queries::report::{ReportData, ReportOptions, Settings, render};
+
+use crate::cli::ReportArgs;
+use crate::progress::bytes_bar;
+
+pub fn run(config: &Config, args: &ReportArgs) -> Result<i32, String> {
+    let limits = config.parser.limits();
+    let (files, _) = collect_files(&args.paths);
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = bytes_bar(total, "reading");
+    let read = read_paths_map(&args.paths, &limits, &|n| bar.inc(n), &inventory::item);
+    bar.finish_and_clear();
+    let (inv, estate) = inventory::build_items_with_estate(&read, &config.prediction);
+    let title = args.title.as_deref().unwrap_or(&config.report.title);
+    write(config, &inv, &estate, &read, title, &args.output)?;
+    if inv.summary.errors > 0 {
+        eprintln!(
+            "dsmig: {} error(s) while reading; the report lists them under \"Problems in the input\"",
+            inv.summary.errors
+        );
+    }
+    Ok(if args.strict && inv.summary.errors > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+pub fn options(config: &Config) -> ReportOptions {
+    ReportOptions {
+        settings: Settings {
+            auto_max_score: config.prediction.auto_max_score,
+            manual_min_score: config.prediction.manual_min_score,
+            hours_per_point: config.prediction.hours_per_point,
+            page_size: config.report.page_size,
+        },
+        llm_configured: config.llm.provider != "none",
+    }
+}
+
+/// Render the report and write it to `path`, unless the file already holds
+/// exactly these bytes (an unchanged analysis leaves the file untouched).
+pub fn write(
+    config: &Config,
+    inv: &Inventory,
+    estate: &Estate,
+    read: &ReadResult<Item>,
+    title: &str,
+    path: &Path,
+) -> Result<(), String> {
+    let data = ReportData::from_items(inv, estate, &read.entities, &options(config));
+    let html = render(&data, title);
+    let same = std::fs::read(path).is_ok_and(|old| old == html.as_bytes());
+    if !same {
+        super::emit(Some(path), &html)?;
+    }
+    eprintln!(
+        "report: {} ({} jobs, {:.1} MB){}",
+        path.display(),
+        inv.summary.jobs,
+        html.len() as f64 / 1e6,
+        if same { ", unchanged" } else { "" }
+    );
+    Ok(())
+}
