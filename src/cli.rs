@@ -226,6 +226,11 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
 
+    /// Also write the HTML migration report to FILE (same as `dsmig report`;
+    /// left untouched when its bytes would not change).
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+
     /// Exit with code 1 if any file or job could not be read.
     #[arg(long)]
     pub strict: bool,

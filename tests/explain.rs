@@ -176,3 +176,30 @@ fn explain_names_what_changed_in_the_last_build() {
         Some(0)
     );
 }
+
+#[test]
+fn build_report_is_the_same_file_as_dsmig_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let b = dsmig(root, &["build", &corpus(), "--report", "built.html"]);
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let r = dsmig(root, &["report", &corpus(), "-o", "reported.html"]);
+    assert!(r.status.success());
+    let built = std::fs::read(root.join("built.html")).expect("built");
+    assert_eq!(
+        built,
+        std::fs::read(root.join("reported.html")).expect("reported")
+    );
+    let mtime = std::fs::metadata(root.join("built.html"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let again = dsmig(root, &["build", &corpus(), "--report", "built.html"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("unchanged"));
+    let mtime2 = std::fs::metadata(root.join("built.html"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(
+        mtime, mtime2,
+        "an unchanged analysis leaves the report untouched"
+    );
+}

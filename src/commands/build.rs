@@ -84,6 +84,9 @@ pub fn run(config: &Config, args: &BuildArgs) -> Result<i32, String> {
         ));
     }
     print!("{text}");
+    if let Some(path) = &args.report {
+        super::report::report_of(config, &args.graph.paths, &config.report.title, path)?;
+    }
     if let Some(path) = &args.summary_json {
         let json = serde_json::to_string_pretty(s).map_err(|e| e.to_string())? + "\n";
         super::emit(Some(path), &json)?;

@@ -13,30 +13,37 @@ use crate::cli::ReportArgs;
 use crate::progress::bytes_bar;
 
 pub fn run(config: &Config, args: &ReportArgs) -> Result<i32, String> {
+    let title = args.title.as_deref().unwrap_or(&config.report.title);
+    let errors = report_of(config, &args.paths, title, &args.output)?;
+    Ok(if args.strict && errors > 0 { 1 } else { 0 })
+}
+
+/// Read `paths`, analyse, write the report; returns the number of errors.
+pub fn report_of(
+    config: &Config,
+    paths: &[std::path::PathBuf],
+    title: &str,
+    output: &Path,
+) -> Result<usize, String> {
     let limits = config.parser.limits();
-    let (files, _) = collect_files(&args.paths);
+    let (files, _) = collect_files(paths);
     let total: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
     let bar = bytes_bar(total, "reading");
-    let read = read_paths_map(&args.paths, &limits, &|n| bar.inc(n), &inventory::item);
+    let read = read_paths_map(paths, &limits, &|n| bar.inc(n), &inventory::item);
     bar.finish_and_clear();
     let (inv, estate) = inventory::build_items_with_estate(&read, &config.prediction);
-    let title = args.title.as_deref().unwrap_or(&config.report.title);
-    write(config, &inv, &estate, &read, title, &args.output)?;
+    write(config, &inv, &estate, &read, title, output)?;
     if inv.summary.errors > 0 {
         eprintln!(
             "dsmig: {} error(s) while reading; the report lists them under \"Problems in the input\"",
             inv.summary.errors
         );
     }
-    Ok(if args.strict && inv.summary.errors > 0 {
-        1
-    } else {
-        0
-    })
+    Ok(inv.summary.errors)
 }
 
 pub fn options(config: &Config) -> ReportOptions {
