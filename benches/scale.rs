@@ -20,6 +20,12 @@ struct Row {
     seconds: f64,
     rss_mb: f64,
     detail: String,
+    cpu: f64,
+}
+
+thread_local! {
+    /// CPU seconds of the last dsmig run (it reports them itself).
+    static LAST_CPU: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
 fn dsmig(cwd: &Path, args: &[&str]) -> (f64, f64, String) {
@@ -39,6 +45,12 @@ fn dsmig(cwd: &Path, args: &[&str]) -> (f64, f64, String) {
         .and_then(|v| v.trim().parse::<f64>().ok())
         .unwrap_or(0.0)
         / 1024.0;
+    let cpu = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("dsmig-cpu-seconds: "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    LAST_CPU.with(|c| c.set(cpu));
     (secs, rss, String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -46,7 +58,14 @@ fn phases(cwd: &Path) -> String {
     let text = std::fs::read_to_string(cwd.join("summary.json")).unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let mut parts = Vec::new();
-    for p in ["split", "job_ir", "artifacts"] {
+    for p in [
+        "split",
+        "job_ir",
+        "features",
+        "groups",
+        "prediction",
+        "artifacts",
+    ] {
         let c = &v["phases"][p];
         parts.push(format!("{p} {}/{}", c["computed"], c["reused"]));
     }
@@ -192,6 +211,7 @@ fn main() {
             &["analyze", &real_arg, "-f", "json", "-o", "real.json"],
         );
         rows.push(Row {
+            cpu: LAST_CPU.with(|c| c.get()),
             scenario: "analyze real corpus (115 jobs, 13 MB)".into(),
             seconds: s,
             rss_mb: rss,
@@ -203,6 +223,7 @@ fn main() {
         &["analyze", &corpus_arg, "-f", "json", "-o", "gen.json"],
     );
     rows.push(Row {
+        cpu: LAST_CPU.with(|c| c.get()),
         scenario: format!("analyze generated ({jobs} jobs, {:.2} GB)", bytes / 1e9),
         seconds: s,
         rss_mb: rss,
@@ -216,6 +237,7 @@ fn main() {
         .map(|m| m.len())
         .unwrap_or(0);
     rows.push(Row {
+        cpu: LAST_CPU.with(|c| c.get()),
         scenario: format!("report {jobs} jobs: dsmig report"),
         seconds: s,
         rss_mb: rss,
@@ -244,6 +266,7 @@ fn main() {
         &["analyze", &big_arg, "-f", "json", "-o", "big.json"],
     );
     rows.push(Row {
+        cpu: LAST_CPU.with(|c| c.get()),
         scenario: format!("analyze one {:.0} MB DSX file (4500 jobs)", big_bytes / 1e6),
         seconds: s,
         rss_mb: rss,
@@ -253,6 +276,7 @@ fn main() {
     let build = ["build", &corpus_arg, "--summary-json", "summary.json"];
     let (s, rss, _) = dsmig(&work, &build);
     rows.push(Row {
+        cpu: LAST_CPU.with(|c| c.get()),
         scenario: "build, cold (empty store)".into(),
         seconds: s,
         rss_mb: rss,
@@ -260,6 +284,7 @@ fn main() {
     });
     let (s, rss, _) = dsmig(&work, &build);
     rows.push(Row {
+        cpu: LAST_CPU.with(|c| c.get()),
         scenario: "build, no-op re-run".into(),
         seconds: s,
         rss_mb: rss,
@@ -269,6 +294,7 @@ fn main() {
     if let Some(f) = edit_one_job(&corpus) {
         let (s, rss, _) = dsmig(&work, &build);
         rows.push(Row {
+            cpu: LAST_CPU.with(|c| c.get()),
             scenario: "build, one job edited in a multi-job file".into(),
             seconds: s,
             rss_mb: rss,
@@ -280,6 +306,7 @@ fn main() {
         std::fs::write(&f, text).expect("write");
         let (s, rss, _) = dsmig(&work, &build);
         rows.push(Row {
+            cpu: LAST_CPU.with(|c| c.get()),
             scenario: "build, one file touched (same bytes)".into(),
             seconds: s,
             rss_mb: rss,
