@@ -317,12 +317,12 @@ fn main() {
     }
 
     let mut table = String::from(
-        "| scenario | wall s | peak RSS MB | detail (computed/reused) |\n|---|---:|---:|---|\n",
+        "| scenario | wall s | CPU s | peak RSS MB | detail (computed/reused) |\n|---|---:|---:|---:|---|\n",
     );
     for r in &rows {
         table.push_str(&format!(
-            "| {} | {:.2} | {:.0} | {} |\n",
-            r.scenario, r.seconds, r.rss_mb, r.detail
+            "| {} | {:.2} | {:.2} | {:.0} | {} |\n",
+            r.scenario, r.seconds, r.cpu, r.rss_mb, r.detail
         ));
     }
     println!("{table}");
