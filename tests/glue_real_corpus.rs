@@ -18,6 +18,7 @@ fn check(paths: &[PathBuf], label: &str) {
     let (per, text) = glue::pytest(dir.path());
     let mut by_cat: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     let mut auto_failures = Vec::new();
+    let mut auto_placeholders = Vec::new();
     for (stem, (name, cat, kind)) in &generated.jobs {
         if *kind == queries::ir::JobKind::Sequence {
             continue;
@@ -34,7 +35,14 @@ fn check(paths: &[PathBuf], label: &str) {
         }
         e.2 += p;
         if cat == "AUTO" && f > 0 {
-            auto_failures.push(name.clone());
+            // The analysis called it AUTO but the generator had to emit a
+            // failing placeholder: a disagreement to report, not a wrong
+            // translation.
+            if generated.with_todos.contains(stem) {
+                auto_placeholders.push(name.clone());
+            } else {
+                auto_failures.push(name.clone());
+            }
         }
     }
     eprintln!(

@@ -71,6 +71,8 @@ pub struct Generated {
     /// stem → (job name, category, kind)
     pub jobs: BTreeMap<String, (String, String, JobKind)>,
     pub todos: usize,
+    /// Stems of jobs whose generation left TODOs (placeholders, scaffolds).
+    pub with_todos: std::collections::BTreeSet<String>,
 }
 
 /// Write every job's files under `dir` (stems as materialize chooses them).
@@ -88,6 +90,7 @@ pub fn generate(jobs: &[(Job, String, String)], dir: &Path) -> Generated {
     let mut out = Generated {
         jobs: BTreeMap::new(),
         todos: 0,
+        with_todos: Default::default(),
     };
     let write = |rel: &str, stem: &str, bytes: &[u8]| {
         let p = dir.join(rel.replace("{stem}", stem));
@@ -109,6 +112,9 @@ pub fn generate(jobs: &[(Job, String, String)], dir: &Path) -> Generated {
             glue_job_files(job, &ctx)
         };
         out.todos += g.todos.len();
+        if !g.todos.is_empty() {
+            out.with_todos.insert(stem.clone());
+        }
         for (rel, bytes) in &g.files {
             write(rel, stem, bytes);
         }

@@ -184,8 +184,12 @@ pub fn workflow_tf(
                 triggers.push(format!(
                     "\n# {} -> {} ({})\nresource \"aws_glue_trigger\" \"{wf}_{}_{ti}_{k}\" {{\n  name          = {}\n  type          = \"CONDITIONAL\"\n  workflow_name = aws_glue_workflow.{wf}.name\n  predicate {{\n    logical = \"ANY\"\n{}\n  }}\n  actions {{\n    job_name = {target}\n  }}\n}}",
                     s.name,
-                    to,
-                    if t.expression.is_empty() { t.condition_type.clone() } else { t.expression.replace('\n', " ") },
+                    by_id(to).map_or(to, |d| d.name.as_str()),
+                    if t.expression.is_empty() {
+                        states.join(" or ").to_ascii_lowercase()
+                    } else {
+                        t.expression.replace('\n', " ")
+                    },
                     resource_name(&s.name),
                     hcl_str(&format!("{}-{}-{ti}-{k}", job.name, s.name)),
                     conds.join("\n")
