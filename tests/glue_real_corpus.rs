@@ -17,6 +17,9 @@ fn check(paths: &[PathBuf], label: &str) {
     let tf = glue::hcl_parse_all(dir.path());
     let (per, text) = glue::pytest(dir.path());
     let mut by_cat: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    // Jobs whose test expects transform to raise (a placeholder, a lookup
+    // failure): they pass by failing loudly, counted apart.
+    let mut raising: BTreeMap<String, usize> = BTreeMap::new();
     let mut auto_failures = Vec::new();
     let mut auto_placeholders = Vec::new();
     for (stem, (name, cat, kind)) in &generated.jobs {
@@ -32,6 +35,11 @@ fn check(paths: &[PathBuf], label: &str) {
         e.0 += 1;
         if f == 0 {
             e.1 += 1;
+            let test = std::fs::read_to_string(dir.path().join(format!("tests/test_{stem}.py")))
+                .unwrap_or_default();
+            if test.contains("pytest.raises(") {
+                *raising.entry(cat.clone()).or_default() += 1;
+            }
         }
         e.2 += p;
         if cat == "AUTO" && f > 0 {
@@ -53,7 +61,8 @@ fn check(paths: &[PathBuf], label: &str) {
     );
     for (cat, (jobs, passing, tests)) in &by_cat {
         eprintln!(
-            "{label}: {cat}: {passing}/{jobs} jobs with all generated tests passing ({tests} tests passed)"
+            "{label}: {cat}: {passing}/{jobs} jobs with all generated tests passing ({tests} tests passed; {} of these jobs pass by raising as expected)",
+            raising.get(cat).copied().unwrap_or(0)
         );
     }
     assert!(

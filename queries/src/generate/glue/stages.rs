@@ -1840,6 +1840,9 @@ fn sort(g: &mut Gen, ps: &PlanStage) -> StageCode {
         if !n.name.trim().eq_ignore_ascii_case("key") {
             continue;
         }
+        if n.value.trim().is_empty() {
+            continue;
+        }
         let desc = props::child(n, "asc\\desc").is_some_and(|v| v.eq_ignore_ascii_case("desc"));
         names.push(n.value.trim().to_string());
         order.push(format!(
@@ -1873,7 +1876,14 @@ fn sort(g: &mut Gen, ps: &PlanStage) -> StageCode {
         );
         coverage = Coverage::Approximate;
     }
-    lines.push(format!("    df = df.orderBy({})", order.join(", ")));
+    if order.is_empty() {
+        g.warnings.push(format!(
+            "{}: Sort without key columns; rows left in their order",
+            ps.stage.name
+        ));
+    } else {
+        lines.push(format!("    df = df.orderBy({})", order.join(", ")));
+    }
     let mut outs = Vec::new();
     for (oi, l) in ps.outputs.iter().enumerate() {
         lines.push(format!("    out{oi} = df"));
