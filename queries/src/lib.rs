@@ -6,6 +6,7 @@ pub mod config;
 pub mod corpus_gen;
 pub mod engine;
 pub mod expr;
+pub mod generate;
 pub mod inventory;
 pub mod ir;
 pub mod llm;

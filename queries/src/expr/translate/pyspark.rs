@@ -131,6 +131,16 @@ impl Tr<'_> {
     }
 
     fn num(&mut self, e: &Expr) -> String {
+        // A constant text converts at generation time, as the engine does
+        // ("" is 0 in BASIC; Spark would cast it to NULL).
+        if let ExprKind::Str(s) = &e.kind {
+            if s.trim().is_empty() {
+                return "F.lit(0)".into();
+            }
+            if let Ok(i) = s.trim().parse::<i64>() {
+                return format!("F.lit({i})");
+            }
+        }
         let t = self.ty(e);
         let c = self.val(e);
         if t.is_numeric() {

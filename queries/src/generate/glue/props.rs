@@ -1,0 +1,135 @@
+//! Reading stage and pin options from the IR.
+
+use crate::ir::{Link, PropNode, PropValue, Property, Stage};
+
+pub fn find<'a>(props: &'a [Property], name: &str) -> Option<&'a PropValue> {
+    props
+        .iter()
+        .find(|p| p.name.trim().eq_ignore_ascii_case(name))
+        .map(|p| &p.value)
+}
+
+/// Text of a property, or the value of the first tree entry.
+pub fn text<'a>(props: &'a [Property], name: &str) -> Option<&'a str> {
+    match find(props, name)? {
+        PropValue::Text(s) => Some(s.as_str()),
+        PropValue::Tree(nodes) => nodes.first().map(|n| n.value.as_str()),
+        PropValue::Connector(_) => None,
+    }
+}
+
+/// A boolean OSH flag: on when its value is its own name (or "1"/"true").
+pub fn flag(props: &[Property], name: &str) -> bool {
+    text(props, name).is_some_and(|v| {
+        let v = v.trim();
+        v.eq_ignore_ascii_case(name)
+            || v == "1"
+            || v.eq_ignore_ascii_case("true")
+            || name.split('\\').any(|alt| alt.eq_ignore_ascii_case(v))
+    })
+}
+
+pub fn tree<'a>(props: &'a [Property], name: &str) -> Vec<&'a PropNode> {
+    match find(props, name) {
+        Some(PropValue::Tree(nodes)) => nodes.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Connector XML property by path suffix (`Usage/TableName`).
+pub fn connector<'a>(stage: &'a Stage, path: &str) -> Option<&'a str> {
+    for p in &stage.properties {
+        if let PropValue::Connector(pairs) = &p.value {
+            for (k, v) in pairs {
+                if k == path || k.ends_with(&format!("/{path}")) {
+                    return Some(v.as_str());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Values of `name` entries of a tree property (`key` → column names).
+pub fn tree_values(props: &[Property], name: &str) -> Vec<String> {
+    tree(props, name)
+        .iter()
+        .filter(|n| n.name.trim().eq_ignore_ascii_case(name))
+        .map(|n| n.value.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+pub fn child<'a>(node: &'a PropNode, name: &str) -> Option<&'a str> {
+    node.children
+        .iter()
+        .find(|c| c.name.trim().eq_ignore_ascii_case(name))
+        .map(|c| c.value.trim())
+}
+
+/// Options of a link seen from a file/database stage: the output pin's
+/// options when the stage reads, the input pin's when it writes.
+pub fn link_text<'a>(l: &'a Link, reading: bool, name: &str) -> Option<&'a str> {
+    let props = if reading {
+        &l.source_properties
+    } else {
+        &l.target_properties
+    };
+    text(props, name)
+}
+
+/// `key=value` pairs of a `SchemaFormat` record format string
+/// (`final_delim=end, delim=',', null_field="", quote=double`).
+pub fn schema_format(s: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            (None, ',') => {
+                out.push(std::mem::take(&mut cur));
+            }
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.into_iter()
+        .filter_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            let v = v.trim();
+            let v = v
+                .strip_prefix('\'')
+                .and_then(|x| x.strip_suffix('\''))
+                .or_else(|| v.strip_prefix('"').and_then(|x| x.strip_suffix('"')))
+                .unwrap_or(v);
+            Some((k.trim().to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_schema_format() {
+        let f = schema_format("final_delim=end, delim=',', null_field=\"\", quote=double");
+        assert_eq!(
+            f,
+            vec![
+                ("final_delim".into(), "end".into()),
+                ("delim".into(), ",".into()),
+                ("null_field".into(), "".into()),
+                ("quote".into(), "double".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,2669 @@
+//! One PySpark function per stage, and the simulation of the same stage on
+//! sample rows (the expected rows of the generated test).
+//!
+//! Every function takes the stage's input DataFrames in pin order and
+//! `params`, and returns `{output link name: DataFrame}` conformed to the
+//! link's columns. Coverage per kind is in the module table of
+//! `docs/glue-target.md` and in the report.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use super::props;
+use super::values::{Cell, conform, spark_type};
+use super::{Coverage, Gen, Mapping, StageCode, Table, one_line};
+use crate::expr::eval::{Env, Value, compare, eval};
+use crate::expr::resolve::Scope;
+use crate::expr::translate::IssueKind;
+use crate::expr::translate::pyspark::{py_str, to_pyspark, to_pyspark_condition};
+use crate::expr::{Expr, parse};
+use crate::generate::plan::PlanStage;
+use crate::ir::{Column, Link, LinkKind};
+
+/// Emit the function of one (non-file) stage.
+pub fn emit(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let t = ps.stage.stage_type.as_str();
+    match t {
+        "Transformer" => transformer(g, ps),
+        "Lookup" => lookup(g, ps),
+        "Join" => join(g, ps),
+        "Merge" => merge(g, ps),
+        "Aggregator" => aggregator(g, ps),
+        "Filter" => filter(g, ps),
+        "Sort" => sort(g, ps),
+        "RemoveDuplicates" => remdup(g, ps),
+        "Funnel" => funnel(g, ps),
+        "Copy" | "Peek" | "Modify" => projection(g, ps),
+        "Head" | "Tail" | "Sample" => head_tail(g, ps),
+        "ColumnGenerator" => column_generator(g, ps),
+        "RowGenerator" => row_generator(g, ps),
+        "SurrogateKeyGenerator" => surrogate_key(g, ps),
+        "ChangeCapture" => change_capture(g, ps),
+        "ChangeApply" | "SlowlyChangingDimension" => scaffold(g, ps),
+        _ => placeholder(g, ps, "no translation rule for this stage type"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// helpers
+
+fn header(g: &Gen, ps: &PlanStage, summary: &str) -> String {
+    let name = g.stage_fn_name(ps);
+    let mut args: Vec<String> = ps.inputs.iter().map(|l| g.ident(l).to_string()).collect();
+    if ps.stage.stage_type == "RowGenerator" {
+        args.insert(0, "spark".into());
+    }
+    args.push("params".into());
+    let ins: Vec<String> = ps.inputs.iter().map(|l| g.key(l).to_string()).collect();
+    let outs: Vec<String> = ps.outputs.iter().map(|l| g.key(l).to_string()).collect();
+    format!(
+        "def {name}({}):\n    \"\"\"{} stage {}: {summary}\n\n    Inputs: {}. Outputs: {}.\n    \"\"\"\n",
+        args.join(", "),
+        ps.stage.stage_type,
+        ps.stage.name.replace('"', "'"),
+        if ins.is_empty() {
+            "none".into()
+        } else {
+            ins.join(", ")
+        },
+        if outs.is_empty() {
+            "none".into()
+        } else {
+            outs.join(", ")
+        },
+    )
+}
+
+fn returns(g: &Gen, outs: &[(&Link, String)]) -> String {
+    if outs.is_empty() {
+        return "    return {}\n".into();
+    }
+    let mut s = String::from("    return {\n");
+    for (l, var) in outs {
+        if l.kind == LinkKind::Reject && var.is_empty() {
+            continue;
+        }
+        s.push_str(&format!(
+            "        {}: conform({var}, {}),\n",
+            py_str(g.key(l)),
+            py_str(g.key(l))
+        ));
+    }
+    s.push_str("    }\n");
+    s
+}
+
+fn col_idx(l: &Link, name: &str) -> Option<usize> {
+    l.columns.iter().position(|c| c.name == name).or_else(|| {
+        l.columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+    })
+}
+
+/// Where an output column of a non-Transformer stage comes from: its
+/// derivation `link.COL` when `link` is an input, else the first input
+/// having a column of that name.
+fn source_of(ps: &PlanStage, c: &Column) -> Option<(usize, usize)> {
+    if let Some((l, col)) = c.derivation.trim().split_once('.')
+        && let Some(i) = ps.inputs.iter().position(|x| x.name == l)
+        && let Some(j) = col_idx(ps.inputs[i], col)
+    {
+        return Some((i, j));
+    }
+    ps.inputs
+        .iter()
+        .enumerate()
+        .find_map(|(i, l)| col_idx(l, &c.name).map(|j| (i, j)))
+}
+
+fn keys_of(ps: &PlanStage, name: &str) -> Vec<String> {
+    props::tree_values(&ps.stage.properties, name)
+}
+
+fn list(items: &[String]) -> String {
+    let v: Vec<String> = items.iter().map(|s| py_str(s)).collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn truthy(v: &Value) -> Option<bool> {
+    match v {
+        Value::Null => Some(false),
+        Value::Int(i) => Some(*i != 0),
+        Value::Dec(d) => Some(d.units != 0),
+        Value::Float(f) => Some(*f != 0.0),
+        Value::Str(s) => {
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .map(|f| f != 0.0)
+                .or(if s.trim().is_empty() {
+                    Some(false)
+                } else {
+                    None
+                })
+        }
+        _ => None,
+    }
+}
+
+fn equal(a: &Value, b: &Value) -> Option<bool> {
+    match compare(a, b) {
+        Ok(Some(o)) => Some(o == Ordering::Equal),
+        Ok(None) => Some(false),
+        Err(_) => None,
+    }
+}
+
+fn known_rows<'t>(inputs: &'t [&Table]) -> Result<Vec<&'t Vec<Vec<Cell>>>, Table> {
+    let mut v = Vec::new();
+    for t in inputs {
+        match &t.rows {
+            Some(r) => v.push(r),
+            None => {
+                return Err(Table::unknown(
+                    t.unknown_because
+                        .clone()
+                        .unwrap_or_else(|| "upstream unknown".into()),
+                ));
+            }
+        }
+    }
+    Ok(v)
+}
+
+fn conform_row(l: &Link, cells: Vec<Cell>) -> Vec<Cell> {
+    cells
+        .into_iter()
+        .zip(&l.columns)
+        .map(|(c, col)| c.and_then(|v| conform(&v, &spark_type(col))))
+        .collect()
+}
+
+/// Evaluation environment of the parameters and engine macros.
+pub fn base_env(g: &Gen, params: &BTreeMap<String, Value>, day: (i64, u32, u32)) -> Env {
+    let mut env = Env::new();
+    // Row numbers differ between the two environments too: a result that
+    // depends on them depends on the row order, which is not predicted.
+    if day != DAYS[0] {
+        env.inrownum = 2;
+        env.outrownum = 2;
+    }
+    env.now.year = day.0;
+    env.now.month = day.1;
+    env.now.day = day.2;
+    for (k, v) in params {
+        env.vars.insert(k.clone(), v.clone());
+    }
+    env.vars
+        .insert("DSJobName".into(), Value::Str(g.job.name.clone()));
+    env
+}
+
+/// Two clocks: a value that differs between them depends on the clock.
+pub const DAYS: [(i64, u32, u32); 2] = [(2024, 1, 1), (2031, 7, 9)];
+
+/// Evaluate `e` under both clocks; `None` if it fails or depends on them.
+fn eval2(e: &Expr, envs: &[Env; 2]) -> Cell {
+    let a = eval(e, &envs[0]).ok()?;
+    let b = eval(e, &envs[1]).ok()?;
+    (a == b).then_some(a)
+}
+
+/// Parameters of a stage function that stand for a reference link
+/// packed in a struct column (so `F.col("link.COL")` reads it).
+fn pack_reference(g: &Gen, l: &Link) -> String {
+    format!(
+        "{}.select(F.struct(*[F.col(c) for c in {}.columns]).alias({}))",
+        g.ident(l),
+        g.ident(l),
+        py_str(&l.name)
+    )
+}
+
+/// Key pairs of a reference link: (reference column, key expression).
+fn reference_keys(l: &Link) -> Vec<(String, String)> {
+    l.columns
+        .iter()
+        .filter(|c| !c.key_expression.trim().is_empty())
+        .map(|c| (c.name.clone(), c.key_expression.trim().to_string()))
+        .collect()
+}
+
+struct RefJoin {
+    link_index: usize,
+    keys: Vec<(String, Expr)>,
+    fail: String,
+    allow_dups: bool,
+}
+
+/// Joins of reference links for a Transformer or Lookup, as code lines;
+/// returns the parsed keys for the simulation.
+fn emit_reference_joins(
+    g: &mut Gen,
+    ps: &PlanStage,
+    scope: &Scope,
+    lines: &mut Vec<String>,
+    lookup_stage: bool,
+) -> Vec<RefJoin> {
+    let mut joins = Vec::new();
+    let primary = ps.primary().map(|l| l.id.clone());
+    for (i, l) in ps.inputs.iter().enumerate() {
+        if Some(&l.id) == primary.as_ref() {
+            continue;
+        }
+        let mut keys = Vec::new();
+        let mut conds = Vec::new();
+        for (col, text) in reference_keys(l) {
+            match parse(&text) {
+                Ok(e) => {
+                    let t = to_pyspark(&e, scope);
+                    note_issues(g, ps, &t.issues, &format!("key of {}", l.name));
+                    conds.push(format!(
+                        "(F.col({}) == {})",
+                        py_str(&format!("{}.{}", l.name, col)),
+                        t.code
+                    ));
+                    keys.push((col, e));
+                }
+                Err(err) => {
+                    g.todo(
+                        format!("{} / {}", ps.stage.name, l.name),
+                        format!("key expression {text:?} does not parse: {err}"),
+                    );
+                    g.stubs.insert("Untranslated".into());
+                    conds.push("dsmig_stub_Untranslated().isNotNull()".into());
+                }
+            }
+        }
+        let fail = props::text(&l.target_properties, "LookupFail")
+            .unwrap_or("fail")
+            .trim()
+            .to_ascii_lowercase();
+        let fail = if lookup_stage {
+            fail
+        } else {
+            "continue".to_string()
+        };
+        let allow_dups = props::flag(&l.target_properties, "allow_dups");
+        let key_cols: Vec<String> = keys.iter().map(|(c, _)| c.clone()).collect();
+        let ident = g.ident(l).to_string();
+        lines.push(format!(
+            "    # Reference link {} (lookup failure: {fail}{})",
+            l.name,
+            if allow_dups {
+                ", all matches"
+            } else {
+                ", first match"
+            }
+        ));
+        if conds.is_empty() {
+            g.todo(
+                format!("{} / {}", ps.stage.name, l.name),
+                "reference link without key expressions: joined on nothing (cross join)".into(),
+            );
+            conds.push("F.lit(True)".into());
+        }
+        if !allow_dups && !key_cols.is_empty() {
+            lines.push(format!(
+                "    {ident} = {ident}.dropDuplicates({})",
+                list(&key_cols)
+            ));
+        }
+        lines.push(format!(
+            "    df = df.join(\n        F.broadcast({}),\n        {},\n        \"left\",\n    )",
+            pack_reference(g, l),
+            conds.join(" & ")
+        ));
+        joins.push(RefJoin {
+            link_index: i,
+            keys,
+            fail,
+            allow_dups,
+        });
+    }
+    joins
+}
+
+fn note_issues(g: &mut Gen, ps: &PlanStage, issues: &[crate::expr::translate::Issue], what: &str) {
+    for i in issues {
+        match i.kind {
+            IssueKind::Unsupported => {
+                g.stubs.insert(i.function.clone());
+                g.todo(
+                    format!(
+                        "{} / {what} (line {}, column {})",
+                        ps.stage.name, i.line, i.column
+                    ),
+                    format!(
+                        "{}: {} (a failing placeholder is called)",
+                        i.function, i.caveat
+                    ),
+                );
+            }
+            IssueKind::Approximate => g.warnings.push(format!(
+                "{} / {what}: {} approximated: {}",
+                ps.stage.name, i.function, i.caveat
+            )),
+        }
+    }
+}
+
+/// Rows after the reference joins: per primary row, the chosen reference
+/// rows (None = no match). Ambiguous matches make the reference cells
+/// unknown.
+type Joined = Vec<(Vec<Cell>, Vec<Option<Vec<Cell>>>)>;
+
+fn simulate_reference_joins(
+    g: &Gen,
+    ps: &PlanStage,
+    joins: &[RefJoin],
+    rows: &[&Vec<Vec<Cell>>],
+    primary: usize,
+    envs: &[Env; 2],
+) -> Result<Result<Joined, String>, Table> {
+    let plink = ps.inputs[primary];
+    let mut out: Joined = Vec::new();
+    for prow in rows[primary] {
+        let mut partial: Joined = vec![(prow.clone(), Vec::new())];
+        for j in joins {
+            let rlink = ps.inputs[j.link_index];
+            let mut next = Vec::new();
+            for (p, refs) in partial {
+                let mut e2 = envs.clone();
+                for env in e2.iter_mut() {
+                    for (c, v) in plink.columns.iter().zip(&p) {
+                        if let Some(v) = v {
+                            env.columns
+                                .insert((plink.name.clone(), c.name.clone()), v.clone());
+                        }
+                    }
+                }
+                let mut key_vals = Vec::new();
+                for (col, e) in &j.keys {
+                    let Some(v) = eval2(e, &e2) else {
+                        return Err(Table::unknown(format!(
+                            "key of {} not computable",
+                            rlink.name
+                        )));
+                    };
+                    key_vals.push((col_idx(rlink, col), v));
+                }
+                let mut matches: Vec<Vec<Cell>> = Vec::new();
+                for rrow in rows[j.link_index] {
+                    let mut ok = true;
+                    for (ci, kv) in &key_vals {
+                        let Some(ci) = ci else {
+                            ok = false;
+                            break;
+                        };
+                        match &rrow[*ci] {
+                            None => return Err(Table::unknown("unknown reference key")),
+                            Some(rv) => match equal(rv, kv) {
+                                Some(true) => {}
+                                Some(false) => {
+                                    ok = false;
+                                    break;
+                                }
+                                None => return Err(Table::unknown("key comparison")),
+                            },
+                        }
+                    }
+                    if ok {
+                        matches.push(rrow.clone());
+                    }
+                }
+                if matches.is_empty() {
+                    match j.fail.as_str() {
+                        "fail" => {
+                            return Ok(Err(format!(
+                                "Lookup {}: a row of {} has no match in {}",
+                                ps.stage.name, plink.name, rlink.name
+                            )));
+                        }
+                        "drop" | "reject" => {}
+                        _ => {
+                            let mut r = refs.clone();
+                            r.push(None);
+                            next.push((p.clone(), r));
+                        }
+                    }
+                    if j.fail == "reject" {
+                        // Marked by an empty refs vector with a sentinel.
+                        let mut r = refs.clone();
+                        r.push(Some(vec![Some(Value::Str("\u{0}REJECT".into()))]));
+                        next.push((p.clone(), r));
+                    }
+                    continue;
+                }
+                if j.allow_dups {
+                    for m in matches {
+                        let mut r = refs.clone();
+                        r.push(Some(m));
+                        next.push((p.clone(), r));
+                    }
+                } else {
+                    let first = matches[0].clone();
+                    let chosen = if matches.iter().all(|m| *m == first) {
+                        first
+                    } else {
+                        vec![None; first.len()]
+                    };
+                    let mut r = refs.clone();
+                    r.push(Some(chosen));
+                    next.push((p.clone(), r));
+                }
+            }
+            partial = next;
+        }
+        out.extend(partial);
+    }
+    let _ = g;
+    Ok(Ok(out))
+}
+
+fn is_reject_marker(r: &Option<Vec<Cell>>) -> bool {
+    matches!(r, Some(v) if v.len() == 1 && v[0] == Some(Value::Str("\u{0}REJECT".into())))
+}
+
+// ---------------------------------------------------------------------------
+// Transformer
+
+fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let mut coverage = Coverage::Exact;
+    let scope = Scope::from_job(g.job, &ps.stage.id);
+    let mut lines: Vec<String> = Vec::new();
+    let Some(primary) = ps.primary() else {
+        return placeholder(g, ps, "Transformer without an input link");
+    };
+    lines.push(format!("    df = {}", g.ident(primary)));
+    let joins = emit_reference_joins(g, ps, &scope, &mut lines, false);
+    if !joins.is_empty() {
+        coverage = coverage.max(Coverage::Approximate);
+    }
+    // Stage variables.
+    let detail = ps.stage.transformer.clone().unwrap_or_default();
+    let report = crate::expr::stagevars::analyse(&detail);
+    if !detail.stage_vars.is_empty() {
+        lines.push("    # Stage variables, in evaluation order".into());
+    }
+    for (sv, info) in detail.stage_vars.iter().zip(&report.vars) {
+        let loc = format!("stage variable {}", sv.name);
+        if !info.previous_row_reads.is_empty() {
+            g.stubs.insert("PreviousRowValue".into());
+            g.todo(
+                format!("{} / {loc}", ps.stage.name),
+                format!(
+                    "reads the previous row's value of {}: needs an explicit row order (Window + lag) or a row loop",
+                    info.previous_row_reads
+                        .iter()
+                        .map(|r| r.var.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            lines.push(format!(
+                "    # {} = {}\n    df = df.withColumn({}, dsmig_stub_PreviousRowValue(F.lit({})))",
+                sv.name,
+                one_line(&sv.expression, 90),
+                py_str(&sv.name),
+                py_str(&sv.name)
+            ));
+            coverage = coverage.max(Coverage::Placeholder);
+            continue;
+        }
+        let code = translate(g, ps, &sv.expression, &scope, &loc, false, &mut coverage);
+        lines.push(format!(
+            "    # {} = {}",
+            sv.name,
+            one_line(&sv.expression, 90)
+        ));
+        lines.push(format!(
+            "    df = df.withColumn({}, {code})",
+            py_str(&sv.name)
+        ));
+    }
+    if !detail.loop_condition.trim().is_empty() || !detail.loop_vars.is_empty() {
+        g.todo(
+            ps.stage.name.clone(),
+            "Transformer loop (loop condition / loop variables) is not translated".into(),
+        );
+        coverage = coverage.max(Coverage::Placeholder);
+        lines.push(format!(
+            "    raise NotImplementedError({})",
+            py_str(&format!(
+                "Transformer {}: the loop is not translated (dsmig)",
+                ps.stage.name
+            ))
+        ));
+    }
+    // Outputs.
+    let mut taken: Vec<String> = Vec::new();
+    let mut outs: Vec<(&Link, String)> = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let var = format!("out{oi}");
+        let filter = match l.kind {
+            LinkKind::Reject => {
+                lines.push(format!(
+                    "    # Reject link {}: rows DataStage could not write. Spark raises instead, so it stays empty.",
+                    l.name
+                ));
+                lines.push(format!("    {var} = empty_like(df, {})", py_str(g.key(l))));
+                outs.push((l, var));
+                continue;
+            }
+            LinkKind::Otherwise => {
+                lines.push(format!(
+                    "    # Otherwise link {}: rows no earlier output took",
+                    l.name
+                ));
+                if taken.is_empty() {
+                    "df".to_string()
+                } else {
+                    format!("df.filter(~({}))", taken.join(" | "))
+                }
+            }
+            _ if l.constraint.trim().is_empty() => {
+                lines.push(format!("    # Output link {}", l.name));
+                "df".to_string()
+            }
+            _ => {
+                let loc = format!("constraint of {}", l.name);
+                let code = translate(g, ps, &l.constraint, &scope, &loc, true, &mut coverage);
+                let c = format!("c{oi}");
+                lines.push(format!(
+                    "    # Output link {}, constraint: {}",
+                    l.name,
+                    one_line(&l.constraint, 80)
+                ));
+                if code.contains(".over(") {
+                    // Window functions cannot go in a WHERE: compute first.
+                    lines.push(format!(
+                        "    df = df.withColumn(\"_dsmig_{c}\", F.coalesce({code}, F.lit(False)))\n    {c} = F.col(\"_dsmig_{c}\")"
+                    ));
+                } else {
+                    lines.push(format!("    {c} = F.coalesce({code}, F.lit(False))"));
+                }
+                taken.push(c.clone());
+                format!("df.filter({c})")
+            }
+        };
+        let mut cols = Vec::new();
+        for c in &l.columns {
+            let loc = format!("{}.{}", l.name, c.name);
+            let code = if c.derivation.trim().is_empty() {
+                if col_idx(primary, &c.name).is_some() {
+                    format!("F.col({})", py_str(&c.name))
+                } else {
+                    g.warnings.push(format!(
+                        "{} / {loc}: no derivation; the column is NULL",
+                        ps.stage.name
+                    ));
+                    "F.lit(None)".into()
+                }
+            } else {
+                translate(g, ps, &c.derivation, &scope, &loc, false, &mut coverage)
+            };
+            g.mappings.push(Mapping {
+                stage: ps.stage.name.clone(),
+                link: l.name.clone(),
+                column: c.name.clone(),
+                derivation: one_line(&c.derivation, 120),
+                code: code.clone(),
+            });
+            cols.push(format!(
+                "        {code}.alias({}),{}",
+                py_str(&c.name),
+                if c.derivation.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("  # {}", one_line(&c.derivation, 70))
+                }
+            ));
+        }
+        lines.push(format!(
+            "    {var} = {filter}.select(\n{}\n    )",
+            cols.join("\n")
+        ));
+        outs.push((l, var));
+    }
+    let summary = format!(
+        "derivations, constraints{}{}.",
+        if detail.stage_vars.is_empty() {
+            ""
+        } else {
+            ", stage variables"
+        },
+        if joins.is_empty() { "" } else { ", lookups" }
+    );
+    let mut f = header(g, ps, &summary);
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage,
+    }
+}
+
+/// Translate one expression; records issues, TODOs and stubs.
+fn translate(
+    g: &mut Gen,
+    ps: &PlanStage,
+    text: &str,
+    scope: &Scope,
+    loc: &str,
+    condition: bool,
+    coverage: &mut Coverage,
+) -> String {
+    match parse(text) {
+        Ok(e) => {
+            let t = if condition {
+                to_pyspark_condition(&e, scope)
+            } else {
+                to_pyspark(&e, scope)
+            };
+            if t.has_unsupported() {
+                *coverage = (*coverage).max(Coverage::Placeholder);
+            } else if !t.is_exact() {
+                *coverage = (*coverage).max(Coverage::Approximate);
+            }
+            note_issues(g, ps, &t.issues, loc);
+            t.code
+        }
+        Err(err) => {
+            g.stubs.insert("Untranslated".into());
+            g.todo(
+                format!("{} / {loc}", ps.stage.name),
+                format!("expression does not parse ({err}): {}", one_line(text, 100)),
+            );
+            *coverage = (*coverage).max(Coverage::Placeholder);
+            format!(
+                "dsmig_stub_Untranslated(F.lit({}))",
+                py_str(&one_line(text, 200))
+            )
+        }
+    }
+}
+
+pub fn simulate_transformer(
+    g: &Gen,
+    ps: &PlanStage,
+    inputs: &[&Table],
+    params: &BTreeMap<String, Value>,
+) -> Result<Vec<Table>, String> {
+    let n = ps.outputs.len();
+    let rows = match known_rows(inputs) {
+        Ok(r) => r,
+        Err(t) => return Ok(vec![t; n]),
+    };
+    let Some(primary) = ps.primary() else {
+        return Ok(vec![Table::unknown("no input"); n]);
+    };
+    let pi = ps
+        .inputs
+        .iter()
+        .position(|l| l.id == primary.id)
+        .unwrap_or(0);
+    let envs = [base_env(g, params, DAYS[0]), base_env(g, params, DAYS[1])];
+    let mut joins = Vec::new();
+    for (i, l) in ps.inputs.iter().enumerate() {
+        if i == pi {
+            continue;
+        }
+        let keys = reference_keys(l)
+            .into_iter()
+            .filter_map(|(c, t)| parse(&t).ok().map(|e| (c, e)))
+            .collect();
+        joins.push(RefJoin {
+            link_index: i,
+            keys,
+            fail: "continue".into(),
+            allow_dups: false,
+        });
+    }
+    let joined = match simulate_reference_joins(g, ps, &joins, &rows, pi, &envs) {
+        Err(t) => return Ok(vec![t; n]),
+        Ok(Err(msg)) => return Err(msg),
+        Ok(Ok(j)) => j,
+    };
+    let detail = ps.stage.transformer.clone().unwrap_or_default();
+    let parse_all = |texts: Vec<&str>| -> Option<Vec<Option<Expr>>> {
+        texts
+            .into_iter()
+            .map(|t| {
+                if t.trim().is_empty() {
+                    Some(None)
+                } else {
+                    parse(t).ok().map(Some)
+                }
+            })
+            .collect()
+    };
+    let Some(svars) = parse_all(
+        detail
+            .stage_vars
+            .iter()
+            .map(|v| v.expression.as_str())
+            .collect(),
+    ) else {
+        return Ok(vec![Table::unknown("stage variable does not parse"); n]);
+    };
+    if crate::expr::stagevars::analyse(&detail).needs_row_order() || !detail.loop_vars.is_empty() {
+        return Ok(vec![Table::unknown("previous-row stage variables"); n]);
+    }
+    let mut out: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); n];
+    let mut unknown: Vec<Option<String>> = vec![None; n];
+    for (prow, refs) in &joined {
+        let mut e2 = envs.clone();
+        for env in e2.iter_mut() {
+            for (c, v) in primary.columns.iter().zip(prow) {
+                if let Some(v) = v {
+                    env.columns
+                        .insert((primary.name.clone(), c.name.clone()), v.clone());
+                }
+            }
+            for (j, r) in joins.iter().zip(refs) {
+                let l = ps.inputs[j.link_index];
+                for (ci, c) in l.columns.iter().enumerate() {
+                    let v = match r {
+                        None => Some(Value::Null),
+                        Some(cells) => cells.get(ci).cloned().flatten(),
+                    };
+                    if let Some(v) = v {
+                        env.columns.insert((l.name.clone(), c.name.clone()), v);
+                    }
+                }
+            }
+        }
+        for (sv, e) in detail.stage_vars.iter().zip(&svars) {
+            let v = match e {
+                None => Some(Value::Str(String::new())),
+                Some(e) => {
+                    let a = eval(e, &e2[0]).ok();
+                    let b = eval(e, &e2[1]).ok();
+                    match (a, b) {
+                        (Some(a), Some(b)) => Some((a, b)),
+                        _ => None,
+                    }
+                    .map(|(a, b)| {
+                        e2[1].vars.insert(sv.name.clone(), b);
+                        a
+                    })
+                }
+            };
+            match v {
+                Some(v) => {
+                    e2[0].vars.insert(sv.name.clone(), v);
+                }
+                None => {
+                    e2[0].vars.remove(&sv.name);
+                    e2[1].vars.remove(&sv.name);
+                }
+            }
+        }
+        let mut taken = false;
+        for (oi, l) in ps.outputs.iter().enumerate() {
+            let goes = match l.kind {
+                LinkKind::Reject => false,
+                LinkKind::Otherwise => !taken,
+                _ if l.constraint.trim().is_empty() => true,
+                _ => {
+                    let Ok(e) = parse(&l.constraint) else {
+                        unknown[oi] = Some("constraint does not parse".into());
+                        continue;
+                    };
+                    let a = eval(&e, &e2[0]).ok().and_then(|v| truthy(&v));
+                    let b = eval(&e, &e2[1]).ok().and_then(|v| truthy(&v));
+                    match (a, b) {
+                        (Some(a), Some(b)) if a == b => {
+                            taken |= a;
+                            a
+                        }
+                        _ => {
+                            for u in unknown.iter_mut() {
+                                *u = Some(format!("constraint of {} not predictable", l.name));
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+            if !goes {
+                continue;
+            }
+            let mut cells = Vec::new();
+            for c in &l.columns {
+                let cell = if c.derivation.trim().is_empty() {
+                    col_idx(primary, &c.name).and_then(|i| prow[i].clone()).or(
+                        if col_idx(primary, &c.name).is_none() {
+                            Some(Value::Null)
+                        } else {
+                            None
+                        },
+                    )
+                } else {
+                    match parse(&c.derivation) {
+                        Ok(e) => {
+                            let a = eval(&e, &e2[0]).ok();
+                            let b = eval(&e, &e2[1]).ok();
+                            match (a, b) {
+                                (Some(a), Some(b)) if a == b => Some(a),
+                                _ => None,
+                            }
+                        }
+                        Err(_) => None,
+                    }
+                };
+                cells.push(cell);
+            }
+            out[oi].push(conform_row(l, cells));
+        }
+    }
+    Ok(out
+        .into_iter()
+        .zip(unknown)
+        .map(|(rows, u)| match u {
+            Some(why) => Table::unknown(why),
+            None => Table::known(rows),
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------
+// Lookup
+
+fn lookup(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let scope = Scope::from_job(g.job, &ps.stage.id);
+    let Some(primary) = ps.primary() else {
+        return placeholder(g, ps, "Lookup without a primary link");
+    };
+    let mut lines = vec![format!("    df = {}", g.ident(primary))];
+    let joins = emit_reference_joins(g, ps, &scope, &mut lines, true);
+    let mut coverage = Coverage::Exact;
+    let mut matched_conds = Vec::new();
+    for j in &joins {
+        let l = ps.inputs[j.link_index];
+        let m = format!("F.col({}).isNotNull()", py_str(&l.name));
+        match j.fail.as_str() {
+            "fail" => {
+                lines.push(format!(
+                    "    if df.filter(~{m}).limit(1).count() > 0:\n        raise RuntimeError({})",
+                    py_str(&format!(
+                        "Lookup {}: a row of {} has no match in {}",
+                        ps.stage.name, primary.name, l.name
+                    ))
+                ));
+            }
+            "drop" => lines.push(format!("    df = df.filter({m})  # lookup failure: drop")),
+            "reject" => matched_conds.push(m),
+            "continue" => {}
+            other => {
+                g.warnings.push(format!(
+                    "{} / {}: lookup failure action {other:?} treated as continue",
+                    ps.stage.name, l.name
+                ));
+                coverage = Coverage::Approximate;
+            }
+        }
+    }
+    let mut outs: Vec<(&Link, String)> = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let var = format!("out{oi}");
+        if l.kind == LinkKind::Reject {
+            if matched_conds.is_empty() {
+                lines.push(format!("    {var} = empty_like(df, {})", py_str(g.key(l))));
+            } else {
+                lines.push(format!(
+                    "    # Reject link {}: primary rows without a match\n    {var} = df.filter(~({})).select(*[F.col(c) for c in {}.columns])",
+                    l.name,
+                    matched_conds.join(" & "),
+                    g.ident(primary)
+                ));
+            }
+            outs.push((l, var));
+            continue;
+        }
+        let base = if matched_conds.is_empty() {
+            "df".to_string()
+        } else {
+            format!("df.filter({})", matched_conds.join(" & "))
+        };
+        let cols = select_list(g, ps, l, |i| {
+            i != ps
+                .inputs
+                .iter()
+                .position(|x| x.id == primary.id)
+                .unwrap_or(0)
+        });
+        lines.push(format!(
+            "    # Output link {}\n    {var} = {base}.select(\n{cols}\n    )",
+            l.name
+        ));
+        outs.push((l, var));
+    }
+    let mut f = header(g, ps, "broadcast joins on the reference links.");
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage,
+    }
+}
+
+/// Select list of an output link: each column from its source input
+/// (`F.col("link.COL")` for packed reference inputs).
+fn select_list(g: &mut Gen, ps: &PlanStage, l: &Link, packed: impl Fn(usize) -> bool) -> String {
+    let mut cols = Vec::new();
+    for c in &l.columns {
+        let code = match source_of(ps, c) {
+            Some((i, j)) => {
+                let src = &ps.inputs[i].columns[j].name;
+                if packed(i) {
+                    format!(
+                        "F.col({})",
+                        py_str(&format!("{}.{}", ps.inputs[i].name, src))
+                    )
+                } else {
+                    format!("F.col({})", py_str(src))
+                }
+            }
+            None => {
+                g.warnings.push(format!(
+                    "{} / {}.{}: no input column of that name; NULL",
+                    ps.stage.name, l.name, c.name
+                ));
+                "F.lit(None)".into()
+            }
+        };
+        g.mappings.push(Mapping {
+            stage: ps.stage.name.clone(),
+            link: l.name.clone(),
+            column: c.name.clone(),
+            derivation: one_line(&c.derivation, 120),
+            code: code.clone(),
+        });
+        cols.push(format!("        {code}.alias({}),", py_str(&c.name)));
+    }
+    cols.join("\n")
+}
+
+pub fn simulate_lookup(
+    g: &Gen,
+    ps: &PlanStage,
+    inputs: &[&Table],
+    params: &BTreeMap<String, Value>,
+) -> Result<Vec<Table>, String> {
+    let n = ps.outputs.len();
+    let rows = match known_rows(inputs) {
+        Ok(r) => r,
+        Err(t) => return Ok(vec![t; n]),
+    };
+    let Some(primary) = ps.primary() else {
+        return Ok(vec![Table::unknown("no input"); n]);
+    };
+    let pi = ps
+        .inputs
+        .iter()
+        .position(|l| l.id == primary.id)
+        .unwrap_or(0);
+    let envs = [base_env(g, params, DAYS[0]), base_env(g, params, DAYS[1])];
+    let mut joins = Vec::new();
+    for (i, l) in ps.inputs.iter().enumerate() {
+        if i == pi {
+            continue;
+        }
+        let keys = reference_keys(l)
+            .into_iter()
+            .filter_map(|(c, t)| parse(&t).ok().map(|e| (c, e)))
+            .collect();
+        joins.push(RefJoin {
+            link_index: i,
+            keys,
+            fail: props::text(&l.target_properties, "LookupFail")
+                .unwrap_or("fail")
+                .trim()
+                .to_ascii_lowercase(),
+            allow_dups: props::flag(&l.target_properties, "allow_dups"),
+        });
+    }
+    let joined = match simulate_reference_joins(g, ps, &joins, &rows, pi, &envs) {
+        Err(t) => return Ok(vec![t; n]),
+        Ok(Err(msg)) => return Err(msg),
+        Ok(Ok(j)) => j,
+    };
+    let mut out = Vec::new();
+    for l in &ps.outputs {
+        let mut rows_out = Vec::new();
+        for (prow, refs) in &joined {
+            let rejected = refs.iter().any(is_reject_marker);
+            if (l.kind == LinkKind::Reject) != rejected {
+                continue;
+            }
+            let cells: Vec<Cell> = l
+                .columns
+                .iter()
+                .map(|c| match source_of(ps, c) {
+                    Some((i, j)) if i == pi => prow[j].clone(),
+                    Some((i, j)) => {
+                        let k = joins.iter().position(|x| x.link_index == i)?;
+                        match &refs[k] {
+                            None => Some(Value::Null),
+                            Some(r) if is_reject_marker(&refs[k]) => {
+                                let _ = r;
+                                Some(Value::Null)
+                            }
+                            Some(r) => r.get(j).cloned().flatten(),
+                        }
+                    }
+                    None => Some(Value::Null),
+                })
+                .collect();
+            rows_out.push(conform_row(l, cells));
+        }
+        out.push(Table::known(rows_out));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// Join and Merge
+
+fn join_how(op: &str) -> &'static str {
+    match op.trim().to_ascii_lowercase().as_str() {
+        "leftouterjoin" | "leftouter" | "left" => "left",
+        "rightouterjoin" | "rightouter" | "right" => "right",
+        "fullouterjoin" | "fullouter" | "full" => "full",
+        _ => "inner",
+    }
+}
+
+fn join(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let op = props::text(&ps.stage.properties, "operator").unwrap_or("innerjoin");
+    let how = join_how(op);
+    let keys = keys_of(ps, "key");
+    let mut lines = Vec::new();
+    if ps.inputs.len() < 2 {
+        return placeholder(g, ps, "Join with fewer than two inputs");
+    }
+    lines.push(format!("    keys = {}", list(&keys)));
+    lines.push(format!(
+        "    df = {}.alias({})",
+        g.ident(ps.inputs[0]),
+        py_str(&ps.inputs[0].name)
+    ));
+    for l in &ps.inputs[1..] {
+        lines.push(format!(
+            "    df = df.join({}.alias({}), on=keys, how={})",
+            g.ident(l),
+            py_str(&l.name),
+            py_str(how)
+        ));
+    }
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let var = format!("out{oi}");
+        let mut cols = Vec::new();
+        for c in &l.columns {
+            let code = if keys.iter().any(|k| k.eq_ignore_ascii_case(&c.name)) {
+                format!("F.col({})", py_str(&c.name))
+            } else {
+                match source_of(ps, c) {
+                    Some((i, j)) => format!(
+                        "F.col({})",
+                        py_str(&format!(
+                            "{}.{}",
+                            ps.inputs[i].name, ps.inputs[i].columns[j].name
+                        ))
+                    ),
+                    None => {
+                        g.warnings.push(format!(
+                            "{} / {}.{}: no input column of that name; NULL",
+                            ps.stage.name, l.name, c.name
+                        ));
+                        "F.lit(None)".into()
+                    }
+                }
+            };
+            g.mappings.push(Mapping {
+                stage: ps.stage.name.clone(),
+                link: l.name.clone(),
+                column: c.name.clone(),
+                derivation: one_line(&c.derivation, 120),
+                code: code.clone(),
+            });
+            cols.push(format!("        {code}.alias({}),", py_str(&c.name)));
+        }
+        lines.push(format!(
+            "    {var} = df.select(\n{}\n    )",
+            cols.join("\n")
+        ));
+        outs.push((*l, var));
+    }
+    let mut f = header(g, ps, &format!("{how} join on {}.", keys.join(", ")));
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Exact,
+    }
+}
+
+fn key_values(l: &Link, row: &[Cell], keys: &[String]) -> Option<Vec<Value>> {
+    keys.iter()
+        .map(|k| col_idx(l, k).and_then(|i| row[i].clone()))
+        .collect()
+}
+
+fn keys_match(a: &[Value], b: &[Value]) -> Option<bool> {
+    for (x, y) in a.iter().zip(b) {
+        if x.is_null() || y.is_null() {
+            return Some(false);
+        }
+        if !equal(x, y)? {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+pub fn simulate_join(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
+    let n = ps.outputs.len();
+    let rows = match known_rows(inputs) {
+        Ok(r) => r,
+        Err(t) => return vec![t; n],
+    };
+    if ps.inputs.len() < 2 {
+        return vec![Table::unknown("join inputs"); n];
+    }
+    let how = join_how(props::text(&ps.stage.properties, "operator").unwrap_or("innerjoin"));
+    let keys = keys_of(ps, "key");
+    // A joined row: per input, its row (None = no partner).
+    let mut acc: Vec<Vec<Option<&Vec<Cell>>>> = rows[0].iter().map(|r| vec![Some(r)]).collect();
+    // Keys of an accumulated row: Spark USING semantics (coalesce for full).
+    let key_of = |row: &Vec<Option<&Vec<Cell>>>| -> Option<Vec<Value>> {
+        let mut out = Vec::new();
+        for k in &keys {
+            let mut v = Value::Null;
+            for (i, r) in row.iter().enumerate() {
+                if let Some(r) = r {
+                    let c = col_idx(ps.inputs[i], k)?;
+                    let x = r[c].clone()?;
+                    if !x.is_null() {
+                        v = x;
+                        break;
+                    }
+                }
+            }
+            out.push(v);
+        }
+        Some(out)
+    };
+    for (li, rrows) in rows.iter().enumerate().skip(1) {
+        let rl = ps.inputs[li];
+        let mut next: Vec<Vec<Option<&Vec<Cell>>>> = Vec::new();
+        let mut right_used = vec![false; rrows.len()];
+        for a in &acc {
+            let Some(ka) = key_of(a) else {
+                return vec![Table::unknown("unknown join key"); n];
+            };
+            let mut any = false;
+            for (ri, r) in rrows.iter().enumerate() {
+                let Some(kb) = key_values(rl, r, &keys) else {
+                    return vec![Table::unknown("unknown join key"); n];
+                };
+                match keys_match(&ka, &kb) {
+                    Some(true) => {
+                        any = true;
+                        right_used[ri] = true;
+                        let mut row = a.clone();
+                        row.push(Some(r));
+                        next.push(row);
+                    }
+                    Some(false) => {}
+                    None => return vec![Table::unknown("join key comparison"); n],
+                }
+            }
+            if !any && (how == "left" || how == "full") {
+                let mut row = a.clone();
+                row.push(None);
+                next.push(row);
+            }
+        }
+        if how == "right" || how == "full" {
+            for (ri, r) in rrows.iter().enumerate() {
+                if !right_used[ri] {
+                    let mut row: Vec<Option<&Vec<Cell>>> = vec![None; li];
+                    row.push(Some(r));
+                    next.push(row);
+                }
+            }
+        }
+        acc = next;
+    }
+    let mut out = Vec::new();
+    for l in &ps.outputs {
+        let mut rows_out = Vec::new();
+        for a in &acc {
+            let ka = key_of(a).unwrap_or_default();
+            let cells: Vec<Cell> = l
+                .columns
+                .iter()
+                .map(|c| {
+                    if let Some(k) = keys.iter().position(|k| k.eq_ignore_ascii_case(&c.name)) {
+                        return ka.get(k).cloned();
+                    }
+                    match source_of(ps, c) {
+                        Some((i, j)) => match a.get(i).copied().flatten() {
+                            Some(r) => r[j].clone(),
+                            None => Some(Value::Null),
+                        },
+                        None => Some(Value::Null),
+                    }
+                })
+                .collect();
+            rows_out.push(conform_row(l, cells));
+        }
+        out.push(Table::known(rows_out));
+    }
+    out
+}
+
+fn merge(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let keys = keys_of(ps, "key");
+    if ps.inputs.len() < 2 {
+        return placeholder(g, ps, "Merge with fewer than two inputs");
+    }
+    let keep =
+        !props::text(&ps.stage.properties, "dropBadMasters").is_some_and(|v| v.contains("drop"));
+    let mut lines = vec![
+        format!("    keys = {}", list(&keys)),
+        format!(
+            "    df = {}.alias({})",
+            g.ident(ps.inputs[0]),
+            py_str(&ps.inputs[0].name)
+        ),
+    ];
+    for l in &ps.inputs[1..] {
+        lines.push(format!(
+            "    df = df.join({}.alias({}), on=keys, how={})",
+            g.ident(l),
+            py_str(&l.name),
+            py_str(if keep { "left" } else { "inner" })
+        ));
+    }
+    let mut outs = Vec::new();
+    let mut update_i = 1;
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let var = format!("out{oi}");
+        if l.kind == LinkKind::Reject {
+            let u = ps.inputs.get(update_i).copied().unwrap_or(ps.inputs[1]);
+            update_i += 1;
+            lines.push(format!(
+                "    # Reject link {}: updates without a master\n    {var} = {}.join({}, on=keys, how=\"left_anti\")",
+                l.name,
+                g.ident(u),
+                g.ident(ps.inputs[0])
+            ));
+        } else {
+            let mut cols = Vec::new();
+            for c in &l.columns {
+                let code = if keys.iter().any(|k| k.eq_ignore_ascii_case(&c.name)) {
+                    format!("F.col({})", py_str(&c.name))
+                } else {
+                    match source_of(ps, c) {
+                        Some((i, j)) => format!(
+                            "F.col({})",
+                            py_str(&format!(
+                                "{}.{}",
+                                ps.inputs[i].name, ps.inputs[i].columns[j].name
+                            ))
+                        ),
+                        None => "F.lit(None)".into(),
+                    }
+                };
+                cols.push(format!("        {code}.alias({}),", py_str(&c.name)));
+            }
+            lines.push(format!(
+                "    {var} = df.select(\n{}\n    )",
+                cols.join("\n")
+            ));
+        }
+        outs.push((*l, var));
+    }
+    g.warnings.push(format!(
+        "{}: Merge assumes unique keys in the updates (DataStage merges the first update per master)",
+        ps.stage.name
+    ));
+    let mut f = header(g, ps, "master joined with the updates on the keys.");
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Approximate,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Aggregator
+
+struct Reduction {
+    input: String,
+    func: String,
+    output: String,
+}
+
+fn reductions(ps: &PlanStage) -> Vec<Reduction> {
+    let mut v = Vec::new();
+    for n in props::tree(&ps.stage.properties, "reduce") {
+        if !n.name.trim().eq_ignore_ascii_case("reduce") {
+            continue;
+        }
+        for c in &n.children {
+            let f = c.name.trim();
+            if f.eq_ignore_ascii_case("preserveType") || c.value.trim().is_empty() {
+                continue;
+            }
+            v.push(Reduction {
+                input: n.value.trim().to_string(),
+                func: f.to_string(),
+                output: c.value.trim().to_string(),
+            });
+        }
+    }
+    v
+}
+
+fn agg_code(r: &Reduction) -> Option<String> {
+    let c = py_str(&r.input);
+    Some(match r.func.to_ascii_lowercase().as_str() {
+        "sum" => format!("F.sum({c})"),
+        "max" => format!("F.max({c})"),
+        "min" => format!("F.min({c})"),
+        "mean" => format!("F.avg({c})"),
+        "count" => format!("F.count({c})"),
+        "missing" | "missingcount" => format!("F.sum(F.col({c}).isNull().cast(\"int\"))"),
+        "range" => format!("(F.max({c}) - F.min({c}))"),
+        "stddev" | "std_dev" => format!("F.stddev_samp({c})"),
+        "var" | "variance" => format!("F.var_samp({c})"),
+        _ => return None,
+    })
+}
+
+fn aggregator(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let keys = keys_of(ps, "key");
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Aggregator without input");
+    };
+    let mut aggs = Vec::new();
+    let mut coverage = Coverage::Exact;
+    for r in reductions(ps) {
+        match agg_code(&r) {
+            Some(code) => aggs.push(format!("        {code}.alias({}),", py_str(&r.output))),
+            None => {
+                g.stubs.insert(format!("Aggregate_{}", r.func));
+                g.todo(
+                    ps.stage.name.clone(),
+                    format!("aggregate function {} of {} has no rule", r.func, r.input),
+                );
+                coverage = Coverage::Placeholder;
+                aggs.push(format!(
+                    "        F.first(dsmig_stub_Aggregate_{}(F.col({}))).alias({}),",
+                    super::py_ident(&r.func),
+                    py_str(&r.input),
+                    py_str(&r.output)
+                ));
+            }
+        }
+    }
+    for cf in props::tree_values(&ps.stage.properties, "countField") {
+        aggs.push(format!("        F.count(F.lit(1)).alias({}),", py_str(&cf)));
+    }
+    if aggs.is_empty() {
+        aggs.push("        F.count(F.lit(1)).alias(\"count\"),".into());
+        g.warnings.push(format!(
+            "{}: no calculation found; counts rows",
+            ps.stage.name
+        ));
+        coverage = coverage.max(Coverage::Approximate);
+    }
+    let mut lines = vec![format!(
+        "    df = {}.groupBy({}).agg(\n{}\n    )",
+        g.ident(input),
+        keys.iter()
+            .map(|k| py_str(k))
+            .collect::<Vec<_>>()
+            .join(", "),
+        aggs.join("\n")
+    )];
+    let results = agg_results(ps);
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let cols: Vec<String> = agg_mapping(&results, &keys, l)
+            .iter()
+            .zip(&l.columns)
+            .map(|(src, c)| match src {
+                Some(r) => format!("        F.col({}).alias({}),", py_str(r), py_str(&c.name)),
+                None => format!("        F.lit(None).alias({}),", py_str(&c.name)),
+            })
+            .collect();
+        lines.push(format!(
+            "    out{oi} = df.select(\n{}\n    )",
+            cols.join("\n")
+        ));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let mut f = header(
+        g,
+        ps,
+        &format!(
+            "group by {}; results cast to the output column types.",
+            if keys.is_empty() {
+                "nothing".into()
+            } else {
+                keys.join(", ")
+            }
+        ),
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage,
+    }
+}
+
+/// Names the aggregation produces: keys, reductions, count fields.
+fn agg_results(ps: &PlanStage) -> Vec<String> {
+    let mut v = keys_of(ps, "key");
+    v.extend(reductions(ps).into_iter().map(|r| r.output));
+    v.extend(props::tree_values(&ps.stage.properties, "countField"));
+    if v.len() == keys_of(ps, "key").len() {
+        v.push("count".into());
+    }
+    v
+}
+
+/// Per output column, the aggregation result it takes: by name, else the
+/// next result no column named (DataStage maps calculations by position
+/// when the output was renamed).
+fn agg_mapping(results: &[String], keys: &[String], l: &Link) -> Vec<Option<String>> {
+    let mut used: Vec<bool> = results
+        .iter()
+        .map(|r| l.columns.iter().any(|c| c.name.eq_ignore_ascii_case(r)))
+        .collect();
+    l.columns
+        .iter()
+        .map(|c| {
+            if let Some(r) = results.iter().find(|r| r.eq_ignore_ascii_case(&c.name)) {
+                return Some(r.clone());
+            }
+            let i = (0..results.len()).find(|i| {
+                !used[*i] && !keys.iter().any(|k| k.eq_ignore_ascii_case(&results[*i]))
+            })?;
+            used[i] = true;
+            Some(results[i].clone())
+        })
+        .collect()
+}
+
+fn add(a: &Value, b: &Value) -> Option<Value> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Value::Int(x.checked_add(*y)?),
+        (Value::Float(x), y) | (y, Value::Float(x)) => Value::Float(x + num(y)?),
+        (x, y) => {
+            let dx = dec(x)?;
+            let dy = dec(y)?;
+            Value::Dec(dx.checked_add(dy)?)
+        }
+    })
+}
+
+fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Dec(d) => Some(d.to_f64()),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+fn dec(v: &Value) -> Option<crate::expr::eval::Decimal> {
+    match v {
+        Value::Int(i) => Some(crate::expr::eval::Decimal::from_int(*i)),
+        Value::Dec(d) => Some(*d),
+        _ => None,
+    }
+}
+
+pub fn simulate_aggregator(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
+    let n = ps.outputs.len();
+    let rows = match known_rows(inputs) {
+        Ok(r) => r,
+        Err(t) => return vec![t; n],
+    };
+    let Some(input) = ps.inputs.first() else {
+        return vec![Table::unknown("no input"); n];
+    };
+    let keys = keys_of(ps, "key");
+    let reds = reductions(ps);
+    if reds.iter().any(|r| agg_code(r).is_none()) {
+        return vec![Table::unknown("aggregate without rule"); n];
+    }
+    let count_fields = props::tree_values(&ps.stage.properties, "countField");
+    // Groups in first-seen order.
+    let mut groups: Vec<(Vec<Value>, Vec<&Vec<Cell>>)> = Vec::new();
+    for r in rows[0] {
+        let Some(k) = key_values(input, r, &keys) else {
+            return vec![Table::unknown("unknown group key"); n];
+        };
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, v)) => v.push(r),
+            None => groups.push((k, vec![r])),
+        }
+    }
+    if keys.is_empty() && groups.is_empty() {
+        groups.push((Vec::new(), Vec::new()));
+    }
+    let mut results: Vec<BTreeMap<String, Cell>> = Vec::new();
+    for (k, members) in &groups {
+        let mut m: BTreeMap<String, Cell> = BTreeMap::new();
+        for (name, v) in keys.iter().zip(k) {
+            m.insert(name.to_ascii_uppercase(), Some(v.clone()));
+        }
+        for r in &reds {
+            let Some(ci) = col_idx(input, &r.input) else {
+                m.insert(r.output.to_ascii_uppercase(), None);
+                continue;
+            };
+            let vals: Option<Vec<Value>> = members.iter().map(|row| row[ci].clone()).collect();
+            let cell = vals.and_then(|vals| {
+                let nn: Vec<&Value> = vals.iter().filter(|v| !v.is_null()).collect();
+                match r.func.to_ascii_lowercase().as_str() {
+                    "count" => Some(Value::Int(nn.len() as i64)),
+                    "missing" | "missingcount" => Some(Value::Int((vals.len() - nn.len()) as i64)),
+                    _ if nn.is_empty() => Some(Value::Null),
+                    "sum" => nn
+                        .iter()
+                        .skip(1)
+                        .try_fold((*nn[0]).clone(), |a, b| add(&a, b)),
+                    "mean" => {
+                        let s: Option<f64> = nn.iter().map(|v| num(v)).sum();
+                        s.map(|s| Value::Float(s / nn.len() as f64))
+                    }
+                    "max" | "min" => {
+                        let want = if r.func.eq_ignore_ascii_case("max") {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        };
+                        let mut best = nn[0].clone();
+                        for v in &nn[1..] {
+                            match compare(v, &best) {
+                                Ok(Some(o)) if o == want => best = (*v).clone(),
+                                Ok(_) => {}
+                                Err(_) => return None,
+                            }
+                        }
+                        Some(best)
+                    }
+                    _ => None,
+                }
+            });
+            m.insert(r.output.to_ascii_uppercase(), cell);
+        }
+        for cf in &count_fields {
+            m.insert(
+                cf.to_ascii_uppercase(),
+                Some(Value::Int(members.len() as i64)),
+            );
+        }
+        if reds.is_empty() && count_fields.is_empty() {
+            m.insert("COUNT".into(), Some(Value::Int(members.len() as i64)));
+        }
+        results.push(m);
+    }
+    let names = agg_results(ps);
+    ps.outputs
+        .iter()
+        .map(|l| {
+            let mapping = agg_mapping(&names, &keys, l);
+            Table::known(
+                results
+                    .iter()
+                    .map(|m| {
+                        let cells = mapping
+                            .iter()
+                            .map(|src| match src {
+                                Some(r) => m
+                                    .get(&r.to_ascii_uppercase())
+                                    .cloned()
+                                    .unwrap_or(Some(Value::Null)),
+                                None => Some(Value::Null),
+                            })
+                            .collect();
+                        conform_row(l, cells)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Filter
+
+struct Clause {
+    text: String,
+    target: Option<usize>,
+}
+
+fn clauses(ps: &PlanStage) -> Vec<Clause> {
+    props::tree(&ps.stage.properties, "where")
+        .into_iter()
+        .filter(|n| n.name.trim().eq_ignore_ascii_case("where"))
+        .map(|n| Clause {
+            text: n.value.trim().to_string(),
+            target: props::child(n, "target").and_then(|t| t.parse().ok()),
+        })
+        .collect()
+}
+
+fn filter(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Filter without input");
+    };
+    let first = props::flag(&ps.stage.properties, "first");
+    let cl = clauses(ps);
+    let data_outs: Vec<&Link> = ps
+        .outputs
+        .iter()
+        .filter(|l| l.kind != LinkKind::Reject)
+        .copied()
+        .collect();
+    let mut lines = vec![format!("    df = {}", g.ident(input))];
+    let mut conds = Vec::new();
+    for (i, c) in cl.iter().enumerate() {
+        lines.push(format!(
+            "    w{i} = F.coalesce(F.expr({}), F.lit(False))",
+            py_str(&c.text)
+        ));
+        conds.push(format!("w{i}"));
+    }
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let var = format!("out{oi}");
+        if l.kind == LinkKind::Reject {
+            let cond = if conds.is_empty() {
+                "F.lit(False)".to_string()
+            } else {
+                format!("~({})", conds.join(" | "))
+            };
+            lines.push(format!(
+                "    # Reject link {}: rows no clause took\n    {var} = df.filter({cond})",
+                l.name
+            ));
+        } else {
+            let k = data_outs.iter().position(|x| x.id == l.id).unwrap_or(0);
+            let mine: Vec<usize> = cl
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| c.target.unwrap_or(*i) == k)
+                .map(|(i, _)| i)
+                .collect();
+            let cond = if mine.is_empty() {
+                "F.lit(False)".to_string()
+            } else {
+                mine.iter()
+                    .map(|i| {
+                        if first && *i > 0 {
+                            format!(
+                                "(w{i} & ~({}))",
+                                (0..*i)
+                                    .map(|j| format!("w{j}"))
+                                    .collect::<Vec<_>>()
+                                    .join(" | ")
+                            )
+                        } else {
+                            format!("w{i}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            };
+            lines.push(format!(
+                "    # Output link {}\n    {var} = df.filter({cond})",
+                l.name
+            ));
+        }
+        outs.push((*l, var));
+    }
+    let mut f = header(
+        g,
+        ps,
+        "WHERE clauses routed to the outputs (Spark SQL syntax).",
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Exact,
+    }
+}
+
+pub fn simulate_filter(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
+    let n = ps.outputs.len();
+    let rows = match known_rows(inputs) {
+        Ok(r) => r,
+        Err(t) => return vec![t; n],
+    };
+    let Some(input) = ps.inputs.first() else {
+        return vec![Table::unknown("no input"); n];
+    };
+    let first = props::flag(&ps.stage.properties, "first");
+    let cl = clauses(ps);
+    let Some(exprs): Option<Vec<Expr>> = cl.iter().map(|c| parse(&c.text).ok()).collect() else {
+        return vec![Table::unknown("where clause not understood"); n];
+    };
+    let data_outs: Vec<&Link> = ps
+        .outputs
+        .iter()
+        .filter(|l| l.kind != LinkKind::Reject)
+        .copied()
+        .collect();
+    let mut out: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); n];
+    for r in rows[0] {
+        let mut env = Env::new();
+        for (c, v) in input.columns.iter().zip(r) {
+            if let Some(v) = v {
+                env.vars.insert(c.name.clone(), v.clone());
+            }
+        }
+        let mut hits = Vec::new();
+        for e in &exprs {
+            match eval(e, &env).ok().and_then(|v| truthy(&v)) {
+                Some(b) => hits.push(b),
+                None => return vec![Table::unknown("where clause not computable"); n],
+            }
+        }
+        let mut any = false;
+        for (i, h) in hits.iter().enumerate() {
+            if !*h || (first && any) {
+                continue;
+            }
+            any = true;
+            let k = cl[i].target.unwrap_or(i);
+            if let Some(l) = data_outs.get(k)
+                && let Some(oi) = ps.outputs.iter().position(|x| x.id == l.id)
+            {
+                out[oi].push(project(input, r, l));
+            }
+        }
+        if !any {
+            for (oi, l) in ps.outputs.iter().enumerate() {
+                if l.kind == LinkKind::Reject {
+                    out[oi].push(project(input, r, l));
+                }
+            }
+        }
+    }
+    out.into_iter().map(Table::known).collect()
+}
+
+fn project(input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
+    let cells = out
+        .columns
+        .iter()
+        .map(|c| match col_idx(input, &c.name) {
+            Some(i) => row[i].clone(),
+            None => Some(Value::Null),
+        })
+        .collect();
+    conform_row(out, cells)
+}
+
+// ---------------------------------------------------------------------------
+// Sort, Remove Duplicates, Funnel, Copy / Peek / Modify, Head / Tail
+
+fn sort(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Sort without input");
+    };
+    let mut order = Vec::new();
+    let mut names = Vec::new();
+    for n in props::tree(&ps.stage.properties, "key") {
+        if !n.name.trim().eq_ignore_ascii_case("key") {
+            continue;
+        }
+        if n.value.trim().is_empty() {
+            continue;
+        }
+        let desc = props::child(n, "asc\\desc").is_some_and(|v| v.eq_ignore_ascii_case("desc"));
+        names.push(n.value.trim().to_string());
+        order.push(format!(
+            "F.col({}).{}",
+            py_str(n.value.trim()),
+            if desc {
+                "desc_nulls_last()"
+            } else {
+                "asc_nulls_first()"
+            }
+        ));
+    }
+    let unique = props::flag(&ps.stage.properties, "unique");
+    let mut coverage = Coverage::Exact;
+    let mut lines = Vec::new();
+    if unique {
+        lines.push(format!(
+            "    # unique: keep the first row of each key\n    df = {}.dropDuplicates({})",
+            g.ident(input),
+            list(&names)
+        ));
+    } else {
+        lines.push(format!("    df = {}", g.ident(input)));
+    }
+    if props::flag(&ps.stage.properties, "flagKey")
+        || props::flag(&ps.stage.properties, "flagCluster")
+    {
+        g.todo(
+            ps.stage.name.clone(),
+            "key-change column (flagKey / flagCluster) not generated".into(),
+        );
+        coverage = Coverage::Approximate;
+    }
+    if order.is_empty() {
+        g.warnings.push(format!(
+            "{}: Sort without key columns; rows left in their order",
+            ps.stage.name
+        ));
+    } else {
+        lines.push(format!("    df = df.orderBy({})", order.join(", ")));
+    }
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        lines.push(format!("    out{oi} = df"));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let mut f = header(
+        g,
+        ps,
+        "order by the keys (the order only matters to order-sensitive stages downstream).",
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage,
+    }
+}
+
+fn remdup(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Remove Duplicates without input");
+    };
+    let keys = keys_of(ps, "key");
+    let last = props::text(&ps.stage.properties, "keep")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
+    let lines = [
+        "    # First / last in the incoming order: the row number of each row".to_string(),
+        format!(
+            "    df = {}.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id())",
+            g.ident(input)
+        ),
+        format!(
+            "    w = Window.partitionBy({}).orderBy(F.col(\"_dsmig_seq\").{})",
+            keys.iter().map(|k| py_str(k)).collect::<Vec<_>>().join(", "),
+            if last { "desc()" } else { "asc()" }
+        ),
+        "    df = df.withColumn(\"_dsmig_rank\", F.row_number().over(w)).filter(F.col(\"_dsmig_rank\") == 1)"
+            .to_string(),
+    ];
+    let mut outs = Vec::new();
+    let mut lines: Vec<String> = lines.to_vec();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        lines.push(format!("    out{oi} = df"));
+        outs.push((*l, format!("out{oi}")));
+    }
+    g.warnings.push(format!(
+        "{}: keep {} follows the DataFrame's current order; sort upstream if DataStage relied on a partition order",
+        ps.stage.name,
+        if last { "last" } else { "first" }
+    ));
+    let mut f = header(
+        g,
+        ps,
+        &format!(
+            "keep the {} row per {}.",
+            if last { "last" } else { "first" },
+            keys.join(", ")
+        ),
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Approximate,
+    }
+}
+
+/// Remove Duplicates / Sort unique: the first (or last) row per key in
+/// the incoming order; rows of a group that differ make the group's
+/// cells unknown (the order is not guaranteed after a shuffle).
+fn dedup(input: &Link, rows: &[Vec<Cell>], keys: &[String], last: bool) -> Option<Vec<Vec<Cell>>> {
+    let mut groups: Vec<(Vec<Value>, Vec<&Vec<Cell>>)> = Vec::new();
+    for r in rows {
+        let k = key_values(input, r, keys)?;
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, v)) => v.push(r),
+            None => groups.push((k, vec![r])),
+        }
+    }
+    Some(
+        groups
+            .into_iter()
+            .map(|(_, members)| {
+                let pick = if last {
+                    members[members.len() - 1]
+                } else {
+                    members[0]
+                };
+                pick.iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if members.iter().all(|m| m[i] == *c) {
+                            c.clone()
+                        } else {
+                            None
+                        }
+                    })
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+pub fn simulate_rows_stage(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
+    let n = ps.outputs.len();
+    let rows = match known_rows(inputs) {
+        Ok(r) => r,
+        Err(t) => return vec![t; n],
+    };
+    let t = ps.stage.stage_type.as_str();
+    let Some(input) = ps.inputs.first() else {
+        return vec![Table::unknown("no input"); n];
+    };
+    let base: Option<Vec<Vec<Cell>>> = match t {
+        "Sort" if props::flag(&ps.stage.properties, "unique") => {
+            let mut names = Vec::new();
+            for n in props::tree(&ps.stage.properties, "key") {
+                names.push(n.value.trim().to_string());
+            }
+            dedup(input, rows[0], &names, false)
+        }
+        "RemoveDuplicates" => {
+            let last = props::text(&ps.stage.properties, "keep")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
+            dedup(input, rows[0], &keys_of(ps, "key"), last)
+        }
+        "Funnel" => {
+            // Union by name: per input, its rows mapped to the first's columns.
+            let mut all = Vec::new();
+            for (i, l) in ps.inputs.iter().enumerate() {
+                for r in rows[i] {
+                    let cells: Vec<Cell> = input
+                        .columns
+                        .iter()
+                        .map(|c| col_idx(l, &c.name).map_or(Some(Value::Null), |j| r[j].clone()))
+                        .collect();
+                    all.push(cells);
+                }
+            }
+            Some(all)
+        }
+        "Head" | "Tail" => {
+            let nrecs: usize = props::text(&ps.stage.properties, "nrecs")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(10);
+            if rows[0].len() <= nrecs {
+                Some(rows[0].clone())
+            } else {
+                return vec![Table::unknown("which rows Head/Tail keeps depends on the order"); n];
+            }
+        }
+        "Sample" => return vec![Table::unknown("sampling is random"); n],
+        _ => Some(rows[0].clone()),
+    };
+    let Some(base) = base else {
+        return vec![Table::unknown("unknown keys"); n];
+    };
+    ps.outputs
+        .iter()
+        .map(|l| {
+            if t == "Modify" {
+                Table::known(base.iter().map(|r| modify_row(ps, input, r, l)).collect())
+            } else {
+                Table::known(base.iter().map(|r| project(input, r, l)).collect())
+            }
+        })
+        .collect()
+}
+
+fn funnel(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    if ps.inputs.is_empty() {
+        return placeholder(g, ps, "Funnel without input");
+    }
+    let op = props::text(&ps.stage.properties, "operator")
+        .or(props::text(&ps.stage.properties, "funnel_type"))
+        .unwrap_or("continuous")
+        .trim()
+        .to_string();
+    let first = g.ident(ps.inputs[0]).to_string();
+    let mut lines = vec![format!("    columns = {first}.columns")];
+    let mut expr = format!("{first}.select(columns)");
+    for l in &ps.inputs[1..] {
+        expr = format!("{expr}.unionByName({}.select(columns))", g.ident(l));
+    }
+    lines.push(format!("    df = {expr}"));
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        lines.push(format!("    out{oi} = df"));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let mut f = header(
+        g,
+        ps,
+        &format!("union of the inputs by column name ({op} funnel)."),
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: if op == "continuous" {
+            Coverage::Exact
+        } else {
+            Coverage::Approximate
+        },
+    }
+}
+
+/// Modify specifications: (renames new ← old, dropped, kept).
+struct ModifySpec {
+    renames: Vec<(String, String)>,
+    conversions: Vec<String>,
+}
+
+fn modify_spec(ps: &PlanStage) -> ModifySpec {
+    let mut m = ModifySpec {
+        renames: Vec::new(),
+        conversions: Vec::new(),
+    };
+    for spec in props::tree_values(&ps.stage.properties, "modifyspec") {
+        let s = spec.trim().trim_end_matches(';');
+        let upper = s.to_ascii_uppercase();
+        if upper.starts_with("KEEP ") || upper.starts_with("DROP ") {
+            continue;
+        }
+        if let Some((lhs, rhs)) = s.split_once('=') {
+            let new = lhs.split(':').next().unwrap_or(lhs).trim().to_string();
+            let rhs = rhs.trim();
+            if rhs.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                if new != rhs {
+                    m.renames.push((new, rhs.to_string()));
+                }
+            } else {
+                m.conversions.push(s.to_string());
+                if let Some(arg) = rhs
+                    .split_once('(')
+                    .and_then(|(_, a)| a.strip_suffix(')'))
+                    .map(|a| a.trim().to_string())
+                    && arg != new
+                    && arg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    m.renames.push((new, arg));
+                }
+            }
+        }
+    }
+    m
+}
+
+fn modify_row(ps: &PlanStage, input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
+    let spec = modify_spec(ps);
+    let cells = out
+        .columns
+        .iter()
+        .map(|c| {
+            let src = spec
+                .renames
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
+                .map_or(c.name.as_str(), |(_, o)| o.as_str());
+            match col_idx(input, src) {
+                Some(i) => row[i].clone(),
+                None => Some(Value::Null),
+            }
+        })
+        .collect();
+    conform_row(out, cells)
+}
+
+fn projection(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let t = ps.stage.stage_type.as_str();
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "no input");
+    };
+    let spec = modify_spec(ps);
+    let mut coverage = Coverage::Exact;
+    let mut lines = vec![format!("    df = {}", g.ident(input))];
+    if t == "Peek" {
+        lines.push(
+            "    # Peek printed rows to the DataStage log; the rows flow on unchanged.".into(),
+        );
+    }
+    for conv in &spec.conversions {
+        lines.push(format!(
+            "    # modify: {} (a cast to the output type)",
+            one_line(conv, 80)
+        ));
+        coverage = Coverage::Approximate;
+    }
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let mut cols = Vec::new();
+        for c in &l.columns {
+            let src = spec
+                .renames
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
+                .map_or(c.name.clone(), |(_, o)| o.clone());
+            let code = if col_idx(input, &src).is_some() {
+                format!("F.col({})", py_str(&src))
+            } else {
+                g.warnings.push(format!(
+                    "{} / {}.{}: not on the input; NULL",
+                    ps.stage.name, l.name, c.name
+                ));
+                "F.lit(None)".into()
+            };
+            g.mappings.push(Mapping {
+                stage: ps.stage.name.clone(),
+                link: l.name.clone(),
+                column: c.name.clone(),
+                derivation: one_line(&c.derivation, 120),
+                code: code.clone(),
+            });
+            cols.push(format!("        {code}.alias({}),", py_str(&c.name)));
+        }
+        lines.push(format!(
+            "    out{oi} = df.select(\n{}\n    )",
+            cols.join("\n")
+        ));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let summary = match t {
+        "Copy" => "copies of the input, one per output (column subsets by name).",
+        "Peek" => "debugging stage; passes rows through.",
+        _ => "keep / drop / rename / convert columns.",
+    };
+    let mut f = header(g, ps, summary);
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage,
+    }
+}
+
+fn head_tail(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let t = ps.stage.stage_type.as_str();
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "no input");
+    };
+    let nrecs: usize = props::text(&ps.stage.properties, "nrecs")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(10);
+    let code = match t {
+        "Head" => format!("{}.limit({nrecs})", g.ident(input)),
+        "Tail" => format!(
+            "{}.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id()).orderBy(F.col(\"_dsmig_seq\").desc()).limit({nrecs})",
+            g.ident(input)
+        ),
+        _ => {
+            let pct: f64 = props::text(&ps.stage.properties, "percent")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(10.0);
+            format!("{}.sample(fraction={})", g.ident(input), pct / 100.0)
+        }
+    };
+    let mut lines = vec![format!("    df = {code}")];
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        lines.push(format!("    out{oi} = df"));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let mut f = header(
+        g,
+        ps,
+        &format!(
+            "{t} of the rows (DataStage counts per partition; here over the whole DataFrame)."
+        ),
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Approximate,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Generators and keys
+
+fn column_generator(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let Some(input) = ps.inputs.first() else {
+        return row_generator(g, ps);
+    };
+    let mut lines = vec![format!(
+        "    df = {}.withColumn(\"_dsmig_row\", F.row_number().over(Window.orderBy(F.monotonically_increasing_id())) - 1)",
+        g.ident(input)
+    )];
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let mut cols = Vec::new();
+        for c in &l.columns {
+            let code = if col_idx(input, &c.name).is_some() {
+                format!("F.col({})", py_str(&c.name))
+            } else {
+                generated_value(c)
+            };
+            cols.push(format!("        {code}.alias({}),", py_str(&c.name)));
+        }
+        lines.push(format!(
+            "    out{oi} = df.select(\n{}\n    )",
+            cols.join("\n")
+        ));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let mut f = header(
+        g,
+        ps,
+        "adds generated columns (DataStage cycle generator: row number).",
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Approximate,
+    }
+}
+
+fn generated_value(c: &Column) -> String {
+    match spark_type(c).as_str() {
+        "string" => "F.col(\"_dsmig_row\").cast(\"string\")".into(),
+        "date" => {
+            "F.date_add(F.lit(\"1960-01-01\").cast(\"date\"), F.col(\"_dsmig_row\").cast(\"int\"))"
+                .into()
+        }
+        "timestamp" => "F.lit(\"1960-01-01 00:00:00\").cast(\"timestamp\")".into(),
+        _ => "F.col(\"_dsmig_row\")".into(),
+    }
+}
+
+fn row_generator(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let n: u64 = props::text(&ps.stage.properties, "records")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(10);
+    let mut lines = vec![format!(
+        "    df = spark.range({n}).withColumnRenamed(\"id\", \"_dsmig_row\")"
+    )];
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let cols: Vec<String> = l
+            .columns
+            .iter()
+            .map(|c| format!("        {}.alias({}),", generated_value(c), py_str(&c.name)))
+            .collect();
+        lines.push(format!(
+            "    out{oi} = df.select(\n{}\n    )",
+            cols.join("\n")
+        ));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let mut f = header(
+        g,
+        ps,
+        &format!("{n} generated rows (values: the row number per type)."),
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Approximate,
+    }
+}
+
+fn surrogate_key(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Surrogate Key Generator without input");
+    };
+    let mut key_col = ps
+        .outputs
+        .first()
+        .and_then(|l| l.columns.iter().find(|c| col_idx(input, &c.name).is_none()))
+        .map(|c| c.name.clone())
+        .or_else(|| props::text(&ps.stage.properties, "outputName").map(|s| s.trim().to_string()));
+    let mut initial: i64 = 1;
+    if let Some(n) = props::tree(&ps.stage.properties, "key").first() {
+        key_col.get_or_insert(n.value.trim().to_string());
+        initial = props::child(n, "initial")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+    }
+    let key_col = key_col.unwrap_or_else(|| {
+        ps.outputs
+            .first()
+            .and_then(|l| l.columns.iter().find(|c| col_idx(input, &c.name).is_none()))
+            .map_or("SK".into(), |c| c.name.clone())
+    });
+    g.todo(
+        ps.stage.name.clone(),
+        format!(
+            "surrogate key {key_col}: numbered from {initial} in each run; DataStage continues from a key state file or a DB sequence. Read the last key (e.g. max of the target) and pass it as the start."
+        ),
+    );
+    let mut lines = vec![
+        format!(
+            "    # TODO(dsmig): start after the last key issued (key state / max of the target)."
+        ),
+        format!(
+            "    df = {}.withColumn({}, F.row_number().over(Window.orderBy(F.monotonically_increasing_id())) + {})",
+            g.ident(input),
+            py_str(&key_col),
+            initial - 1
+        ),
+    ];
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        lines.push(format!("    out{oi} = df"));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let mut f = header(
+        g,
+        ps,
+        &format!("adds surrogate key {key_col} (row number)."),
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Scaffold,
+    }
+}
+
+pub fn simulate_surrogate_key(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
+    let n = ps.outputs.len();
+    let rows = match known_rows(inputs) {
+        Ok(r) => r,
+        Err(t) => return vec![t; n],
+    };
+    let Some(input) = ps.inputs.first() else {
+        return vec![Table::unknown("no input"); n];
+    };
+    ps.outputs
+        .iter()
+        .map(|l| {
+            Table::known(
+                rows[0]
+                    .iter()
+                    .map(|r| {
+                        let cells = l
+                            .columns
+                            .iter()
+                            .map(|c| match col_idx(input, &c.name) {
+                                Some(i) => r[i].clone(),
+                                None => None, // the key: numbered in an order Spark chooses
+                            })
+                            .collect();
+                        conform_row(l, cells)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Change capture (scaffold), Change Apply / SCD (scaffold), placeholders
+
+fn change_capture(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    if ps.inputs.len() < 2 {
+        return placeholder(g, ps, "Change Capture needs a before and an after link");
+    }
+    let sp = &ps.stage.properties;
+    let mut keys = keys_of(ps, "key");
+    if keys.is_empty() {
+        keys = keys_of(ps, "keyValue");
+    }
+    let mut values = keys_of(ps, "value");
+    let (before, after) = (ps.inputs[0], ps.inputs[1]);
+    if values.is_empty() {
+        values = after
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|c| {
+                !keys.iter().any(|k| k.eq_ignore_ascii_case(c)) && col_idx(before, c).is_some()
+            })
+            .collect();
+    }
+    let keep = |k: &str, default: bool| {
+        props::text(sp, &format!("keep{k}\\drop{k}"))
+            .map(|v| v.trim().starts_with("keep"))
+            .or_else(|| props::text(sp, &format!("drop{k}")).map(|v| v.trim().is_empty()))
+            .unwrap_or(default)
+    };
+    let code_field = props::text(sp, "codeField")
+        .unwrap_or("change_code")
+        .trim()
+        .to_string();
+    let (ki, kd, ke, kc) = (
+        keep("Insert", true),
+        keep("Delete", true),
+        keep("Edit", true),
+        keep("Copy", false),
+    );
+    g.todo(
+        ps.stage.name.clone(),
+        "Change Capture scaffold: check the change mode, the value columns and the drop flags against the DataStage stage".into(),
+    );
+    let differs: Vec<String> = values
+        .iter()
+        .map(|v| {
+            format!(
+                "~F.col({}).eqNullSafe(F.col({}))",
+                py_str(&format!("a.{v}")),
+                py_str(&format!("b.{v}"))
+            )
+        })
+        .collect();
+    let mut lines = vec![
+        format!("    keys = {}", list(&keys)),
+        format!(
+            "    df = {}.alias(\"b\").join({}.alias(\"a\"), on=keys, how=\"full\")",
+            g.ident(before),
+            g.ident(after)
+        ),
+        format!(
+            "    b_present = F.coalesce(*[F.col(\"b.\" + c).isNotNull() for c in {}.columns if c not in keys], F.lit(False))",
+            g.ident(before)
+        ),
+        format!(
+            "    a_present = F.coalesce(*[F.col(\"a.\" + c).isNotNull() for c in {}.columns if c not in keys], F.lit(False))",
+            g.ident(after)
+        ),
+        "    # TODO(dsmig): presence above assumes a non-key column is set; use an explicit marker column if keys alone exist".into(),
+        format!(
+            "    changed = {}",
+            if differs.is_empty() { "F.lit(False)".into() } else { differs.join(" | ") }
+        ),
+        format!(
+            "    code = (\n        F.when(~b_present, F.lit(1))  # insert\n        .when(~a_present, F.lit(2))  # delete\n        .when(changed, F.lit(3))  # edit\n        .otherwise(F.lit(0))  # copy\n    )"
+        ),
+        format!(
+            "    df = df.withColumn({}, code)",
+            py_str(&code_field)
+        ),
+        format!(
+            "    kept = [c for c, keep in ((0, {}), (1, {}), (2, {}), (3, {})) if keep]",
+            py(kc), py(ki), py(kd), py(ke)
+        ),
+        format!("    df = df.filter(F.col({}).isin(kept))", py_str(&code_field)),
+    ];
+    let mut outs = Vec::new();
+    for (oi, l) in ps.outputs.iter().enumerate() {
+        let cols: Vec<String> = l
+            .columns
+            .iter()
+            .map(|c| {
+                let code = if c.name == code_field {
+                    format!("F.col({})", py_str(&code_field))
+                } else if keys.iter().any(|k| k.eq_ignore_ascii_case(&c.name)) {
+                    format!("F.col({})", py_str(&c.name))
+                } else {
+                    // Deleted rows carry the before values.
+                    format!(
+                        "F.when(F.col({}) == 2, F.col({})).otherwise(F.col({}))",
+                        py_str(&code_field),
+                        py_str(&format!("b.{}", c.name)),
+                        py_str(&format!("a.{}", c.name))
+                    )
+                };
+                format!("        {code}.alias({}),", py_str(&c.name))
+            })
+            .collect();
+        lines.push(format!(
+            "    out{oi} = df.select(\n{}\n    )",
+            cols.join("\n")
+        ));
+        outs.push((*l, format!("out{oi}")));
+    }
+    let mut f = header(
+        g,
+        ps,
+        "SCAFFOLD: before/after comparison on the keys with a change code (0 copy, 1 insert, 2 delete, 3 edit).",
+    );
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, &outs));
+    StageCode {
+        function: f,
+        coverage: Coverage::Scaffold,
+    }
+}
+
+fn py(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}
+
+fn scaffold(g: &mut Gen, ps: &PlanStage) -> StageCode {
+    let t = ps.stage.stage_type.as_str();
+    let (what, sketch) = if t == "ChangeApply" {
+        (
+            "apply the change rows (change_code 1 insert, 2 delete, 3 edit) to the before set",
+            "    # Sketch: before anti-joined with deletes and edits, union the inserts and the edits.\n    # keys = [...]\n    # changes = <change link>\n    # kept = before.join(changes.filter(F.col(\"change_code\").isin(2, 3)), keys, \"left_anti\")\n    # result = kept.unionByName(changes.filter(F.col(\"change_code\").isin(1, 3)).drop(\"change_code\"))",
+        )
+    } else {
+        (
+            "maintain a slowly changing dimension (type 1 / type 2 with surrogate keys and effective dates)",
+            "    # Sketch: join the source to the current dimension rows on the business keys;\n    # new keys -> insert with a new surrogate key; changed type-2 attributes -> close the\n    # current row (end date, current flag) and insert a new version; type-1 changes -> update.\n    # Write with a MERGE (Iceberg / Delta / JDBC staging table + post-action).",
+        )
+    };
+    g.todo(ps.stage.name.clone(), format!("{t} scaffold: {what}"));
+    g.raising.insert(
+        ps.stage.id.clone(),
+        format!("{t} stage {}: complete the scaffold (dsmig)", ps.stage.name),
+    );
+    let mut f = header(g, ps, &format!("SCAFFOLD: {what}."));
+    f.push_str(sketch);
+    f.push('\n');
+    f.push_str(&format!(
+        "    raise NotImplementedError({})\n",
+        py_str(&format!(
+            "{t} stage {}: complete the scaffold (dsmig)",
+            ps.stage.name
+        ))
+    ));
+    StageCode {
+        function: f,
+        coverage: Coverage::Scaffold,
+    }
+}
+
+fn placeholder(g: &mut Gen, ps: &PlanStage, why: &str) -> StageCode {
+    g.todo(
+        ps.stage.name.clone(),
+        format!(
+            "{} stage ({}): {why}",
+            ps.stage.stage_type, ps.stage.raw_type
+        ),
+    );
+    g.raising.insert(
+        ps.stage.id.clone(),
+        format!(
+            "{} stage {} ({}): {why}; translate by hand (dsmig)",
+            ps.stage.stage_type, ps.stage.name, ps.stage.raw_type
+        ),
+    );
+    let mut f = header(g, ps, &format!("NOT TRANSLATED ({why})."));
+    f.push_str(&format!(
+        "    raise NotImplementedError({})\n",
+        py_str(&format!(
+            "{} stage {} ({}): {why}; translate by hand (dsmig)",
+            ps.stage.stage_type, ps.stage.name, ps.stage.raw_type
+        ))
+    ));
+    StageCode {
+        function: f,
+        coverage: Coverage::Placeholder,
+    }
+}
+
+/// Simulate one stage: `Err(message)` when `transform` must raise.
+pub fn simulate(
+    g: &Gen,
+    ps: &PlanStage,
+    inputs: &[&Table],
+    params: &BTreeMap<String, Value>,
+) -> Result<Vec<Table>, String> {
+    let n = ps.outputs.len();
+    if let Some(msg) = g.raising.get(&ps.stage.id) {
+        return Err(msg.clone());
+    }
+    Ok(match ps.stage.stage_type.as_str() {
+        "Transformer" => return simulate_transformer(g, ps, inputs, params),
+        "Lookup" => return simulate_lookup(g, ps, inputs, params),
+        "Join" => simulate_join(ps, inputs),
+        "Aggregator" => simulate_aggregator(ps, inputs),
+        "Filter" => simulate_filter(ps, inputs),
+        "Sort" | "RemoveDuplicates" | "Funnel" | "Copy" | "Peek" | "Modify" | "Head" | "Tail"
+        | "Sample" => simulate_rows_stage(ps, inputs),
+        "SurrogateKeyGenerator" => simulate_surrogate_key(ps, inputs),
+        "ColumnGenerator" | "RowGenerator" | "Merge" | "ChangeCapture" => {
+            vec![Table::unknown(format!("{} output not predicted", ps.stage.stage_type)); n]
+        }
+        other => return Err(format!("{other} stage {}", ps.stage.name)),
+    })
+}

@@ -1,0 +1,575 @@
+//! Snapshots of the generated Glue files for one small job per stage kind
+//! (built as IR values: a sequential file → the stage → a sequential
+//! file), plus determinism: the same job gives the same bytes, and
+//! editing one job changes only that job's files.
+
+mod glue;
+
+use queries::generate::{GlueContext, glue_job_files, glue_shared_files, sequence_files};
+use queries::ir::*;
+
+fn col(name: &str, sql_type: i32, len: u32, scale: u32, key: u32) -> Column {
+    Column {
+        name: name.into(),
+        sql_type,
+        length: len,
+        scale,
+        nullable: key == 0,
+        key_position: key,
+        derivation: String::new(),
+        key_expression: String::new(),
+        description: String::new(),
+        extended: false,
+    }
+}
+
+fn derived(mut c: Column, d: &str) -> Column {
+    c.derivation = d.into();
+    c
+}
+
+fn text(name: &str, v: &str) -> Property {
+    Property {
+        name: name.into(),
+        value: PropValue::Text(v.into()),
+    }
+}
+
+/// A tree entry: (name, value, children as (name, value)).
+type Entry<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+fn tree(name: &str, entries: &[Entry]) -> Property {
+    Property {
+        name: name.into(),
+        value: PropValue::Tree(
+            entries
+                .iter()
+                .map(|(n, v, ch)| PropNode {
+                    name: (*n).into(),
+                    value: (*v).into(),
+                    children: ch
+                        .iter()
+                        .map(|(cn, cv)| PropNode {
+                            name: (*cn).into(),
+                            value: (*cv).into(),
+                            children: vec![],
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn stage(id: &str, name: &str, ty: &str, props: Vec<Property>) -> Stage {
+    Stage {
+        id: id.into(),
+        name: name.into(),
+        stage_type: ty.into(),
+        raw_type: format!("Px{ty}"),
+        properties: props,
+        transformer: if ty == "Transformer" {
+            Some(TransformerDetail::default())
+        } else {
+            None
+        },
+        activity: None,
+        container: None,
+        input_pins: vec![],
+        output_pins: vec![],
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn link(
+    id: &str,
+    name: &str,
+    from: &str,
+    to: &str,
+    from_i: u32,
+    to_i: u32,
+    kind: LinkKind,
+    cols: Vec<Column>,
+) -> Link {
+    Link {
+        id: id.into(),
+        name: name.into(),
+        from_stage: from.into(),
+        to_stage: Some(to.into()),
+        from_index: from_i,
+        to_index: to_i,
+        kind,
+        columns: cols,
+        constraint: String::new(),
+        source_properties: vec![
+            tree("file", &[("file", "#SRC_DIR#/in.csv", &[])]),
+            text("firstLineColumnNames", "firstLineColumnNames"),
+            text(
+                "MetaBag.SchemaFormat",
+                "final_delim=end, delim='|', null_field=\"\", quote=double",
+            ),
+        ],
+        target_properties: vec![tree("file", &[("file", "/data/out.csv", &[])])],
+    }
+}
+
+fn base_cols() -> Vec<Column> {
+    vec![
+        col("CUST_ID", 4, 0, 0, 1),
+        col("CUST_NM", 12, 50, 0, 0),
+        col("BAL_AMT", 3, 18, 2, 0),
+        col("OPEN_DT", 9, 0, 0, 0),
+    ]
+}
+
+fn job(name: &str, stages: Vec<Stage>, links: Vec<Link>) -> Job {
+    Job {
+        name: name.into(),
+        folder: "\\Jobs\\SNAP".into(),
+        kind: JobKind::Parallel,
+        description: format!("Snapshot job for {name}"),
+        parameters: vec![Parameter {
+            name: "SRC_DIR".into(),
+            prompt: "Source folder".into(),
+            param_type: ParamType::Pathname,
+            default: "/data/in".into(),
+            help: String::new(),
+            parameter_set: None,
+            is_env: false,
+        }],
+        stages,
+        links,
+        annotations: vec![],
+        properties: vec![],
+        shared_containers: vec![],
+    }
+}
+
+/// src → stage(kind) → tgt, one input and one output with `out_cols`.
+fn simple(kind: &str, props: Vec<Property>, out_cols: Vec<Column>) -> Job {
+    job(
+        &format!("J_{kind}"),
+        vec![
+            stage("V0S1", "SRC", "SequentialFile", vec![]),
+            stage("V0S2", &format!("STG_{kind}"), kind, props),
+            stage("V0S3", "TGT", "SequentialFile", vec![]),
+        ],
+        vec![
+            link(
+                "V0S1P1",
+                "lnk_in",
+                "V0S1",
+                "V0S2",
+                0,
+                0,
+                LinkKind::Stream,
+                base_cols(),
+            ),
+            link(
+                "V0S2P1",
+                "lnk_out",
+                "V0S2",
+                "V0S3",
+                0,
+                0,
+                LinkKind::Stream,
+                out_cols,
+            ),
+        ],
+    )
+}
+
+fn jobs() -> Vec<Job> {
+    let mut v = Vec::new();
+    // Transformer: derivations, a constraint, a stage variable, otherwise.
+    let mut t = simple(
+        "Transformer",
+        vec![],
+        vec![
+            col("CUST_ID", 4, 0, 0, 1),
+            derived(col("CUST_NM", 12, 50, 0, 0), "Upcase(Trim(lnk_in.CUST_NM))"),
+            derived(
+                col("BAL_AMT", 3, 18, 2, 0),
+                "NullToZero(lnk_in.BAL_AMT) * 2",
+            ),
+            derived(col("FLAG", 1, 1, 0, 0), "svFlag"),
+        ],
+    );
+    t.stages[1].transformer = Some(TransformerDetail {
+        stage_vars: vec![StageVar {
+            name: "svFlag".into(),
+            expression: "If IsNull(lnk_in.OPEN_DT) Then \"N\" Else \"Y\"".into(),
+            initial_value: "\"\"".into(),
+            sql_type: 1,
+            length: 1,
+            scale: 0,
+        }],
+        ..Default::default()
+    });
+    t.links[1].constraint = "lnk_in.CUST_ID > 0".into();
+    let mut other = link(
+        "V0S2P2",
+        "lnk_other",
+        "V0S2",
+        "V0S3",
+        1,
+        1,
+        LinkKind::Otherwise,
+        base_cols(),
+    );
+    other.target_properties = vec![tree("file", &[("file", "/data/other.csv", &[])])];
+    t.links.push(other);
+    v.push(t);
+    // Lookup with a reject link.
+    let mut l = simple("Lookup", vec![text("MetaBag.LookupOperator", "lookup")], {
+        let mut c = base_cols();
+        c.push(col("SEG_CD", 1, 3, 0, 0));
+        c
+    });
+    l.stages
+        .push(stage("V0S4", "REF", "SequentialFile", vec![]));
+    let mut refl = link(
+        "V0S4P1",
+        "lnk_ref",
+        "V0S4",
+        "V0S2",
+        0,
+        1,
+        LinkKind::Reference,
+        vec![
+            Column {
+                key_expression: "lnk_in.CUST_ID".into(),
+                ..col("CUST_ID", 4, 0, 0, 1)
+            },
+            col("SEG_CD", 1, 3, 0, 0),
+        ],
+    );
+    refl.target_properties = vec![text("LookupFail", "reject")];
+    l.links.push(refl);
+    l.links.push(link(
+        "V0S2P2",
+        "lnk_rej",
+        "V0S2",
+        "V0S3",
+        1,
+        1,
+        LinkKind::Reject,
+        base_cols(),
+    ));
+    v.push(l);
+    // Join.
+    let mut j = simple(
+        "Join",
+        vec![
+            text("operator", "leftouterjoin"),
+            tree("key", &[("key", "CUST_ID", &[])]),
+        ],
+        {
+            let mut c = base_cols();
+            c.push(col("SEG_CD", 1, 3, 0, 0));
+            c
+        },
+    );
+    j.stages
+        .push(stage("V0S4", "RIGHT", "SequentialFile", vec![]));
+    j.links.push(link(
+        "V0S4P1",
+        "lnk_right",
+        "V0S4",
+        "V0S2",
+        0,
+        1,
+        LinkKind::Stream,
+        vec![col("CUST_ID", 4, 0, 0, 1), col("SEG_CD", 1, 3, 0, 0)],
+    ));
+    v.push(j);
+    v.push(simple(
+        "Aggregator",
+        vec![
+            tree("key", &[("key", "CUST_NM", &[])]),
+            text("selection", "reduce"),
+            tree(
+                "reduce",
+                &[(
+                    "reduce",
+                    "BAL_AMT",
+                    &[("sum", "SUM_BAL_AMT"), ("preserveType", "preserveType")],
+                )],
+            ),
+        ],
+        vec![
+            col("CUST_NM", 12, 50, 0, 0),
+            col("SUM_BAL_AMT", 3, 18, 2, 0),
+        ],
+    ));
+    v.push(simple(
+        "Filter",
+        vec![
+            tree("where", &[("where", "BAL_AMT > 10", &[("target", "0")])]),
+            text("reject", "reject"),
+        ],
+        base_cols(),
+    ));
+    v.push(simple(
+        "Sort",
+        vec![
+            tree("key", &[("key", "CUST_NM", &[("asc\\desc", "desc")])]),
+            text("stable", "stable"),
+            text("unique", " "),
+        ],
+        base_cols(),
+    ));
+    v.push(simple(
+        "RemoveDuplicates",
+        vec![
+            text("keep", "last"),
+            tree("key", &[("key", "CUST_ID", &[])]),
+        ],
+        base_cols(),
+    ));
+    let mut f = simple("Funnel", vec![text("operator", "continuous")], base_cols());
+    f.stages
+        .push(stage("V0S4", "SRC2", "SequentialFile", vec![]));
+    f.links.push(link(
+        "V0S4P1",
+        "lnk_in2",
+        "V0S4",
+        "V0S2",
+        0,
+        1,
+        LinkKind::Stream,
+        base_cols(),
+    ));
+    v.push(f);
+    v.push(simple("Copy", vec![], base_cols()[..2].to_vec()));
+    v.push(simple(
+        "Modify",
+        vec![tree(
+            "modifyspec",
+            &[
+                ("modifyspec", "DROP OPEN_DT", &[]),
+                ("modifyspec", "CUSTOMER_NAME=CUST_NM", &[]),
+            ],
+        )],
+        vec![
+            col("CUST_ID", 4, 0, 0, 1),
+            col("CUSTOMER_NAME", 12, 50, 0, 0),
+            col("BAL_AMT", 3, 18, 2, 0),
+        ],
+    ));
+    v.push(simple("Head", vec![text("nrecs", "10")], base_cols()));
+    v.push(simple("Peek", vec![text("nrecs", "10")], base_cols()));
+    v.push(simple(
+        "SurrogateKeyGenerator",
+        vec![tree("key", &[("key", "CUST_SK", &[("initial", "1")])])],
+        {
+            let mut c = vec![col("CUST_SK", -5, 0, 0, 0)];
+            c.extend(base_cols());
+            c
+        },
+    ));
+    let mut cc = simple(
+        "ChangeCapture",
+        vec![
+            tree("key", &[("key", "CUST_ID", &[])]),
+            text("keepCopy\\dropCopy", "dropCopy"),
+        ],
+        {
+            let mut c = base_cols();
+            c.push(col("change_code", 5, 0, 0, 0));
+            c
+        },
+    );
+    cc.stages
+        .push(stage("V0S4", "AFTER", "SequentialFile", vec![]));
+    cc.links.push(link(
+        "V0S4P1",
+        "lnk_after",
+        "V0S4",
+        "V0S2",
+        0,
+        1,
+        LinkKind::Stream,
+        base_cols(),
+    ));
+    v.push(cc);
+    v.push(simple("SlowlyChangingDimension", vec![], base_cols()));
+    v.push(simple("Custom:MyBuildOp", vec![], base_cols()));
+    v
+}
+
+fn ctx() -> GlueContext {
+    GlueContext {
+        category: "AUTO".into(),
+        strategy: "rule-based".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn snapshots_one_job_per_stage_kind() {
+    for j in jobs() {
+        let g = glue_job_files(&j, &ctx());
+        let mut text = String::new();
+        for (path, bytes) in &g.files {
+            text.push_str(&format!("==> {path}\n{}\n", String::from_utf8_lossy(bytes)));
+        }
+        text.push_str(&format!(
+            "==> todos\n{:#?}\n==> warnings\n{:#?}\n",
+            g.todos, g.warnings
+        ));
+        let kind = j.stages[1].stage_type.replace(':', "_");
+        insta::assert_snapshot!(format!("glue_{kind}"), text);
+    }
+}
+
+#[test]
+fn sequence_becomes_a_glue_workflow() {
+    let mut a = stage("V0S1", "Run_Load", "JobActivity", vec![]);
+    a.activity = Some(Activity {
+        job_name: "J_Copy".into(),
+        triggers: vec![
+            Trigger {
+                name: "ok".into(),
+                to_stage: Some("V0S2".into()),
+                condition_type: "2".into(),
+                expression: String::new(),
+            },
+            Trigger {
+                name: "failed".into(),
+                to_stage: Some("V0S3".into()),
+                condition_type: "4".into(),
+                expression: String::new(),
+            },
+        ],
+        ..Default::default()
+    });
+    let mut b = stage("V0S2", "Run_Agg", "JobActivity", vec![]);
+    b.activity = Some(Activity {
+        job_name: "J_Aggregator".into(),
+        ..Default::default()
+    });
+    let mut c = stage("V0S3", "Run_Cleanup", "JobActivity", vec![]);
+    c.activity = Some(Activity {
+        job_name: "J_Sort".into(),
+        ..Default::default()
+    });
+    let mut seq = job("SEQ_Nightly", vec![a, b, c], vec![]);
+    seq.kind = JobKind::Sequence;
+    let stems: Vec<(String, String)> = ["J_Copy", "J_Aggregator", "J_Sort"]
+        .iter()
+        .map(|n| (n.to_string(), n.to_string()))
+        .collect();
+    let g = sequence_files(&seq, &stems);
+    insta::assert_snapshot!(
+        "glue_sequence_workflow",
+        String::from_utf8_lossy(&g.files[0].1)
+    );
+}
+
+#[test]
+fn generation_is_deterministic_and_per_job() {
+    let all = jobs();
+    let first: Vec<_> = all
+        .iter()
+        .map(|j| glue_job_files(j, &ctx()).files)
+        .collect();
+    let second: Vec<_> = all
+        .iter()
+        .map(|j| glue_job_files(j, &ctx()).files)
+        .collect();
+    assert_eq!(first, second, "same job, same bytes");
+    assert_eq!(
+        glue_shared_files(&Default::default()),
+        glue_shared_files(&Default::default())
+    );
+    // Editing one job changes that job's files only (every file is a
+    // function of its own job).
+    let mut edited = all.clone();
+    edited[0].links[1].columns[1].derivation = "Downcase(lnk_in.CUST_NM)".into();
+    let after: Vec<_> = edited
+        .iter()
+        .map(|j| glue_job_files(j, &ctx()).files)
+        .collect();
+    for (i, (a, b)) in first.iter().zip(&after).enumerate() {
+        if i == 0 {
+            assert_ne!(a, b);
+        } else {
+            assert_eq!(a, b);
+        }
+    }
+}
+
+#[test]
+fn no_secret_reaches_generated_code() {
+    let mut j = jobs().remove(0);
+    j.parameters.push(Parameter {
+        name: "DB_PWD".into(),
+        prompt: String::new(),
+        param_type: ParamType::Encrypted,
+        default: REDACTED.into(),
+        help: String::new(),
+        parameter_set: None,
+        is_env: false,
+    });
+    j.stages[2].stage_type = "OracleConnector".into();
+    j.stages[2].properties = vec![
+        text("Password", REDACTED),
+        Property {
+            name: "XMLProperties".into(),
+            value: PropValue::Connector(vec![
+                ("Connection/Server".into(), "PRODDB".into()),
+                ("Connection/Password".into(), REDACTED.into()),
+                ("Usage/WriteMode".into(), "9".into()),
+                ("Usage/TableName".into(), "DW.CUSTOMER".into()),
+            ]),
+        },
+    ];
+    let mut c = ctx();
+    c.config
+        .connections
+        .insert("PRODDB".into(), "glue-prod-oracle".into());
+    let g = glue_job_files(&j, &c);
+    for (path, bytes) in &g.files {
+        let s = String::from_utf8_lossy(bytes);
+        assert!(
+            !s.contains(REDACTED),
+            "{path} contains the redaction marker"
+        );
+        if path.ends_with(".py") && path.starts_with("glue_jobs") {
+            assert!(
+                s.contains("\"glue-prod-oracle\""),
+                "{path}: connection from [glue.connections]"
+            );
+            assert!(
+                s.contains("upsert_jdbc("),
+                "{path}: WriteMode 9 is an upsert"
+            );
+        }
+    }
+}
+
+#[test]
+fn generated_tests_of_every_stage_kind_pass() {
+    let all: Vec<(Job, String, String)> = jobs()
+        .into_iter()
+        .enumerate()
+        .map(|(i, j)| (j, "AUTO".to_string(), format!("{i:064x}")))
+        .collect();
+    let dir = glue::out_dir("stage kinds");
+    let generated = glue::generate(&all, dir.path());
+    glue::py_compile_all(dir.path());
+    glue::hcl_parse_all(dir.path());
+    let (per, text) = glue::pytest(dir.path());
+    let mut failing = Vec::new();
+    for stem in generated.jobs.keys() {
+        let (p, f) = per.get(stem).copied().unwrap_or((0, 0));
+        if p == 0 || f > 0 {
+            failing.push(stem.clone());
+        }
+    }
+    assert!(
+        failing.is_empty(),
+        "generated tests failing for {failing:?}\n{text}"
+    );
+}
