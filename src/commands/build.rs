@@ -46,6 +46,8 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         target: config.generation.target.clone(),
         bumps,
         prediction: config.prediction.clone(),
+        glue: config.glue.clone(),
+        llm_configured: config.llm.provider != "none",
         load_all: false,
     })
 }

@@ -40,6 +40,8 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         target: config.generation.target.clone(),
         bumps: Default::default(),
         prediction: config.prediction.clone(),
+        glue: config.glue.clone(),
+        llm_configured: config.llm.provider != "none",
         load_all: true,
     };
     let outcome = run_graph(store.clone(), &req, &NoProgress)?;

@@ -28,6 +28,25 @@ pub struct ArtifactSet {
     pub files: Vec<Artifact>,
     /// Why nothing could be generated (IR missing from the store...).
     pub problem: Option<String>,
+    /// What the generated code leaves to a person: (location, what).
+    pub todos: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+}
+
+/// What a job's files depend on besides its IR: its category and the
+/// strategy chosen for it (they show in the generated docs and decide
+/// what is generated).
+#[salsa::interned]
+pub struct ArtifactKey<'db> {
+    #[returns(copy)]
+    pub ir: EntityHash,
+    #[returns(ref)]
+    pub category: String,
+    #[returns(ref)]
+    pub strategy: String,
+    /// The job's file name (unique across the output folder).
+    #[returns(ref)]
+    pub stem: String,
 }
 
 /// A job, by the hash of its IR: the key of every per-job phase after `job_ir`.
@@ -37,11 +56,53 @@ pub struct JobKey<'db> {
     pub ir: EntityHash,
 }
 
+/// The store key of a job's artifacts.
+pub fn memo_key(
+    ctx: &crate::engine::Ctx,
+    ir: &EntityHash,
+    category: &str,
+    strategy: &str,
+    stem: &str,
+) -> Hash {
+    ctx.memo_key(
+        Phase::Artifacts,
+        &[
+            &ir.0,
+            ctx.target.as_bytes(),
+            category.as_bytes(),
+            strategy.as_bytes(),
+            stem.as_bytes(),
+            &encode(&ctx.glue),
+        ],
+    )
+}
+
+/// How a job is generated, from its category and group: a non-template
+/// member of a group is a variation of its template's translation.
+pub fn strategy(
+    category: Option<crate::analysis::predict::Category>,
+    membership: Option<&crate::analysis::groups::Membership>,
+    llm_configured: bool,
+) -> String {
+    use crate::analysis::predict::Category;
+    let grouped =
+        membership.is_some_and(|m| (m.dup.is_some() || m.sim.is_some()) && !m.is_template);
+    match category {
+        _ if grouped => "template variation".into(),
+        Some(Category::Auto) | None => "rule-based".into(),
+        Some(_) if llm_configured => "LLM".into(),
+        Some(_) => "rule-based draft".into(),
+    }
+}
+
 #[salsa::tracked(returns(ref))]
-pub fn artifacts<'db>(db: &'db dyn Db, job: JobKey<'db>) -> ArtifactSet {
+pub fn artifacts<'db>(db: &'db dyn Db, job: ArtifactKey<'db>) -> ArtifactSet {
     let ctx = db.ctx();
     let ir = job.ir(db);
-    let key = ctx.memo_key(Phase::Artifacts, &[&ir.0, ctx.target.as_bytes()]);
+    let category = job.category(db).clone();
+    let strategy = job.strategy(db).clone();
+    let stem = job.stem(db).clone();
+    let key = memo_key(ctx, &ir, &category, &strategy, &stem);
     if let Ok(Some(bytes)) = ctx.store.memo(&key)
         && let Some(r) = decode::<ArtifactSet>(&bytes)
     {
@@ -54,10 +115,10 @@ pub fn artifacts<'db>(db: &'db dyn Db, job: JobKey<'db>) -> ArtifactSet {
         return ArtifactSet::default();
     }
     let result = match load_ir(ctx, &ir) {
-        Some(entity) => generate(ctx, &entity),
+        Some(entity) => generate(ctx, &entity, &category, &strategy, &stem),
         None => ArtifactSet {
-            files: Vec::new(),
             problem: Some(format!("IR {} is missing from the store", ir.short())),
+            ..ArtifactSet::default()
         },
     };
     if result.problem.is_none() {
@@ -66,16 +127,52 @@ pub fn artifacts<'db>(db: &'db dyn Db, job: JobKey<'db>) -> ArtifactSet {
     result
 }
 
-fn generate(ctx: &crate::engine::Ctx, entity: &crate::ir::Entity) -> ArtifactSet {
+fn generate(
+    ctx: &crate::engine::Ctx,
+    entity: &crate::ir::Entity,
+    category: &str,
+    strategy: &str,
+    stem: &str,
+) -> ArtifactSet {
     let Some(job) = entity.as_job() else {
         return ArtifactSet::default();
     };
+    let mut set = job_card(ctx, job);
+    if set.problem.is_some() || ctx.target != "glue" {
+        return set;
+    }
+    let glue = crate::generate::glue_job_files(
+        job,
+        &crate::generate::GlueContext {
+            config: ctx.glue.clone(),
+            category: category.to_string(),
+            strategy: strategy.to_string(),
+            reasons: Vec::new(),
+            stem: Some(stem.to_string()),
+        },
+    );
+    for (path, bytes) in glue.files {
+        match ctx.store.put_blob(&bytes) {
+            Ok(blob) => set.files.push(Artifact { path, blob }),
+            Err(e) => set.problem = Some(e.to_string()),
+        }
+    }
+    set.todos = glue
+        .todos
+        .into_iter()
+        .map(|t| (t.location, t.what))
+        .collect();
+    set.warnings = glue.warnings;
+    set
+}
+
+fn job_card(ctx: &crate::engine::Ctx, job: &crate::ir::Job) -> ArtifactSet {
     let mut json = match serde_json::to_vec_pretty(&JobCard::of(job)) {
         Ok(j) => j,
         Err(e) => {
             return ArtifactSet {
-                files: Vec::new(),
                 problem: Some(e.to_string()),
+                ..ArtifactSet::default()
             };
         }
     };
@@ -86,11 +183,11 @@ fn generate(ctx: &crate::engine::Ctx, entity: &crate::ir::Entity) -> ArtifactSet
                 path: "jobs/{stem}.json".to_string(),
                 blob,
             }],
-            problem: None,
+            ..ArtifactSet::default()
         },
         Err(e) => ArtifactSet {
-            files: Vec::new(),
             problem: Some(e.to_string()),
+            ..ArtifactSet::default()
         },
     }
 }

@@ -27,6 +27,8 @@ pub struct Ctx {
     /// Other phases' results computed in this run (key → encoded value),
     /// already counted as computed.
     pub fresh: Mutex<HashMap<Hash, Vec<u8>>>,
+    /// `[glue]` settings: part of the Glue artifacts' keys.
+    pub glue: crate::config::GlueConfig,
     /// `[prediction]` settings: part of prediction keys.
     pub prediction: crate::config::PredictionConfig,
     /// Files already re-streamed to compute missing job_ir results.
@@ -45,6 +47,7 @@ impl Ctx {
             fresh_ir: Mutex::new(HashMap::new()),
             fresh: Mutex::new(HashMap::new()),
             prediction: crate::config::PredictionConfig::default(),
+            glue: crate::config::GlueConfig::default(),
             restreamed: Mutex::new(HashSet::new()),
         }
     }

@@ -12,7 +12,9 @@ use crate::analysis::features::Features;
 use crate::analysis::lineage::JobIo;
 use crate::analysis::predict::Prediction;
 use crate::engine::analysis::{self, EstateResult};
-use crate::engine::artifacts::{JobKey, artifacts};
+use crate::engine::artifacts::{
+    ArtifactKey, JobKey, artifacts, memo_key as artifact_memo_key, strategy,
+};
 use crate::engine::db::{Ctx, Database, lock};
 use crate::engine::job_ir::{EntityRef, Slice, job_ir};
 use crate::engine::materialize::{self, FileCounts};
@@ -37,6 +39,10 @@ pub struct Request {
     /// Keep every job's features and complexity in the outcome (explain,
     /// report) even where the stored estate-wide results make them unneeded.
     pub load_all: bool,
+    /// `[glue]` settings.
+    pub glue: crate::config::GlueConfig,
+    /// Whether an LLM provider is configured (changes non-AUTO strategies).
+    pub llm_configured: bool,
 }
 
 /// An entity of this run, located in its file.
@@ -75,6 +81,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     ctx.target = req.target.clone();
     ctx.bumps = req.bumps.clone();
     ctx.prediction = req.prediction.clone();
+    ctx.glue = req.glue.clone();
     let ctx = Arc::new(ctx);
     let db = Database::new(ctx.clone());
 
@@ -205,17 +212,53 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     let estate = analyse(&db, &ctx, &jobs, &distinct, &mut memo_keys, req.load_all);
     lock(&ctx.fresh).clear();
 
-    // artifacts per distinct job IR.
-    let sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = distinct
+    // File names: one per distinct (name, IR), unique ignoring case.
+    let mut named: Vec<(String, String)> = jobs
+        .iter()
+        .map(|j| (j.entity.name.clone(), j.entity.ir.hex()))
+        .collect();
+    named.sort();
+    named.dedup();
+    let stems = materialize::stems(&named);
+    let stem_of_ir: HashMap<String, &String> = named
+        .iter()
+        .zip(&stems)
+        .map(|((_, h), s)| (h.clone(), s))
+        .collect();
+
+    // artifacts per distinct job IR, with its category, strategy and file name.
+    let plan: Vec<(EntityHash, String, String)> = distinct
+        .iter()
+        .map(|ir| {
+            let p = estate.predictions.get(ir);
+            let m = estate
+                .grouping
+                .as_ref()
+                .and_then(|g| g.membership.get(&ir.hex()));
+            let category = p.map_or("unknown", |p| p.category.as_str()).to_string();
+            (
+                *ir,
+                category,
+                strategy(p.map(|p| p.category), m, req.llm_configured),
+            )
+        })
+        .collect();
+    let stem_for = |ir: &EntityHash| {
+        stem_of_ir
+            .get(&ir.hex())
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    };
+    let sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = plan
         .par_iter()
-        .map_with(db.clone(), |db, ir| {
-            (*ir, artifacts(db, JobKey::new(db, *ir)).clone())
+        .map_with(db.clone(), |db, (ir, category, strategy)| {
+            let key = ArtifactKey::new(db, *ir, category.clone(), strategy.clone(), stem_for(ir));
+            (*ir, artifacts(db, key).clone())
         })
         .collect();
     memo_keys.extend(
-        distinct
-            .iter()
-            .map(|ir| ctx.memo_key(Phase::Artifacts, &[&ir.0, ctx.target.as_bytes()])),
+        plan.iter()
+            .map(|(ir, c, s)| artifact_memo_key(&ctx, ir, c, s, &stem_for(ir))),
     );
     for (ir, set) in &sets {
         if let Some(p) = &set.problem {
@@ -228,13 +271,6 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     }
 
     // Outputs: one file set per distinct (name, IR).
-    let mut named: Vec<(String, String)> = jobs
-        .iter()
-        .map(|j| (j.entity.name.clone(), j.entity.ir.hex()))
-        .collect();
-    named.sort();
-    named.dedup();
-    let stems = materialize::stems(&named);
     let mut wanted: BTreeMap<String, Hash> = BTreeMap::new();
     let mut outputs_of: HashMap<(String, EntityHash), Vec<String>> = HashMap::new();
     for ((name, hex), stem) in named.iter().zip(&stems) {
@@ -248,6 +284,18 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
                 outputs_of.entry((name.clone(), ir)).or_default().push(path);
             }
         }
+    }
+    if req.target == "glue" {
+        target_files(
+            &ctx,
+            &jobs,
+            &named,
+            &stems,
+            &sets,
+            &plan,
+            &mut wanted,
+            &mut outputs_of,
+        );
     }
     for (r, j) in records.iter_mut().zip(&jobs) {
         r.outputs = outputs_of
@@ -449,6 +497,112 @@ fn category_counts(estate: &EstateResult, jobs: &[&Found]) -> BTreeMap<String, u
 
 fn files_count(paths: &[PathBuf]) -> u64 {
     collect_files(paths).0.len() as u64
+}
+
+/// Files of the target that are not one job's: the shared Glue files
+/// (test fixtures, awsglue stand-in, Terraform variables and provider),
+/// the Glue workflows of sequences (they need every job's file name), and
+/// `generation_report.json`. Cheap and deterministic: made every run,
+/// written only when their bytes change.
+#[allow(clippy::too_many_arguments)]
+fn target_files(
+    ctx: &Ctx,
+    jobs: &[&Found],
+    named: &[(String, String)],
+    stems: &[String],
+    sets: &HashMap<EntityHash, crate::engine::artifacts::ArtifactSet>,
+    plan: &[(EntityHash, String, String)],
+    wanted: &mut BTreeMap<String, Hash>,
+    outputs_of: &mut HashMap<(String, EntityHash), Vec<String>>,
+) {
+    // A plan only needs the hashes: it writes nothing, not even to the store.
+    let put = |path: String, bytes: &[u8], wanted: &mut BTreeMap<String, Hash>| {
+        if ctx.dry_run {
+            wanted.insert(path, *blake3::hash(bytes).as_bytes());
+        } else if let Ok(h) = ctx.store.put_blob(bytes) {
+            wanted.insert(path, h);
+        }
+    };
+    for (path, bytes) in crate::generate::glue_shared_files(&ctx.glue) {
+        put(path, &bytes, wanted);
+    }
+    let all_stems: Vec<(String, String)> = named
+        .iter()
+        .zip(stems)
+        .map(|((n, _), s)| (n.clone(), s.clone()))
+        .collect();
+    let stem_of: HashMap<(&str, &str), &str> = named
+        .iter()
+        .zip(stems)
+        .map(|((n, h), s)| ((n.as_str(), h.as_str()), s.as_str()))
+        .collect();
+    for j in jobs
+        .iter()
+        .filter(|j| j.entity.job_kind == Some(crate::ir::JobKind::Sequence))
+    {
+        let hex = j.entity.ir.hex();
+        let Some(stem) = stem_of.get(&(j.entity.name.as_str(), hex.as_str())) else {
+            continue;
+        };
+        let Some(entity) = crate::engine::job_ir::load_ir(ctx, &j.entity.ir) else {
+            continue;
+        };
+        let Some(job) = entity.as_job() else { continue };
+        for (path, bytes) in crate::generate::sequence_files(job, &all_stems).files {
+            let path = path.replace("{stem}", stem);
+            outputs_of
+                .entry((j.entity.name.clone(), j.entity.ir))
+                .or_default()
+                .push(path.clone());
+            put(path, &bytes, wanted);
+        }
+    }
+    // generation_report.json: per job and in total.
+    let by_ir: HashMap<&EntityHash, (&String, &String)> =
+        plan.iter().map(|(ir, c, s)| (ir, (c, s))).collect();
+    let mut rows = Vec::new();
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    for ((name, hex), stem) in named.iter().zip(stems) {
+        let Some(ir) = EntityHash::from_hex(hex) else {
+            continue;
+        };
+        let (category, strategy) = by_ir
+            .get(&ir)
+            .map_or(("unknown", "rule-based"), |(c, s)| (c.as_str(), s.as_str()));
+        let set = sets.get(&ir);
+        let files: Vec<serde_json::Value> = set
+            .map(|s| {
+                s.files
+                    .iter()
+                    .map(|a| serde_json::json!({"path": a.path.replace("{stem}", stem), "blake3": hex_of(&a.blob)}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let todos = set.map_or(0, |s| s.todos.len());
+        *totals.entry(category.to_string()).or_insert(0) += 1;
+        *totals.entry("files".into()).or_insert(0) += files.len() as u64;
+        *totals.entry("todos".into()).or_insert(0) += todos as u64;
+        rows.push(serde_json::json!({
+            "job": name,
+            "ir": hex,
+            "category": category,
+            "strategy": strategy,
+            "files": files,
+            "todos": set.map(|s| s.todos.iter().map(|(l, w)| serde_json::json!({"location": l, "what": w})).collect::<Vec<_>>()).unwrap_or_default(),
+            "warnings": set.map(|s| s.warnings.clone()).unwrap_or_default(),
+        }));
+    }
+    totals.insert("jobs".into(), rows.len() as u64);
+    let _ = jobs;
+    let report = serde_json::json!({"format_version": 1, "target": ctx.target, "totals": totals, "jobs": rows});
+    if let Ok(mut text) = serde_json::to_vec_pretty(&report) {
+        text.push(b'\n');
+        put("generation_report.json".into(), &text, wanted);
+    }
+}
+
+fn hex_of(h: &Hash) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Put a stored diagnostic back in its file, at its absolute line.

@@ -25,6 +25,17 @@ pub struct GlueContext {
     pub strategy: String,
     /// Why the category (shown in the docs).
     pub reasons: Vec<String>,
+    /// The job's file name as the build writes it (names that collide get
+    /// a hash suffix); `None`: the sanitised job name.
+    pub stem: Option<String>,
+}
+
+impl GlueContext {
+    pub fn stem_of(&self, job: &Job) -> String {
+        self.stem
+            .clone()
+            .unwrap_or_else(|| crate::engine::materialize::sanitise(&job.name))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

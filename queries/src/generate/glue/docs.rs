@@ -121,7 +121,7 @@ pub fn job_md(g: &Gen, templates: &Templates) -> String {
         "params": if params.is_empty() { "None.".to_string() } else { params.join("\n") },
         "todos": if todos.is_empty() { "None.".to_string() } else { todos.join("\n") },
         "warnings": if warnings.is_empty() { "None.".to_string() } else { warnings.join("\n") },
-        "stem": crate::engine::materialize::sanitise(&job.name),
+        "stem": g.ctx.stem_of(job),
     });
     templates.render("job.md", &data)
 }

@@ -84,7 +84,7 @@ pub fn job_tf(g: &mut Gen, templates: &Templates) -> String {
         "worker_type": g.ctx.config.worker_type,
         "workers": g.ctx.config.number_of_workers,
         "connections": conns.iter().map(|c| hcl_str(c)).collect::<Vec<_>>().join(", "),
-        "script": format!("{}.py", crate::engine::materialize::sanitise(&job.name)),
+        "script": format!("{}.py", g.ctx.stem_of(job)),
         "bookmarks": bookmarks,
         "args": args.join("\n"),
     });
