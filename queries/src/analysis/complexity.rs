@@ -11,7 +11,7 @@ use super::scan::{FnClass, called_functions, classify_function, references};
 use crate::ir::{Job, JobKind, LinkKind, PropValue};
 
 /// Version of the complexity rules (memo key).
-pub const COMPLEXITY_VERSION: u32 = 2;
+pub const COMPLEXITY_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FactorKind {
@@ -189,7 +189,7 @@ pub fn complexity(job: &Job) -> Complexity {
             long_first.get_or_insert(loc.clone());
         }
     }
-    for (name, loc) in unknown {
+    for (name, loc) in unknown.clone() {
         push(
             FactorKind::UnknownFunction,
             format!("function:{name}"),
@@ -197,6 +197,13 @@ pub fn complexity(job: &Job) -> Complexity {
             format!("{name}() is not a known DataStage function (user routine?): needs a UDF"),
             Some(loc),
         );
+    }
+    // What the translator itself cannot do (some uses of a function are
+    // supported and others not, e.g. a date format with weekday names).
+    for (name, loc) in translation_gaps(job) {
+        if !unknown.contains_key(&name) && !routines.contains_key(&name) {
+            untranslatable.entry(name).or_insert(loc);
+        }
     }
     for (name, loc) in untranslatable {
         push(
@@ -394,6 +401,44 @@ fn depth(text: &str) -> usize {
 }
 
 /// (location, text) of every expression of a job.
+/// Functions whose use in a Transformer the PySpark translator replaces by
+/// a named placeholder, with where they are first used.
+fn translation_gaps(job: &Job) -> BTreeMap<String, String> {
+    use crate::expr::translate::IssueKind;
+    let mut out = BTreeMap::new();
+    for s in job.stages.iter().filter(|s| s.transformer.is_some()) {
+        let scope = crate::expr::resolve::Scope::from_job(job, &s.id);
+        let mut texts: Vec<(String, &str)> = Vec::new();
+        if let Some(t) = &s.transformer {
+            for v in &t.stage_vars {
+                texts.push((format!("{}.{}", s.name, v.name), v.expression.as_str()));
+            }
+        }
+        for l in job.links.iter().filter(|l| l.from_stage == s.id) {
+            texts.push((l.name.clone(), l.constraint.as_str()));
+            for c in &l.columns {
+                texts.push((format!("{}.{}", l.name, c.name), c.derivation.as_str()));
+            }
+        }
+        for (loc, text) in texts {
+            if text.trim().is_empty() {
+                continue;
+            }
+            let Ok(e) = crate::expr::parse(text) else {
+                continue;
+            };
+            for issue in crate::expr::translate::pyspark::to_pyspark(&e, &scope).issues {
+                if issue.kind == IssueKind::Unsupported
+                    && !issue.function.to_ascii_uppercase().starts_with("DSU.")
+                {
+                    out.entry(issue.function).or_insert_with(|| loc.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 fn expressions(job: &Job) -> Vec<(String, &str)> {
     let mut out = Vec::new();
     for s in &job.stages {
