@@ -287,11 +287,11 @@ impl Store {
 
     /// A blob by content hash (pending writes included).
     pub fn blob(&self, hash: &Hash) -> Result<Option<Vec<u8>>, StoreError> {
-        if let Some(v) = self.lock_pending().blobs.get(hash) {
-            return Ok(Some(v.clone()));
-        }
-        if let Some(v) = self.in_flight().and_then(|p| p.blobs.get(hash).cloned()) {
-            return Ok(Some(v));
+        let pending = self.lock_pending().blobs.get(hash).cloned();
+        if let Some(v) =
+            pending.or_else(|| self.in_flight().and_then(|p| p.blobs.get(hash).cloned()))
+        {
+            return Ok(codec::unpack(&v));
         }
         let Some(stored) = self.read_by_hash(BLOBS, hash)? else {
             return Ok(None);
@@ -302,11 +302,15 @@ impl Store {
     /// Store content; returns its hash. Idempotent.
     pub fn put_blob(&self, content: &[u8]) -> Result<Hash, StoreError> {
         let hash = *blake3::hash(content).as_bytes();
-        let mut p = self.lock_pending();
-        if !p.blobs.contains_key(&hash) {
-            p.bytes += content.len();
-            p.blobs.insert(hash, content.to_vec());
+        if self.lock_pending().blobs.contains_key(&hash) {
+            return Ok(hash);
         }
+        // Compressed here, by the worker that made the blob, not in the
+        // single-threaded commit: commits stay short and pending memory small.
+        let packed = codec::pack(content);
+        let mut p = self.lock_pending();
+        p.bytes += packed.len();
+        p.blobs.entry(hash).or_insert(packed);
         drop(p);
         self.maybe_flush()?;
         Ok(hash)
@@ -376,13 +380,17 @@ impl Store {
     }
 
     fn maybe_flush(&self) -> Result<(), StoreError> {
-        let due = {
+        let (due, overfull) = {
             let mut p = self.lock_pending();
             let since = *p.since.get_or_insert_with(Instant::now);
-            p.bytes >= FLUSH_BYTES || since.elapsed() >= self.flush_every
+            (
+                p.bytes >= FLUSH_BYTES || since.elapsed() >= self.flush_every,
+                p.bytes >= 4 * FLUSH_BYTES,
+            )
         };
-        // One worker commits; the others go on computing instead of queueing.
-        if due && self.flush_lock.try_lock().is_ok() {
+        // One worker commits while the others go on computing; if results
+        // pile up faster than commits drain them, workers wait their turn.
+        if overfull || (due && self.flush_lock.try_lock().is_ok()) {
             self.flush()
         } else {
             Ok(())
@@ -414,9 +422,7 @@ impl Store {
             let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
             for (k, v) in &pending.blobs {
                 if blobs.get(k).map_err(|e| self.io(e))?.is_none() {
-                    blobs
-                        .insert(k, codec::pack(v).as_slice())
-                        .map_err(|e| self.io(e))?;
+                    blobs.insert(k, v.as_slice()).map_err(|e| self.io(e))?;
                 }
             }
             let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
