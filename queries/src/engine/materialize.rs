@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::source::{has_content, record_content};
 use crate::store::{Hash, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,7 +93,7 @@ pub fn materialize(
     for (rel, blob) in wanted {
         let target = output_dir.join(rel);
         let same_record = previous.get(rel) == Some(blob);
-        if same_record && file_has(&target, blob) {
+        if same_record && has_content(&target, blob, store, true) {
             counts.unchanged += 1;
             continue;
         }
@@ -101,6 +102,7 @@ pub fn materialize(
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
         write_atomic(&target, &bytes)?;
+        record_content(&target, blob, store);
         counts.written += 1;
         counts.written_paths.push(rel.clone());
         changes.push((rel.clone(), Some(*blob)));
@@ -110,7 +112,7 @@ pub fn materialize(
             continue;
         }
         let target = output_dir.join(rel);
-        if !target.exists() || file_has(&target, blob) {
+        if !target.exists() || file_has(&target, blob, store) {
             if target.exists() {
                 std::fs::remove_file(&target).map_err(|e| format!("{}: {e}", target.display()))?;
                 remove_empty_parents(&target, output_dir);
@@ -125,11 +127,8 @@ pub fn materialize(
     Ok(counts)
 }
 
-fn file_has(path: &Path, blob: &Hash) -> bool {
-    match std::fs::read(path) {
-        Ok(bytes) => blake3::hash(&bytes).as_bytes() == blob,
-        Err(_) => false,
-    }
+fn file_has(path: &Path, blob: &Hash, store: &Store) -> bool {
+    has_content(path, blob, store, false)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {

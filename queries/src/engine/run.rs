@@ -726,9 +726,7 @@ fn plan_files(
         store.outputs().unwrap_or_default().into_iter().collect();
     let mut counts = FileCounts::default();
     for (rel, blob) in wanted {
-        let on_disk = std::fs::read(output_dir.join(rel))
-            .map(|b| *blake3::hash(&b).as_bytes() == *blob)
-            .unwrap_or(false);
+        let on_disk = crate::engine::source::has_content(&output_dir.join(rel), blob, store, false);
         if previous.get(rel) == Some(blob) && on_disk {
             counts.unchanged += 1;
         } else {

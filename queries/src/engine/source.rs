@@ -16,6 +16,64 @@ pub struct SourceFile {
     pub content: Hash,
 }
 
+/// (size, mtime in ns, inode) of a file, as the stat cache compares them.
+pub fn file_stat(path: &Path) -> Option<(u64, i128, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0);
+    Some((meta.len(), mtime_ns, inode(&meta)))
+}
+
+/// Whether the file at `path` holds the content hashed `content`: from the
+/// stat cache when size, mtime and inode are those recorded with that hash,
+/// else by reading it (and recording what was found).
+pub fn has_content(path: &Path, content: &Hash, store: &Store, record: bool) -> bool {
+    let name = path.display().to_string();
+    let Some((len, mtime_ns, inode)) = file_stat(path) else {
+        return false;
+    };
+    if let Ok(Some(e)) = store.stat(&name)
+        && (e.len, e.mtime_ns, e.inode) == (len, mtime_ns, inode)
+        && mtime_ns != 0
+    {
+        return e.content == *content;
+    }
+    let Ok(actual) = hash_file(path) else {
+        return false;
+    };
+    if record {
+        let _ = store.put_stat(
+            &name,
+            &StatEntry {
+                len,
+                mtime_ns,
+                inode,
+                content: actual,
+            },
+        );
+    }
+    actual == *content
+}
+
+/// Record that `path` now holds `content` (after dsmig wrote it).
+pub fn record_content(path: &Path, content: &Hash, store: &Store) {
+    if let Some((len, mtime_ns, inode)) = file_stat(path) {
+        let _ = store.put_stat(
+            &path.display().to_string(),
+            &StatEntry {
+                len,
+                mtime_ns,
+                inode,
+                content: *content,
+            },
+        );
+    }
+}
+
 /// blake3 of a file's bytes, from the stat cache when size, mtime and
 /// inode are unchanged. Errors are returned as text for the error row.
 pub fn content_hash(path: &Path, name: &str, store: &Store, dry_run: bool) -> Result<Hash, String> {
