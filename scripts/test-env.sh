@@ -46,11 +46,11 @@ _dsmig_setup_py() {
     local venv="$_dsmig_root/.venv"
     if [ ! -x "$venv/bin/python" ]; then
         _dsmig_log "creating $venv"
-        python3 -m venv "$venv"
+        python3 -m venv "$venv" </dev/null
     fi
-    if ! "$venv/bin/python" -c "import pyspark, sqlglot, pytest, hcl2" 2>/dev/null; then
+    if ! "$venv/bin/python" -c "import pyspark, sqlglot, pytest, hcl2" </dev/null >/dev/null 2>&1; then
         _dsmig_log "installing pyspark, sqlglot, pytest, python-hcl2 (about a minute)"
-        "$venv/bin/pip" install -q --disable-pip-version-check -r "$_dsmig_root/scripts/requirements-test.txt"
+        "$venv/bin/pip" install -q --disable-pip-version-check -r "$_dsmig_root/scripts/requirements-test.txt" </dev/null
     fi
     export DSMIG_PYTHON="$venv/bin/python"
 }
