@@ -316,3 +316,25 @@ fn strict_exit_code_and_error_rows_from_the_cli() {
         "{text}"
     );
 }
+
+#[test]
+fn writing_the_output_to_a_device_leaves_the_device_alone() {
+    use std::os::unix::fs::FileTypeExt;
+    let run = Run::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_dsmig"))
+        .args(["analyze", "-f", "json", "-o", "/dev/null"])
+        .arg(&run.root)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kind = std::fs::metadata("/dev/null").expect("stat").file_type();
+    assert!(
+        kind.is_char_device(),
+        "/dev/null must stay a character device"
+    );
+}

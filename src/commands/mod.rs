@@ -34,9 +34,20 @@ pub fn run(cli: Cli) -> Result<i32, String> {
 }
 
 /// Write `text` to FILE atomically (temp file + rename), or to stdout.
+/// A path that exists and is not a regular file (`/dev/null`, a FIFO, a
+/// terminal) is written in place: renaming over it would replace the
+/// device with a file.
 pub fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), String> {
     use std::io::Write;
     match output {
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            f.write_all(text.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
         Some(path) => {
             let dir = path
                 .parent()

@@ -132,6 +132,13 @@ fn file_has(path: &Path, blob: &Hash, store: &Store) -> bool {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    // Never rename over something that is not a regular file.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(format!(
+            "{}: exists and is not a regular file; not overwritten",
+            path.display()
+        ));
+    }
     let dir = path
         .parent()
         .map(Path::to_path_buf)
