@@ -486,3 +486,38 @@ fn store_gc_keeps_what_the_last_runs_used_and_stats_report_it() {
         "{text}"
     );
 }
+
+#[test]
+fn an_override_template_folder_regenerates_what_it_renders() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    std::fs::create_dir_all(p.root.join("my-templates/glue")).expect("mkdir");
+    std::fs::write(p.root.join("my-templates/glue/job.md.hbs"), "CUSTOM DOC\n").expect("write");
+    std::fs::write(
+        p.root.join("dsmig.toml"),
+        "[generation]\ntemplates_dir = \"my-templates\"\n",
+    )
+    .expect("write");
+    let s = p.build(&[]);
+    assert_eq!(
+        counts(&s, "artifacts"),
+        (5, 0),
+        "the templates are part of the key"
+    );
+    let written = written_paths(&s);
+    assert!(
+        written.iter().any(|w| w.starts_with("docs/")),
+        "{written:?}"
+    );
+    assert!(
+        written
+            .iter()
+            .all(|w| w.starts_with("docs/") || w == "generation_report.json"),
+        "{written:?}"
+    );
+    let doc = std::fs::read_to_string(p.root.join("generated/docs/J1.md")).expect("doc");
+    assert_eq!(doc, "CUSTOM DOC\n");
+    let again = p.build(&[]);
+    assert_eq!(counts(&again, "artifacts").0, 0);
+}

@@ -47,6 +47,7 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         bumps,
         prediction: config.prediction.clone(),
         glue: config.glue.clone(),
+        templates_dir: config.generation.templates_dir.clone(),
         llm_configured: config.llm.provider != "none",
         load_all: false,
     })

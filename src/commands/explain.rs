@@ -41,6 +41,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         bumps: Default::default(),
         prediction: config.prediction.clone(),
         glue: config.glue.clone(),
+        templates_dir: config.generation.templates_dir.clone(),
         llm_configured: config.llm.provider != "none",
         load_all: true,
     };

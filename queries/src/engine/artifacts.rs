@@ -73,6 +73,7 @@ pub fn memo_key(
             strategy.as_bytes(),
             stem.as_bytes(),
             &encode(&ctx.glue),
+            &ctx.templates().fingerprint,
         ],
     )
 }
@@ -141,7 +142,7 @@ fn generate(
     if set.problem.is_some() || ctx.target != "glue" {
         return set;
     }
-    let glue = crate::generate::glue_job_files(
+    let glue = crate::generate::glue_job_files_with(
         job,
         &crate::generate::GlueContext {
             config: ctx.glue.clone(),
@@ -150,6 +151,7 @@ fn generate(
             reasons: Vec::new(),
             stem: Some(stem.to_string()),
         },
+        ctx.templates(),
     );
     for (path, bytes) in glue.files {
         match ctx.store.put_blob(&bytes) {

@@ -27,6 +27,9 @@ pub struct Ctx {
     /// Other phases' results computed in this run (key → encoded value),
     /// already counted as computed.
     pub fresh: Mutex<HashMap<Hash, Vec<u8>>>,
+    /// Templates of the generated files (embedded, or with the overrides of
+    /// `generation.templates_dir`); their fingerprint is part of the keys.
+    pub templates: Option<Arc<crate::generate::templates::Templates>>,
     /// `[glue]` settings: part of the Glue artifacts' keys.
     pub glue: crate::config::GlueConfig,
     /// `[prediction]` settings: part of prediction keys.
@@ -48,7 +51,15 @@ impl Ctx {
             fresh: Mutex::new(HashMap::new()),
             prediction: crate::config::PredictionConfig::default(),
             glue: crate::config::GlueConfig::default(),
+            templates: None,
             restreamed: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub fn templates(&self) -> &crate::generate::templates::Templates {
+        match &self.templates {
+            Some(t) => t,
+            None => crate::generate::templates::Templates::embedded(),
         }
     }
 

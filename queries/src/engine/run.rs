@@ -43,6 +43,8 @@ pub struct Request {
     pub glue: crate::config::GlueConfig,
     /// Whether an LLM provider is configured (changes non-AUTO strategies).
     pub llm_configured: bool,
+    /// `generation.templates_dir`: templates overriding the embedded ones.
+    pub templates_dir: Option<PathBuf>,
 }
 
 /// An entity of this run, located in its file.
@@ -82,6 +84,11 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     ctx.bumps = req.bumps.clone();
     ctx.prediction = req.prediction.clone();
     ctx.glue = req.glue.clone();
+    if let Some(dir) = &req.templates_dir {
+        ctx.templates = Some(Arc::new(crate::generate::templates::Templates::load(
+            Some(dir),
+        )?));
+    }
     let ctx = Arc::new(ctx);
     let db = Database::new(ctx.clone());
 
@@ -523,7 +530,7 @@ fn target_files(
             wanted.insert(path, h);
         }
     };
-    for (path, bytes) in crate::generate::glue_shared_files(&ctx.glue) {
+    for (path, bytes) in crate::generate::glue_shared_files_with(&ctx.glue, ctx.templates()) {
         put(path, &bytes, wanted);
     }
     let all_stems: Vec<(String, String)> = named

@@ -60,6 +60,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 
 pub struct Templates {
     registry: Handlebars<'static>,
+    /// blake3 of every template's source: part of the generated files' keys,
+    /// so editing an override template regenerates what it renders.
+    pub fingerprint: [u8; 32],
 }
 
 impl Templates {
@@ -69,6 +72,7 @@ impl Templates {
         let mut registry = Handlebars::new();
         registry.register_escape_fn(handlebars::no_escape);
         registry.set_strict_mode(false);
+        let mut hasher = blake3::Hasher::new();
         for (name, text) in EMBEDDED {
             let mut source = text.to_string();
             if let Some(dir) = override_dir {
@@ -83,11 +87,17 @@ impl Templates {
                     }
                 }
             }
+            hasher.update(name.as_bytes());
+            hasher.update(&(source.len() as u64).to_le_bytes());
+            hasher.update(source.as_bytes());
             registry
                 .register_template_string(name, source)
                 .map_err(|e| format!("template {name}: {e}"))?;
         }
-        Ok(Templates { registry })
+        Ok(Templates {
+            registry,
+            fingerprint: *hasher.finalize().as_bytes(),
+        })
     }
 
     /// The embedded templates only.
