@@ -212,6 +212,14 @@ pub struct GraphArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Generate only these jobs (comma-separated names); the others keep the files they have.
+    #[arg(long, value_name = "JOB,...", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Generation target (default: generation.target). Only `glue` exists so far.
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+
     /// Test hook: treat PHASE's logic as changed (recompute it and what depends on it).
     #[arg(long, value_name = "PHASE", hide = true)]
     pub bump_query_version: Vec<String>,

@@ -521,3 +521,30 @@ fn an_override_template_folder_regenerates_what_it_renders() {
     let again = p.build(&[]);
     assert_eq!(counts(&again, "artifacts").0, 0);
 }
+
+#[test]
+fn only_regenerates_the_named_jobs_and_keeps_the_others_files() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    let mut jobs = five_jobs();
+    jobs[0].1 = "Trim(Trim(in_J1.A))";
+    jobs[1].1 = "Upcase(Trim(in_J2.A))";
+    p.write("multi.dsx", &export(&jobs));
+    let s = p.build(&["--only", "J1"]);
+    assert_eq!(counts(&s, "artifacts").0, 1, "only J1 is generated");
+    assert_eq!(files(&s).2, 0, "no file of the other jobs is deleted");
+    let written = written_paths(&s);
+    assert!(
+        written
+            .iter()
+            .all(|w| w.contains("J1") || w == "generation_report.json"),
+        "{written:?}"
+    );
+    assert!(p.root.join("generated/glue_jobs/J2.py").exists());
+    let full = p.build(&[]);
+    assert_eq!(counts(&full, "artifacts").0, 1, "J2 now");
+    let bad = p.cmd(&["build", "in", "--target", "sql"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not available"));
+}

@@ -35,6 +35,15 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         })?;
         *bumps.entry(p).or_insert(0) += 1;
     }
+    let target = g
+        .target
+        .clone()
+        .unwrap_or_else(|| config.generation.target.clone());
+    if target != "glue" {
+        return Err(format!(
+            "target {target:?} is not available in this version of dsmig: the AWS Glue target (glue) is; the SQL target is being built"
+        ));
+    }
     Ok(Request {
         paths: g.paths.clone(),
         output_dir: g
@@ -43,11 +52,12 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
             .unwrap_or_else(|| config.generation.output_dir.clone()),
         limits: config.parser.limits(),
         dry_run,
-        target: config.generation.target.clone(),
+        target,
         bumps,
         prediction: config.prediction.clone(),
         glue: config.glue.clone(),
         templates_dir: config.generation.templates_dir.clone(),
+        only: (!g.only.is_empty()).then(|| g.only.clone()),
         llm_configured: config.llm.provider != "none",
         load_all: false,
     })

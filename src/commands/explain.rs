@@ -42,6 +42,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         prediction: config.prediction.clone(),
         glue: config.glue.clone(),
         templates_dir: config.generation.templates_dir.clone(),
+        only: None,
         llm_configured: config.llm.provider != "none",
         load_all: true,
     };

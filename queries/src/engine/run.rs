@@ -45,6 +45,8 @@ pub struct Request {
     pub llm_configured: bool,
     /// `generation.templates_dir`: templates overriding the embedded ones.
     pub templates_dir: Option<PathBuf>,
+    /// `--only`: generate only these jobs (by name); the others keep their files.
+    pub only: Option<Vec<String>>,
 }
 
 /// An entity of this run, located in its file.
@@ -234,8 +236,16 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         .collect();
 
     // artifacts per distinct job IR, with its category, strategy and file name.
+    // `--only`: generate the named jobs; the others keep the files they have.
+    let selected: Option<std::collections::HashSet<EntityHash>> = req.only.as_ref().map(|names| {
+        jobs.iter()
+            .filter(|j| names.iter().any(|n| *n == j.entity.name))
+            .map(|j| j.entity.ir)
+            .collect()
+    });
     let plan: Vec<(EntityHash, String, String)> = distinct
         .iter()
+        .filter(|ir| selected.as_ref().is_none_or(|s| s.contains(ir)))
         .map(|ir| {
             let p = estate.predictions.get(ir);
             let m = estate
@@ -289,6 +299,20 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
                 let path = a.path.replace("{stem}", stem);
                 wanted.insert(path.clone(), a.blob);
                 outputs_of.entry((name.clone(), ir)).or_default().push(path);
+            }
+        }
+    }
+    if let Some(sel) = &selected {
+        let previous_outputs: BTreeMap<String, Hash> =
+            store.outputs().unwrap_or_default().into_iter().collect();
+        for r in previous.as_ref().map(|v| v.as_slice()).unwrap_or_default() {
+            if sel.contains(&r.ir) || !records.iter().any(|n| n.id == r.id) {
+                continue;
+            }
+            for path in &r.outputs {
+                if let Some(h) = previous_outputs.get(path) {
+                    wanted.entry(path.clone()).or_insert(*h);
+                }
             }
         }
     }
