@@ -239,7 +239,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     // `--only`: generate the named jobs; the others keep the files they have.
     let selected: Option<std::collections::HashSet<EntityHash>> = req.only.as_ref().map(|names| {
         jobs.iter()
-            .filter(|j| names.iter().any(|n| *n == j.entity.name))
+            .filter(|j| names.contains(&j.entity.name))
             .map(|j| j.entity.ir)
             .collect()
     });
@@ -305,7 +305,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     if let Some(sel) = &selected {
         let previous_outputs: BTreeMap<String, Hash> =
             store.outputs().unwrap_or_default().into_iter().collect();
-        for r in previous.as_ref().map(|v| v.as_slice()).unwrap_or_default() {
+        for r in previous.as_deref().unwrap_or_default() {
             if sel.contains(&r.ir) || !records.iter().any(|n| n.id == r.id) {
                 continue;
             }
