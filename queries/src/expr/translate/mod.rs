@@ -119,6 +119,29 @@ impl Issues {
 
 /// Escape a literal for a Java (Spark) or POSIX (PostgreSQL, Oracle,
 /// Teradata) regular expression.
+/// How both sides of a comparison are converted before comparing, as
+/// DataStage does: the one rule both translators follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Comparison {
+    Date,
+    Timestamp,
+    Number,
+    Value,
+}
+
+pub(crate) fn comparison(a: &super::types::Type, b: &super::types::Type) -> Comparison {
+    use super::types::Type;
+    if *a == Type::Date || *b == Type::Date {
+        Comparison::Date
+    } else if *a == Type::Timestamp || *b == Type::Timestamp {
+        Comparison::Timestamp
+    } else if a.is_numeric() != b.is_numeric() && (a.is_numeric() || b.is_numeric()) {
+        Comparison::Number
+    } else {
+        Comparison::Value
+    }
+}
+
 pub(crate) fn regex_escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {

@@ -374,17 +374,12 @@ impl Tr<'_> {
 
     /// Both sides of a comparison converted as DataStage does.
     fn comparable(&mut self, lhs: &Expr, rhs: &Expr) -> (String, String) {
-        let (ta, tb) = (self.ty(lhs), self.ty(rhs));
-        if ta == Type::Date || tb == Type::Date {
-            return (self.date(lhs), self.date(rhs));
+        match super::comparison(&self.ty(lhs), &self.ty(rhs)) {
+            super::Comparison::Date => (self.date(lhs), self.date(rhs)),
+            super::Comparison::Timestamp => (self.timestamp(lhs), self.timestamp(rhs)),
+            super::Comparison::Number => (self.num(lhs), self.num(rhs)),
+            super::Comparison::Value => (self.val(lhs), self.val(rhs)),
         }
-        if ta == Type::Timestamp || tb == Type::Timestamp {
-            return (self.timestamp(lhs), self.timestamp(rhs));
-        }
-        if ta.is_numeric() != tb.is_numeric() && (ta.is_numeric() || tb.is_numeric()) {
-            return (self.num(lhs), self.num(rhs));
-        }
-        (self.val(lhs), self.val(rhs))
     }
 
     fn call(&mut self, name: &str, args: &[Expr], e: &Expr) -> Code {

@@ -371,17 +371,14 @@ impl<'a> Tr<'a> {
     }
 
     fn comparable(&mut self, lhs: &Expr, rhs: &Expr) -> (String, String) {
-        let (ta, tb) = (self.ty(lhs), self.ty(rhs));
-        if ta == Type::Date || tb == Type::Date {
-            return (self.date(lhs), self.date(rhs));
+        match crate::expr::translate::comparison(&self.ty(lhs), &self.ty(rhs)) {
+            crate::expr::translate::Comparison::Date => (self.date(lhs), self.date(rhs)),
+            crate::expr::translate::Comparison::Timestamp => {
+                (self.timestamp(lhs), self.timestamp(rhs))
+            }
+            crate::expr::translate::Comparison::Number => (self.num(lhs), self.num(rhs)),
+            crate::expr::translate::Comparison::Value => (self.val(lhs), self.val(rhs)),
         }
-        if ta == Type::Timestamp || tb == Type::Timestamp {
-            return (self.timestamp(lhs), self.timestamp(rhs));
-        }
-        if ta.is_numeric() != tb.is_numeric() && (ta.is_numeric() || tb.is_numeric()) {
-            return (self.num(lhs), self.num(rhs));
-        }
-        (self.val(lhs), self.val(rhs))
     }
 
     fn result_type(&self, e: &Expr) -> Type {
