@@ -216,9 +216,17 @@ pub struct GraphArgs {
     #[arg(long, value_name = "JOB,...", value_delimiter = ',')]
     pub only: Vec<String>,
 
-    /// Generation target (default: generation.target). Only `glue` exists so far.
+    /// Generation target: `glue` (AWS Glue PySpark, Terraform, pytest) or
+    /// `sql` (scripts, DDL, load steps, validation queries). Default:
+    /// generation.target.
     #[arg(long, value_name = "TARGET")]
     pub target: Option<String>,
+
+    /// SQL dialect of `--target sql`: teradata (BTEQ), postgres, oracle,
+    /// sqlserver or ansi. Default: sql.dialect. Changing it regenerates the
+    /// SQL files only; the analysis is reused.
+    #[arg(long, value_name = "DIALECT", alias = "sql-dialect")]
+    pub dialect: Option<String>,
 
     /// Test hook: treat PHASE's logic as changed (recompute it and what depends on it).
     #[arg(long, value_name = "PHASE", hide = true)]

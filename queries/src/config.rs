@@ -187,6 +187,9 @@ pub struct SqlConfig {
     pub teradata_table_kind: String,
     /// Roles granted SELECT on created tables.
     pub grants: Vec<String>,
+    /// PostgreSQL upserts: `merge` (PostgreSQL 15+) or `on_conflict`
+    /// (`INSERT ... ON CONFLICT`, needs a unique key on the key columns).
+    pub postgres_upsert: String,
 }
 
 impl Default for SqlConfig {
@@ -195,6 +198,7 @@ impl Default for SqlConfig {
             dialect: "postgres".into(),
             teradata_table_kind: "MULTISET".into(),
             grants: Vec::new(),
+            postgres_upsert: "merge".into(),
         }
     }
 }

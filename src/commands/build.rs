@@ -39,10 +39,28 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         .target
         .clone()
         .unwrap_or_else(|| config.generation.target.clone());
-    if target != "glue" {
+    if target != "glue" && target != "sql" {
         return Err(format!(
-            "target {target:?} is not available in this version of dsmig: the AWS Glue target (glue) is; the SQL target is being built"
+            "unknown target {target:?}: the targets are glue (AWS Glue PySpark, the default) and sql (with --dialect)"
         ));
+    }
+    let mut sql = config.sql.clone();
+    if let Some(d) = &g.dialect {
+        if target != "sql" {
+            return Err(format!(
+                "--dialect {d} applies to the SQL target: add --target sql (or set generation.target = \"sql\")"
+            ));
+        }
+        sql.dialect = d.clone();
+    }
+    match queries::generate::sql::parse_dialect(&sql.dialect) {
+        Some(d) => sql.dialect = d.as_str().to_string(),
+        None => {
+            return Err(format!(
+                "unknown SQL dialect {:?}: teradata, postgres, oracle, sqlserver or ansi",
+                sql.dialect
+            ));
+        }
     }
     Ok(Request {
         paths: g.paths.clone(),
@@ -56,6 +74,7 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         bumps,
         prediction: config.prediction.clone(),
         glue: config.glue.clone(),
+        sql,
         templates_dir: config.generation.templates_dir.clone(),
         only: (!g.only.is_empty()).then(|| g.only.clone()),
         llm_configured: config.llm.provider != "none",

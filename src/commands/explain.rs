@@ -41,6 +41,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         bumps: Default::default(),
         prediction: config.prediction.clone(),
         glue: config.glue.clone(),
+        sql: config.sql.clone(),
         templates_dir: config.generation.templates_dir.clone(),
         only: None,
         llm_configured: config.llm.provider != "none",

@@ -64,6 +64,18 @@ pub fn memo_key(
     strategy: &str,
     stem: &str,
 ) -> Hash {
+    // Each target's key holds its own settings only: changing the SQL
+    // dialect does not touch Glue artifacts' keys, nor the reverse.
+    let settings = if ctx.target == "sql" {
+        encode(&ctx.sql)
+    } else {
+        encode(&ctx.glue)
+    };
+    let templates: &[u8] = if ctx.target == "sql" {
+        &[]
+    } else {
+        &ctx.templates().fingerprint
+    };
     ctx.memo_key(
         Phase::Artifacts,
         &[
@@ -72,10 +84,22 @@ pub fn memo_key(
             category.as_bytes(),
             strategy.as_bytes(),
             stem.as_bytes(),
-            &encode(&ctx.glue),
-            &ctx.templates().fingerprint,
+            &settings,
+            templates,
         ],
     )
+}
+
+/// The SQL generator's settings of this run.
+pub fn sql_context(ctx: &crate::engine::Ctx) -> crate::generate::sql::SqlContext {
+    crate::generate::sql::SqlContext {
+        config: ctx.sql.clone(),
+        dialect: crate::generate::sql::parse_dialect(&ctx.sql.dialect)
+            .unwrap_or(crate::expr::translate::Dialect::Postgres),
+        category: String::new(),
+        strategy: String::new(),
+        stem: None,
+    }
 }
 
 /// How a job is generated, from its category and group: a non-template
@@ -139,20 +163,32 @@ fn generate(
         return ArtifactSet::default();
     };
     let mut set = job_card(ctx, job);
-    if set.problem.is_some() || ctx.target != "glue" {
+    if set.problem.is_some() {
         return set;
     }
-    let glue = crate::generate::glue_job_files_with(
-        job,
-        &crate::generate::GlueContext {
-            config: ctx.glue.clone(),
-            category: category.to_string(),
-            strategy: strategy.to_string(),
-            reasons: Vec::new(),
-            stem: Some(stem.to_string()),
-        },
-        ctx.templates(),
-    );
+    let glue = match ctx.target.as_str() {
+        "glue" => crate::generate::glue_job_files_with(
+            job,
+            &crate::generate::GlueContext {
+                config: ctx.glue.clone(),
+                category: category.to_string(),
+                strategy: strategy.to_string(),
+                reasons: Vec::new(),
+                stem: Some(stem.to_string()),
+            },
+            ctx.templates(),
+        ),
+        "sql" => crate::generate::sql::sql_job_files(
+            job,
+            &crate::generate::sql::SqlContext {
+                category: category.to_string(),
+                strategy: strategy.to_string(),
+                stem: Some(stem.to_string()),
+                ..sql_context(ctx)
+            },
+        ),
+        _ => return set,
+    };
     for (path, bytes) in glue.files {
         match ctx.store.put_blob(&bytes) {
             Ok(blob) => set.files.push(Artifact { path, blob }),

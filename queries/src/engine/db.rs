@@ -32,6 +32,8 @@ pub struct Ctx {
     pub templates: Option<Arc<crate::generate::templates::Templates>>,
     /// `[glue]` settings: part of the Glue artifacts' keys.
     pub glue: crate::config::GlueConfig,
+    /// `[sql]` settings (dialect included): part of the SQL artifacts' keys.
+    pub sql: crate::config::SqlConfig,
     /// `[prediction]` settings: part of prediction keys.
     pub prediction: crate::config::PredictionConfig,
     /// Files already re-streamed to compute missing job_ir results.
@@ -51,6 +53,7 @@ impl Ctx {
             fresh: Mutex::new(HashMap::new()),
             prediction: crate::config::PredictionConfig::default(),
             glue: crate::config::GlueConfig::default(),
+            sql: crate::config::SqlConfig::default(),
             templates: None,
             restreamed: Mutex::new(HashSet::new()),
         }

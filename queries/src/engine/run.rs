@@ -41,6 +41,8 @@ pub struct Request {
     pub load_all: bool,
     /// `[glue]` settings.
     pub glue: crate::config::GlueConfig,
+    /// `[sql]` settings, the dialect resolved (`--dialect`).
+    pub sql: crate::config::SqlConfig,
     /// Whether an LLM provider is configured (changes non-AUTO strategies).
     pub llm_configured: bool,
     /// `generation.templates_dir`: templates overriding the embedded ones.
@@ -86,6 +88,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     ctx.bumps = req.bumps.clone();
     ctx.prediction = req.prediction.clone();
     ctx.glue = req.glue.clone();
+    ctx.sql = req.sql.clone();
     if let Some(dir) = &req.templates_dir {
         ctx.templates = Some(Arc::new(crate::generate::templates::Templates::load(
             Some(dir),
@@ -316,7 +319,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
             }
         }
     }
-    if req.target == "glue" {
+    if req.target == "glue" || req.target == "sql" {
         target_files(
             &ctx,
             &jobs,
@@ -554,7 +557,12 @@ fn target_files(
             wanted.insert(path, h);
         }
     };
-    for (path, bytes) in crate::generate::glue_shared_files_with(&ctx.glue, ctx.templates()) {
+    let sql = (ctx.target == "sql").then(|| crate::engine::artifacts::sql_context(ctx));
+    let shared = match &sql {
+        Some(s) => crate::generate::sql::sql_shared_files(s),
+        None => crate::generate::glue_shared_files_with(&ctx.glue, ctx.templates()),
+    };
+    for (path, bytes) in shared {
         put(path, &bytes, wanted);
     }
     let all_stems: Vec<(String, String)> = named
@@ -579,7 +587,11 @@ fn target_files(
             continue;
         };
         let Some(job) = entity.as_job() else { continue };
-        for (path, bytes) in crate::generate::sequence_files(job, &all_stems).files {
+        let files = match &sql {
+            Some(s) => crate::generate::sql::sequence::files(job, &all_stems, s.dialect).files,
+            None => crate::generate::sequence_files(job, &all_stems).files,
+        };
+        for (path, bytes) in files {
             let path = path.replace("{stem}", stem);
             outputs_of
                 .entry((j.entity.name.clone(), j.entity.ir))
@@ -625,7 +637,12 @@ fn target_files(
     }
     totals.insert("jobs".into(), rows.len() as u64);
     let _ = jobs;
-    let report = serde_json::json!({"format_version": 1, "target": ctx.target, "totals": totals, "jobs": rows});
+    let target = match &sql {
+        Some(s) => format!("sql:{}", s.dialect.as_str()),
+        None => ctx.target.clone(),
+    };
+    let report =
+        serde_json::json!({"format_version": 1, "target": target, "totals": totals, "jobs": rows});
     if let Ok(mut text) = serde_json::to_vec_pretty(&report) {
         text.push(b'\n');
         put("generation_report.json".into(), &text, wanted);

@@ -7,6 +7,7 @@
 
 pub mod glue;
 pub mod plan;
+pub mod sql;
 pub mod templates;
 
 use serde::Serialize;

@@ -146,7 +146,7 @@ impl LinkKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub struct Column {
     pub name: String,
     /// ODBC SQL type code (`SqlType`): 1 Char, 3 Decimal, 4 Integer, 9 Date,

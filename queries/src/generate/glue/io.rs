@@ -83,7 +83,7 @@ pub fn connection_name(g: &mut Gen, stage: &Stage) -> String {
 }
 
 /// Table (or user SQL) of a database stage for one link.
-fn db_table(stage: &Stage, l: &Link, reading: bool) -> (Option<String>, Option<String>) {
+pub(crate) fn db_table(stage: &Stage, l: &Link, reading: bool) -> (Option<String>, Option<String>) {
     let legacy = |names: &[&str]| {
         names.iter().find_map(|n| {
             props::text(&stage.properties, n)
@@ -110,7 +110,7 @@ fn db_table(stage: &Stage, l: &Link, reading: bool) -> (Option<String>, Option<S
     (table, None)
 }
 
-fn file_path(stage: &Stage, l: &Link, reading: bool) -> String {
+pub(crate) fn file_path(stage: &Stage, l: &Link, reading: bool) -> String {
     let pin = if reading {
         &l.source_properties
     } else {
@@ -137,14 +137,14 @@ fn file_path(stage: &Stage, l: &Link, reading: bool) -> String {
     format!("{}/{}", stage.name, l.name)
 }
 
-struct CsvFormat {
-    sep: String,
-    quote: String,
-    header: bool,
-    null_value: Option<String>,
+pub(crate) struct CsvFormat {
+    pub(crate) sep: String,
+    pub(crate) quote: String,
+    pub(crate) header: bool,
+    pub(crate) null_value: Option<String>,
 }
 
-fn csv_format(l: &Link, reading: bool) -> CsvFormat {
+pub(crate) fn csv_format(l: &Link, reading: bool) -> CsvFormat {
     let pin = if reading {
         &l.source_properties
     } else {

@@ -93,7 +93,7 @@ fn returns(g: &Gen, outs: &[(&Link, String)]) -> String {
     s
 }
 
-fn col_idx(l: &Link, name: &str) -> Option<usize> {
+pub(crate) fn col_idx(l: &Link, name: &str) -> Option<usize> {
     l.columns.iter().position(|c| c.name == name).or_else(|| {
         l.columns
             .iter()
@@ -104,7 +104,7 @@ fn col_idx(l: &Link, name: &str) -> Option<usize> {
 /// Where an output column of a non-Transformer stage comes from: its
 /// derivation `link.COL` when `link` is an input, else the first input
 /// having a column of that name.
-fn source_of(ps: &PlanStage, c: &Column) -> Option<(usize, usize)> {
+pub(crate) fn source_of(ps: &PlanStage, c: &Column) -> Option<(usize, usize)> {
     if let Some((l, col)) = c.derivation.trim().split_once('.')
         && let Some(i) = ps.inputs.iter().position(|x| x.name == l)
         && let Some(j) = col_idx(ps.inputs[i], col)
@@ -117,7 +117,7 @@ fn source_of(ps: &PlanStage, c: &Column) -> Option<(usize, usize)> {
         .find_map(|(i, l)| col_idx(l, &c.name).map(|j| (i, j)))
 }
 
-fn keys_of(ps: &PlanStage, name: &str) -> Vec<String> {
+pub(crate) fn keys_of(ps: &PlanStage, name: &str) -> Vec<String> {
     props::tree_values(&ps.stage.properties, name)
 }
 
@@ -222,7 +222,7 @@ fn pack_reference(g: &Gen, l: &Link) -> String {
 }
 
 /// Key pairs of a reference link: (reference column, key expression).
-fn reference_keys(l: &Link) -> Vec<(String, String)> {
+pub(crate) fn reference_keys(l: &Link) -> Vec<(String, String)> {
     l.columns
         .iter()
         .filter(|c| !c.key_expression.trim().is_empty())
@@ -1070,7 +1070,7 @@ pub fn simulate_lookup(
 // ---------------------------------------------------------------------------
 // Join and Merge
 
-fn join_how(op: &str) -> &'static str {
+pub(crate) fn join_how(op: &str) -> &'static str {
     match op.trim().to_ascii_lowercase().as_str() {
         "leftouterjoin" | "leftouter" | "left" => "left",
         "rightouterjoin" | "rightouter" | "right" => "right",
@@ -1350,13 +1350,13 @@ fn merge(g: &mut Gen, ps: &PlanStage) -> StageCode {
 // ---------------------------------------------------------------------------
 // Aggregator
 
-struct Reduction {
-    input: String,
-    func: String,
-    output: String,
+pub(crate) struct Reduction {
+    pub(crate) input: String,
+    pub(crate) func: String,
+    pub(crate) output: String,
 }
 
-fn reductions(ps: &PlanStage) -> Vec<Reduction> {
+pub(crate) fn reductions(ps: &PlanStage) -> Vec<Reduction> {
     let mut v = Vec::new();
     for n in props::tree(&ps.stage.properties, "reduce") {
         if !n.name.trim().eq_ignore_ascii_case("reduce") {
@@ -1478,7 +1478,7 @@ fn aggregator(g: &mut Gen, ps: &PlanStage) -> StageCode {
 }
 
 /// Names the aggregation produces: keys, reductions, count fields.
-fn agg_results(ps: &PlanStage) -> Vec<String> {
+pub(crate) fn agg_results(ps: &PlanStage) -> Vec<String> {
     let mut v = keys_of(ps, "key");
     v.extend(reductions(ps).into_iter().map(|r| r.output));
     v.extend(props::tree_values(&ps.stage.properties, "countField"));
@@ -1491,7 +1491,7 @@ fn agg_results(ps: &PlanStage) -> Vec<String> {
 /// Per output column, the aggregation result it takes: by name, else the
 /// next result no column named (DataStage maps calculations by position
 /// when the output was renamed).
-fn agg_mapping(results: &[String], keys: &[String], l: &Link) -> Vec<Option<String>> {
+pub(crate) fn agg_mapping(results: &[String], keys: &[String], l: &Link) -> Vec<Option<String>> {
     let mut used: Vec<bool> = results
         .iter()
         .map(|r| l.columns.iter().any(|c| c.name.eq_ignore_ascii_case(r)))
@@ -1657,12 +1657,12 @@ pub fn simulate_aggregator(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
 // ---------------------------------------------------------------------------
 // Filter
 
-struct Clause {
-    text: String,
-    target: Option<usize>,
+pub(crate) struct Clause {
+    pub(crate) text: String,
+    pub(crate) target: Option<usize>,
 }
 
-fn clauses(ps: &PlanStage) -> Vec<Clause> {
+pub(crate) fn clauses(ps: &PlanStage) -> Vec<Clause> {
     props::tree(&ps.stage.properties, "where")
         .into_iter()
         .filter(|n| n.name.trim().eq_ignore_ascii_case("where"))
@@ -2095,12 +2095,12 @@ fn funnel(g: &mut Gen, ps: &PlanStage) -> StageCode {
 }
 
 /// Modify specifications: (renames new ← old, dropped, kept).
-struct ModifySpec {
-    renames: Vec<(String, String)>,
-    conversions: Vec<String>,
+pub(crate) struct ModifySpec {
+    pub(crate) renames: Vec<(String, String)>,
+    pub(crate) conversions: Vec<String>,
 }
 
-fn modify_spec(ps: &PlanStage) -> ModifySpec {
+pub(crate) fn modify_spec(ps: &PlanStage) -> ModifySpec {
     let mut m = ModifySpec {
         renames: Vec::new(),
         conversions: Vec::new(),

@@ -32,16 +32,43 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// How names that are not columns are spelled in the generated SQL. The
+/// default (bind placeholders `:NAME`, stage variables by name) suits a
+/// single expression; a generated job script reads parameters from a
+/// one-row relation and inlines stage variables.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Parameters and engine macros as `"alias"."NAME"` instead of `:NAME`.
+    pub params_alias: Option<String>,
+    /// Stage variable → its SQL (already translated), inlined in parentheses.
+    pub stage_vars: std::collections::BTreeMap<String, String>,
+}
+
 /// SQL for a value (derivation, stage variable).
 pub fn to_sql(e: &Expr, scope: &Scope, dialect: Dialect) -> Translation {
-    let mut t = Tr::new(scope, dialect);
-    let code = t.val(e);
-    t.finish(code, e)
+    to_sql_with(e, scope, dialect, &Names::default())
 }
 
 /// SQL for a condition (constraint: a WHERE clause).
 pub fn to_sql_condition(e: &Expr, scope: &Scope, dialect: Dialect) -> Translation {
-    let mut t = Tr::new(scope, dialect);
+    to_sql_condition_with(e, scope, dialect, &Names::default())
+}
+
+/// [`to_sql`] with the names spelled as `names` says.
+pub fn to_sql_with(e: &Expr, scope: &Scope, dialect: Dialect, names: &Names) -> Translation {
+    let mut t = Tr::new(scope, dialect, names);
+    let code = t.val(e);
+    t.finish(code, e)
+}
+
+/// [`to_sql_condition`] with the names spelled as `names` says.
+pub fn to_sql_condition_with(
+    e: &Expr,
+    scope: &Scope,
+    dialect: Dialect,
+    names: &Names,
+) -> Translation {
+    let mut t = Tr::new(scope, dialect, names);
     let code = t.cond(e);
     t.finish(code, e)
 }
@@ -50,17 +77,26 @@ struct Tr<'a> {
     scope: &'a Scope,
     d: Dialect,
     issues: Issues,
+    names: &'a Names,
 }
 
 const BLANKS: &str = "[[:blank:]]+";
 const NUMBER_RE: &str = "^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)$";
 
 impl<'a> Tr<'a> {
-    fn new(scope: &'a Scope, d: Dialect) -> Tr<'a> {
+    fn new(scope: &'a Scope, d: Dialect, names: &'a Names) -> Tr<'a> {
         Tr {
             scope,
             d,
             issues: Issues::default(),
+            names,
+        }
+    }
+
+    fn param(&self, name: &str) -> String {
+        match &self.names.params_alias {
+            Some(a) => format!("{}.{}", quote_ident(a), quote_ident(name)),
+            None => format!(":{name}"),
         }
     }
 
@@ -208,8 +244,11 @@ impl<'a> Tr<'a> {
                 v(format!("{}.{}", quote_ident(link), quote_ident(column)))
             }
             ExprKind::Name(n) => match self.scope.name(n) {
-                NameRef::StageVar(_) => v(quote_ident(n)),
-                NameRef::Param(_) | NameRef::Macro(_) => v(format!(":{n}")),
+                NameRef::StageVar(_) => match self.names.stage_vars.get(n) {
+                    Some(sql) => v(format!("({sql})")),
+                    None => v(quote_ident(n)),
+                },
+                NameRef::Param(_) | NameRef::Macro(_) => v(self.param(n)),
                 NameRef::Unknown => {
                     self.issues.push(
                         IssueKind::Approximate,
@@ -220,7 +259,7 @@ impl<'a> Tr<'a> {
                     v(quote_ident(n))
                 }
             },
-            ExprKind::Param(n) => v(format!(":{}", n.replace('.', "_"))),
+            ExprKind::Param(n) => v(self.param(&n.replace('.', "_"))),
             ExprKind::SysVar(name) => self.sysvar(name, e),
             ExprKind::Unary { op, operand } => match op {
                 UnaryOp::Not => p(format!("(NOT {})", self.cond(operand))),

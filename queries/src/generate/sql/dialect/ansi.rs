@@ -1,0 +1,59 @@
+//! Generic ANSI SQL: the defaults of `Rules`; no load tool is standard.
+
+use super::{FileStep, Kind, Rules, decimal_ps, kind_of, varchar};
+use crate::expr::translate::Dialect;
+use crate::ir::Column;
+
+pub struct Ansi;
+
+impl Rules for Ansi {
+    fn dialect(&self) -> Dialect {
+        Dialect::Ansi
+    }
+
+    fn column_type(&self, c: &Column) -> String {
+        // NATIONAL types are SQL-92 but rarely parsed by tools: Unicode is
+        // the database's character set in practice.
+        let n = "";
+        match kind_of(c) {
+            Kind::Char | Kind::VarChar => {
+                varchar(c, 32_000, &format!("{n}CLOB"), &format!("{n}VARCHAR"))
+            }
+            Kind::LongText => format!("{n}CLOB"),
+            Kind::Decimal => {
+                let (p, s) = decimal_ps(c);
+                format!("DECIMAL({p},{s})")
+            }
+            Kind::TinyInt | Kind::SmallInt => "SMALLINT".into(),
+            Kind::Int => "INTEGER".into(),
+            Kind::BigInt => "BIGINT".into(),
+            Kind::Real => "REAL".into(),
+            Kind::Double => "DOUBLE PRECISION".into(),
+            Kind::Date => "DATE".into(),
+            Kind::Time => "TIME".into(),
+            Kind::Timestamp => "TIMESTAMP".into(),
+            Kind::Binary => "BLOB".into(),
+        }
+    }
+
+    fn load_script(&self, _job: &str, steps: &[FileStep]) -> Option<(String, String)> {
+        let mut out = String::from(
+            "# ANSI SQL has no standard bulk load: use your database's loader for each\n# file below, then remove the exit line.\n",
+        );
+        for s in steps {
+            out.push_str(&format!(
+                "# {} {} {} {}: delimiter '{}', quote '{}', header {}, columns {}\n",
+                if s.load { "load" } else { "unload" },
+                s.path,
+                if s.load { "into" } else { "from" },
+                s.table,
+                s.sep_name(),
+                s.quote,
+                s.header,
+                s.columns.join(", ")
+            ));
+        }
+        out.push_str("echo 'dsmig: the file steps of this job need a loader (see the comments)' >&2\nexit 1\n");
+        Some((".sh".into(), out))
+    }
+}

@@ -1,0 +1,297 @@
+//! What differs between the SQL dialects: one small override file each.
+//! The base generator (`sql/mod.rs`) asks a [`Rules`] for every piece of
+//! syntax that is not the same everywhere; the defaults here are ANSI.
+
+mod ansi;
+mod oracle;
+mod postgres;
+mod sqlserver;
+mod teradata;
+
+use crate::config::SqlConfig;
+use crate::expr::translate::Dialect;
+use crate::expr::translate::sql::dialect::string_lit;
+use crate::ir::Column;
+
+/// A column's SQL type in a dialect, from its DataStage type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Char,
+    VarChar,
+    LongText,
+    Decimal,
+    TinyInt,
+    SmallInt,
+    Int,
+    BigInt,
+    Real,
+    Double,
+    Date,
+    Time,
+    Timestamp,
+    Binary,
+}
+
+pub fn kind_of(c: &Column) -> Kind {
+    match c.sql_type {
+        1 | -8 => Kind::Char,
+        12 | -9 => Kind::VarChar,
+        -1 | -10 => Kind::LongText,
+        2 | 3 => Kind::Decimal,
+        -6 => Kind::TinyInt,
+        5 => Kind::SmallInt,
+        4 | -7 => Kind::Int,
+        -5 => Kind::BigInt,
+        7 => Kind::Real,
+        6 | 8 => Kind::Double,
+        9 => Kind::Date,
+        10 => Kind::Time,
+        11 => Kind::Timestamp,
+        -4..=-2 => Kind::Binary,
+        _ => Kind::VarChar,
+    }
+}
+
+/// Whether the column holds Unicode text (NChar / NVarChar, or Extended).
+pub fn unicode(c: &Column) -> bool {
+    matches!(c.sql_type, -10..=-8) || (c.extended && c.sql_type != 10 && c.sql_type != 11)
+}
+
+/// Precision and scale of a decimal column (DataStage 0 = unbounded).
+pub fn decimal_ps(c: &Column) -> (u32, u32) {
+    let p = if c.length == 0 { 38 } else { c.length.min(38) };
+    (p, c.scale.min(p))
+}
+
+/// Per-dialect syntax. Every method has the ANSI spelling as its default.
+pub trait Rules: Sync {
+    fn dialect(&self) -> Dialect;
+
+    /// Type of a column in DDL.
+    fn column_type(&self, c: &Column) -> String;
+
+    /// Type of a column in a CAST (Teradata: without CHARACTER SET).
+    fn cast_type(&self, c: &Column) -> String {
+        self.column_type(c)
+    }
+
+    /// `CREATE TABLE` of a table the job writes or stages into. `keys`
+    /// are unique when `unique` (a primary key); Teradata also indexes
+    /// non-unique keys.
+    fn create_table(
+        &self,
+        name: &str,
+        columns: &[String],
+        keys: &[String],
+        unique: bool,
+        _cfg: &SqlConfig,
+    ) -> String {
+        let mut body = columns.join(",\n    ");
+        if unique && !keys.is_empty() {
+            body.push_str(&format!(",\n    PRIMARY KEY ({})", keys.join(", ")));
+        }
+        format!("CREATE TABLE {name} (\n    {body}\n);")
+    }
+
+    /// Empty a table before a full reload.
+    fn truncate(&self, table: &str) -> String {
+        format!("TRUNCATE TABLE {table};")
+    }
+
+    /// `INSERT ... SELECT` with the CTE chain `with` (may be empty).
+    fn insert_select(&self, table: &str, columns: &str, with: &str, select: &str) -> String {
+        format!("INSERT INTO {table} ({columns})\n{with}{select};")
+    }
+
+    /// Upsert (insert, or update the matching row) from `source` (a
+    /// parenthesised query or a relation name) on the key columns.
+    fn merge(&self, m: &Merge) -> String {
+        merge_statement(m, &format!("(\n{}{}\n)", m.with, m.select), "")
+    }
+
+    /// A query that fails at run time with `message` in the error. Used
+    /// to stop a script where the job cannot run as generated.
+    fn stop(&self, message: &str) -> String {
+        format!(
+            "SELECT CAST({} AS INTEGER) AS dsmig_stop;",
+            string_lit(message)
+        )
+    }
+
+    /// `FROM` clause of a one-row query (Oracle: `FROM DUAL`).
+    fn dual(&self) -> &'static str {
+        ""
+    }
+
+    /// Teradata materialises each link in a volatile table instead of a CTE.
+    fn volatile_links(&self) -> bool {
+        false
+    }
+
+    /// The first `n` rows of a query (Head stage).
+    fn limit(&self, select: &str, n: u64) -> String {
+        format!("{select}\n    FETCH FIRST {n} ROWS ONLY")
+    }
+
+    /// The script around the job's statements: logon, error handling.
+    fn script(&self, s: &Script) -> String {
+        default_script(s, "--")
+    }
+
+    /// Comment lines above every statement.
+    fn comment(&self, text: &str) -> String {
+        text.lines()
+            .map(|l| format!("-- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Load (files → staging table) and unload (table → file) steps, as
+    /// the dialect's own tool script: (file name suffix, text).
+    fn load_script(&self, job: &str, steps: &[FileStep]) -> Option<(String, String)>;
+
+    /// GRANT SELECT on a created table.
+    fn grant(&self, table: &str, role: &str) -> String {
+        format!("GRANT SELECT ON {table} TO {role};")
+    }
+}
+
+/// An upsert: rows of `with` + `select` merged into `table` on `keys`.
+#[derive(Clone, Copy)]
+pub struct Merge<'a> {
+    pub table: &'a str,
+    /// The CTE chain (`WITH ... ` or empty) and the query of the rows.
+    pub with: &'a str,
+    pub select: &'a str,
+    pub columns: &'a [String],
+    pub keys: &'a [String],
+    /// Insert rows without a match too (upsert) or only update.
+    pub insert: bool,
+    /// PostgreSQL: `INSERT ... ON CONFLICT` instead of MERGE (`[sql]
+    /// postgres_upsert = "on_conflict"`; needs a unique key on `keys`).
+    pub on_conflict: bool,
+}
+
+pub fn merge_statement(m: &Merge, source: &str, prefix: &str) -> String {
+    let on = m
+        .keys
+        .iter()
+        .map(|k| format!("t.{k} = s.{k}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let sets: Vec<String> = m
+        .columns
+        .iter()
+        .filter(|c| !m.keys.contains(c))
+        .map(|c| format!("{c} = s.{c}"))
+        .collect();
+    let mut text = format!(
+        "{prefix}MERGE INTO {} t\nUSING {source} s\nON ({on})",
+        m.table
+    );
+    if !sets.is_empty() {
+        text.push_str(&format!(
+            "\nWHEN MATCHED THEN UPDATE SET {}",
+            sets.join(", ")
+        ));
+    }
+    if m.insert {
+        text.push_str(&format!(
+            "\nWHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
+            m.columns.join(", "),
+            m.columns
+                .iter()
+                .map(|c| format!("s.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    text.push(';');
+    text
+}
+
+/// One step of a job script: a statement and what it does.
+pub struct Step {
+    pub title: String,
+    pub sql: String,
+}
+
+pub struct Script<'a> {
+    pub job: &'a str,
+    pub header: &'a str,
+    pub steps: &'a [Step],
+}
+
+fn default_script(s: &Script, comment: &str) -> String {
+    let mut out = String::new();
+    out.push_str(s.header);
+    for st in s.steps {
+        out.push('\n');
+        for l in st.title.lines() {
+            out.push_str(&format!("{comment} {l}\n"));
+        }
+        out.push_str(&st.sql);
+        out.push('\n');
+    }
+    out
+}
+
+/// A file a job reads (into a staging table) or writes (from one).
+pub struct FileStep {
+    pub load: bool,
+    pub path: String,
+    pub table: String,
+    pub columns: Vec<String>,
+    pub sep: String,
+    pub quote: String,
+    pub header: bool,
+    pub null_value: Option<String>,
+}
+
+impl FileStep {
+    pub fn sep_name(&self) -> String {
+        match self.sep.as_str() {
+            "\t" => "tab".into(),
+            " " => "space".into(),
+            s => s.to_string(),
+        }
+    }
+}
+
+pub fn rules(d: Dialect) -> &'static dyn Rules {
+    match d {
+        Dialect::Teradata => &teradata::Teradata,
+        Dialect::Postgres => &postgres::Postgres,
+        Dialect::Oracle => &oracle::Oracle,
+        Dialect::SqlServer => &sqlserver::SqlServer,
+        Dialect::Ansi => &ansi::Ansi,
+    }
+}
+
+/// `VARCHAR(n)` with the dialect's longest bounded length and its
+/// unbounded type.
+pub fn varchar(c: &Column, max: u32, unbounded: &str, name: &str) -> String {
+    if c.length == 0 || c.length > max {
+        unbounded.to_string()
+    } else {
+        format!("{name}({})", c.length)
+    }
+}
+
+/// A path with DataStage `#PARAM#` references turned into `${PARAM}`, the
+/// shell's spelling (load scripts run from the shell).
+pub fn shell_path(path: &str) -> String {
+    let parts: Vec<&str> = path.split('#').collect();
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i % 2 == 1 && i + 1 < parts.len() && !p.is_empty() && !p.contains(' ') {
+            out.push_str(&format!("${{{}}}", p.replace('.', "_")));
+        } else {
+            out.push_str(p);
+            if i % 2 == 1 && i + 1 < parts.len() {
+                out.push('#');
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! Teradata: BTEQ scripts (logon from a file, `.IF ERRORCODE` after each
+//! step), MULTISET tables with a PRIMARY INDEX, each link a volatile table.
+
+use super::{FileStep, Kind, Rules, Script, decimal_ps, kind_of, varchar};
+use crate::config::SqlConfig;
+use crate::expr::translate::Dialect;
+use crate::ir::Column;
+
+pub struct Teradata;
+
+/// The BTEQ file holding `.LOGON tdpid/user,password;` (kept out of the
+/// generated folder and of version control).
+pub const LOGON_FILE: &str = "dsmig_logon.btq";
+
+impl Rules for Teradata {
+    fn dialect(&self) -> Dialect {
+        Dialect::Teradata
+    }
+
+    fn column_type(&self, c: &Column) -> String {
+        let cs = if super::unicode(c) {
+            " CHARACTER SET UNICODE"
+        } else {
+            " CHARACTER SET LATIN"
+        };
+        match kind_of(c) {
+            Kind::Char | Kind::VarChar => {
+                format!("{}{cs}", varchar(c, 32_000, "CLOB", "VARCHAR"))
+            }
+            Kind::LongText => format!("CLOB{cs}"),
+            Kind::Decimal => {
+                let (p, s) = decimal_ps(c);
+                format!("DECIMAL({p},{s})")
+            }
+            Kind::TinyInt => "BYTEINT".into(),
+            Kind::SmallInt => "SMALLINT".into(),
+            Kind::Int => "INTEGER".into(),
+            Kind::BigInt => "BIGINT".into(),
+            Kind::Real | Kind::Double => "FLOAT".into(),
+            Kind::Date => "DATE".into(),
+            Kind::Time => "TIME(0)".into(),
+            Kind::Timestamp => "TIMESTAMP(6)".into(),
+            Kind::Binary => varchar(c, 64_000, "BLOB", "VARBYTE"),
+        }
+    }
+
+    fn cast_type(&self, c: &Column) -> String {
+        let t = self.column_type(c);
+        match t.find(" CHARACTER SET") {
+            Some(i) => t[..i].to_string(),
+            None => t,
+        }
+    }
+
+    fn create_table(
+        &self,
+        name: &str,
+        columns: &[String],
+        keys: &[String],
+        unique: bool,
+        cfg: &SqlConfig,
+    ) -> String {
+        let kind = if cfg.teradata_table_kind.eq_ignore_ascii_case("SET") {
+            "SET"
+        } else {
+            "MULTISET"
+        };
+        let index = if keys.is_empty() {
+            "NO PRIMARY INDEX".to_string()
+        } else {
+            format!(
+                "{}PRIMARY INDEX ({})",
+                if unique { "UNIQUE " } else { "" },
+                keys.join(", ")
+            )
+        };
+        format!(
+            "CREATE {kind} TABLE {name} (\n    {}\n)\n{index};",
+            columns.join(",\n    ")
+        )
+    }
+
+    fn truncate(&self, table: &str) -> String {
+        format!("DELETE FROM {table} ALL;")
+    }
+
+    fn volatile_links(&self) -> bool {
+        true
+    }
+
+    fn limit(&self, select: &str, n: u64) -> String {
+        match select.strip_prefix("SELECT ") {
+            Some(rest) => format!("SELECT TOP {n} {rest}"),
+            None => select.to_string(),
+        }
+    }
+
+    fn script(&self, s: &Script) -> String {
+        let mut out = String::new();
+        out.push_str(s.header);
+        out.push_str(&format!(
+            "\n-- Logon: {LOGON_FILE} holds `.LOGON tdpid/user,password;` (keep it out of\n-- version control, readable by the batch user only).\n.RUN FILE = {LOGON_FILE};\n.SET ERROROUT STDOUT;\n.SET WIDTH 254;\n"
+        ));
+        for (i, st) in s.steps.iter().enumerate() {
+            out.push('\n');
+            for l in st.title.lines() {
+                out.push_str(&format!("-- {l}\n"));
+            }
+            out.push_str(&st.sql);
+            out.push_str(&format!(
+                "\n.IF ERRORCODE <> 0 THEN .QUIT {};\n",
+                (i + 1).min(255)
+            ));
+        }
+        out.push_str("\n.LOGOFF;\n.QUIT 0;\n");
+        out
+    }
+
+    fn load_script(&self, job: &str, steps: &[FileStep]) -> Option<(String, String)> {
+        let mut out = format!(
+            "# BTEQ skeletons (for large files prefer a TPT LOAD / EXPORT job).\n# Logon from {LOGON_FILE}, as in sql/{job}.sql.\n"
+        );
+        for s in steps {
+            let body = if s.load {
+                let using: Vec<String> = s
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| format!("f{i} VARCHAR(32000)"))
+                    .collect();
+                let marks: Vec<String> = (0..s.columns.len()).map(|i| format!(":f{i}")).collect();
+                format!(
+                    "DELETE FROM {t} ALL;\n.IF ERRORCODE <> 0 THEN .QUIT 1;\n.IMPORT VARTEXT '{sep}' FILE = {path}{skip};\n.REPEAT *\nUSING ({using})\nINSERT INTO {t} ({cols}) VALUES ({marks});\n.IF ERRORCODE <> 0 THEN .QUIT 2;",
+                    t = s.table,
+                    sep = s.sep.replace('\'', "''"),
+                    path = s.path,
+                    skip = if s.header { ", SKIP = 1" } else { "" },
+                    using = using.join(", "),
+                    cols = s.columns.join(", "),
+                    marks = marks.join(", ")
+                )
+            } else {
+                format!(
+                    ".EXPORT REPORT FILE = {};\nSELECT {} FROM {};\n.IF ERRORCODE <> 0 THEN .QUIT 3;\n.EXPORT RESET;",
+                    s.path,
+                    s.columns
+                        .join(" || '{}' || ")
+                        .replace("{}", &s.sep.replace('\'', "''")),
+                    s.table
+                )
+            };
+            out.push_str(&format!(
+                "bteq <<BTEQ || exit 1\n.RUN FILE = {LOGON_FILE};\n{body}\n.LOGOFF;\n.QUIT 0;\nBTEQ\n"
+            ));
+        }
+        Some((".sh".into(), out))
+    }
+}

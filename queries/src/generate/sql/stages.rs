@@ -1,0 +1,1294 @@
+//! The SQL of each stage kind: one relation (CTE) per output link, built
+//! from the relations of the input links; and the statements that write a
+//! target. Semantics follow the Glue target's (`glue/stages.rs`), whose
+//! simulation gives the expected rows both targets are tested against.
+
+use std::collections::BTreeMap;
+
+use super::dialect::{Merge, Step};
+use super::{Cte, Guard, IoTable, PARAMS, Role, SqlGen, column_list};
+use crate::expr::resolve::Scope;
+use crate::expr::translate::sql::{Names, quote_ident, to_sql_condition_with, to_sql_with};
+use crate::expr::translate::{Dialect, IssueKind, Translation};
+use crate::expr::{Expr, parse};
+use crate::generate::glue::props;
+use crate::generate::glue::stages::{
+    agg_mapping, agg_results, clauses, col_idx, join_how, keys_of, modify_spec, reductions,
+    reference_keys, source_of,
+};
+use crate::generate::glue::{Coverage, Mapping, one_line};
+use crate::generate::plan::PlanStage;
+use crate::ir::{Column, Link, LinkKind};
+
+/// Emit the relations of one (non-file) stage; returns its coverage.
+pub fn emit(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    match ps.stage.stage_type.as_str() {
+        "Transformer" => transformer(g, ps),
+        "Lookup" => lookup(g, ps),
+        "Join" => join(g, ps, false),
+        "Merge" => join(g, ps, true),
+        "Aggregator" => aggregator(g, ps),
+        "Filter" => filter(g, ps),
+        "Sort" => sort(g, ps),
+        "RemoveDuplicates" => remdup(g, ps),
+        "Funnel" => funnel(g, ps),
+        "Copy" | "Peek" | "Modify" => projection(g, ps),
+        "Head" | "Tail" => head_tail(g, ps),
+        "SurrogateKeyGenerator" => surrogate_key(g, ps),
+        "ChangeCapture" | "ChangeApply" | "SlowlyChangingDimension" => placeholder(
+            g,
+            ps,
+            "change capture / apply and SCD need a design decision (history table, keys); see the Glue scaffold",
+        ),
+        _ => placeholder(g, ps, "no SQL translation rule for this stage type"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// helpers
+
+fn push(g: &mut SqlGen, l: &Link, body: String) {
+    let name = g.names[&l.id].clone();
+    g.ctes.push(Cte { name, body });
+}
+
+fn alias(l: &Link) -> String {
+    quote_ident(&l.name)
+}
+
+/// `"rel" "alias"` of an input link (no `AS`: Oracle has none for tables).
+fn from_link(g: &SqlGen, l: &Link) -> String {
+    format!("{} {}", g.rel(l), alias(l))
+}
+
+/// Record the parameters a piece of SQL reads; returns whether it reads any.
+fn note_params(g: &mut SqlGen, code: &str) -> bool {
+    let marker = format!("{}.\"", quote_ident(PARAMS));
+    let mut any = false;
+    let mut rest = code;
+    while let Some(i) = rest.find(&marker) {
+        let after = &rest[i + marker.len()..];
+        if let Some(end) = after.find('"') {
+            g.params_used.insert(after[..end].to_string());
+            any = true;
+            rest = &after[end..];
+        } else {
+            break;
+        }
+    }
+    any
+}
+
+fn names(stage_vars: BTreeMap<String, String>) -> Names {
+    Names {
+        params_alias: Some(PARAMS.into()),
+        stage_vars,
+    }
+}
+
+/// Translate one expression; records issues (an untranslatable part stops
+/// the script) and parameters.
+#[allow(clippy::too_many_arguments)]
+fn translate(
+    g: &mut SqlGen,
+    ps: &PlanStage,
+    text: &str,
+    scope: &Scope,
+    names: &Names,
+    loc: &str,
+    condition: bool,
+    coverage: &mut Coverage,
+) -> String {
+    match parse(text) {
+        Ok(e) => {
+            let t = if condition {
+                to_sql_condition_with(&e, scope, g.d, names)
+            } else {
+                to_sql_with(&e, scope, g.d, names)
+            };
+            note_translation(g, ps, &t, loc, coverage);
+            note_params(g, &t.code);
+            t.code
+        }
+        Err(err) => {
+            g.stop(
+                format!("{} / {loc}", ps.stage.name),
+                format!("expression does not parse ({err}): {}", one_line(text, 100)),
+            );
+            *coverage = Coverage::Placeholder;
+            if condition {
+                "(1 = 0)".into()
+            } else {
+                "NULL".into()
+            }
+        }
+    }
+}
+
+fn note_translation(
+    g: &mut SqlGen,
+    ps: &PlanStage,
+    t: &Translation,
+    loc: &str,
+    coverage: &mut Coverage,
+) {
+    for i in &t.issues {
+        match i.kind {
+            IssueKind::Unsupported => {
+                *coverage = Coverage::Placeholder;
+                g.stop(
+                    format!(
+                        "{} / {loc} (line {}, column {})",
+                        ps.stage.name, i.line, i.column
+                    ),
+                    format!("{}: {}", i.function, i.caveat),
+                );
+            }
+            IssueKind::Approximate => {
+                *coverage = (*coverage).max(Coverage::Approximate);
+                g.warnings.push(format!(
+                    "{} / {loc}: {} approximated: {}",
+                    ps.stage.name, i.function, i.caveat
+                ));
+            }
+        }
+    }
+}
+
+fn map(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
+    g.mappings.push(Mapping {
+        stage: ps.stage.name.clone(),
+        link: l.name.clone(),
+        column: c.name.clone(),
+        derivation: one_line(&c.derivation, 120),
+        code: code.to_string(),
+    });
+}
+
+/// `NOT NULL`-safe truth of a condition: rows where it is unknown are not
+/// taken (DataStage treats a NULL constraint as false).
+fn holds(cond: &str) -> String {
+    format!("(CASE WHEN {cond} THEN 1 ELSE 0 END) = 1")
+}
+
+/// A relation with the link's columns and no rows.
+fn empty_relation(g: &SqlGen, l: &Link) -> String {
+    let cols: Vec<String> = l.columns.iter().map(|c| g.cast_as("NULL", c)).collect();
+    let cols = if cols.is_empty() {
+        vec!["CAST(NULL AS INTEGER) AS \"dsmig_none\"".to_string()]
+    } else {
+        cols
+    };
+    format!(
+        "SELECT {}{} WHERE 1 = 0",
+        cols.join(", "),
+        g.rules.dual()
+    )
+}
+
+/// A stage dsmig cannot translate: empty outputs, and the script stops.
+fn placeholder(g: &mut SqlGen, ps: &PlanStage, why: &str) -> Coverage {
+    g.stop(
+        format!("{} ({})", ps.stage.name, ps.stage.stage_type),
+        why.to_string(),
+    );
+    for l in &ps.outputs {
+        let body = empty_relation(g, l);
+        push(g, l, body);
+    }
+    Coverage::Placeholder
+}
+
+/// Output columns taken by name (or `link.COL` derivation) from the
+/// inputs, cast to the output types.
+fn by_name(g: &mut SqlGen, ps: &PlanStage, l: &Link, qualified: bool) -> Vec<String> {
+    let mut cols = Vec::new();
+    for c in &l.columns {
+        let code = match source_of(ps, c) {
+            Some((i, j)) => {
+                let src = quote_ident(&ps.inputs[i].columns[j].name);
+                if qualified {
+                    format!("{}.{src}", alias(ps.inputs[i]))
+                } else {
+                    src
+                }
+            }
+            None => {
+                g.warnings.push(format!(
+                    "{} / {}.{}: no input column of that name; NULL",
+                    ps.stage.name, l.name, c.name
+                ));
+                "NULL".into()
+            }
+        };
+        map(g, ps, l, c, &code);
+        cols.push(g.cast_as(&code, c));
+    }
+    cols
+}
+
+fn select(cols: &[String], from: &str) -> String {
+    format!(
+        "SELECT\n        {}\n    FROM {from}",
+        cols.join(",\n        ")
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Reference links (Transformer and Lookup)
+
+struct RefJoin {
+    link_index: usize,
+    fail: String,
+}
+
+/// `FROM primary LEFT JOIN (reference + match marker) ...`; each reference
+/// keeps its first match per key unless it allows duplicates.
+fn reference_joins(
+    g: &mut SqlGen,
+    ps: &PlanStage,
+    scope: &Scope,
+    names: &Names,
+    lookup_stage: bool,
+    coverage: &mut Coverage,
+) -> (String, Vec<RefJoin>) {
+    let Some(primary) = ps.primary() else {
+        return (String::new(), Vec::new());
+    };
+    let mut from = from_link(g, primary);
+    let mut joins = Vec::new();
+    for (i, l) in ps.inputs.iter().enumerate() {
+        if l.id == primary.id {
+            continue;
+        }
+        let mut conds = Vec::new();
+        let mut key_cols = Vec::new();
+        for (col, text) in reference_keys(l) {
+            key_cols.push(quote_ident(&col));
+            // Compared as DataStage compares (types of both sides).
+            let cmp = format!("{}.{} = ({text})", l.name, col);
+            let loc = format!("key {} of {}", col, l.name);
+            let code = match parse(&cmp) {
+                Ok(_) => translate(g, ps, &cmp, scope, names, &loc, true, coverage),
+                Err(_) => {
+                    let k = translate(g, ps, &text, scope, names, &loc, false, coverage);
+                    format!("{}.{} = {k}", alias(l), quote_ident(&col))
+                }
+            };
+            conds.push(code);
+        }
+        let fail = if lookup_stage {
+            props::text(&l.target_properties, "LookupFail")
+                .unwrap_or("fail")
+                .trim()
+                .to_ascii_lowercase()
+        } else {
+            "continue".to_string()
+        };
+        let allow_dups = props::flag(&l.target_properties, "allow_dups");
+        if conds.is_empty() {
+            g.todo(
+                format!("{} / {}", ps.stage.name, l.name),
+                "reference link without key expressions: joined on nothing (cross join)".into(),
+            );
+            conds.push("1 = 1".into());
+        }
+        let inner = if !allow_dups && !key_cols.is_empty() {
+            conds.push(format!("{}.\"dsmig_rn\" = 1", alias(l)));
+            format!(
+                "SELECT r.*, 1 AS \"dsmig_matched\", ROW_NUMBER() OVER (PARTITION BY {0} ORDER BY {0}) AS \"dsmig_rn\" FROM {1} r",
+                key_cols
+                    .iter()
+                    .map(|k| format!("r.{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                g.rel(l)
+            )
+        } else {
+            format!("SELECT r.*, 1 AS \"dsmig_matched\" FROM {} r", g.rel(l))
+        };
+        from.push_str(&format!(
+            "\n    LEFT JOIN ({inner}) {}\n        ON {}",
+            alias(l),
+            conds.join("\n        AND ")
+        ));
+        joins.push(RefJoin {
+            link_index: i,
+            fail,
+        });
+    }
+    (from, joins)
+}
+
+fn matched(l: &Link) -> String {
+    format!("{}.\"dsmig_matched\" IS NOT NULL", alias(l))
+}
+
+/// Lookup failure handling common to Transformer and Lookup: conditions
+/// rows must meet (drop / reject) and guards (fail).
+fn failure_modes(
+    g: &mut SqlGen,
+    ps: &PlanStage,
+    from: &str,
+    joins: &[RefJoin],
+    coverage: &mut Coverage,
+) -> Vec<String> {
+    let mut required = Vec::new();
+    let Some(primary) = ps.primary() else {
+        return required;
+    };
+    for j in joins {
+        let l = ps.inputs[j.link_index];
+        match j.fail.as_str() {
+            "fail" => {
+                let msg = format!(
+                    "dsmig: Lookup {}: a row of {} has no match in {}",
+                    ps.stage.name, primary.name, l.name
+                );
+                let select = format!(
+                    "SELECT CAST(CASE WHEN COUNT(*) > 0 THEN {} ELSE '0' END AS INTEGER) AS \"dsmig_check\"\n    FROM {from}\n    WHERE NOT ({})",
+                    crate::expr::translate::sql::dialect::string_lit(&msg),
+                    matched(l)
+                );
+                note_params(g, &select);
+                g.guards.push(Guard {
+                    title: format!(
+                        "Lookup {} / {}: failure mode 'fail' - stops the script (a conversion error naming the lookup) when a row has no match",
+                        ps.stage.name, l.name
+                    ),
+                    select,
+                });
+            }
+            "drop" | "reject" => required.push(matched(l)),
+            "continue" => {}
+            other => {
+                g.warnings.push(format!(
+                    "{} / {}: lookup failure action {other:?} treated as continue",
+                    ps.stage.name, l.name
+                ));
+                *coverage = (*coverage).max(Coverage::Approximate);
+            }
+        }
+    }
+    required
+}
+
+/// Validation query per reference link: primary rows without a match.
+fn record_ref_checks(g: &mut SqlGen, ps: &PlanStage, from: &str, joins: &[RefJoin]) {
+    for j in joins {
+        let l = ps.inputs[j.link_index];
+        g.lookup_checks.push(Guard {
+            title: format!(
+                "Lookup {} / {} (failure mode {}): rows without a match in {}; must be 0 unless\nunmatched rows are expected (mode continue keeps them with NULLs).",
+                ps.stage.name, l.name, j.fail, l.name
+            ),
+            select: format!(
+                "SELECT COUNT(*) AS unmatched\n    FROM {from}\n    WHERE NOT ({})",
+                matched(l)
+            ),
+        });
+    }
+}
+
+fn with_params(g: &SqlGen, from: &str, code: &str) -> String {
+    let _ = g;
+    let p = quote_ident(PARAMS);
+    if !code.contains(&format!("{p}.")) && !from.contains(&format!("{p}.")) {
+        return from.to_string();
+    }
+    // Right after the first relation: the join conditions may read it.
+    let join = format!("\n    CROSS JOIN {p}");
+    match from.find("\n    ") {
+        Some(i) => format!("{}{join}{}", &from[..i], &from[i..]),
+        None => format!("{from}{join}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Transformer
+
+fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(primary) = ps.primary() else {
+        return placeholder(g, ps, "Transformer without an input link");
+    };
+    let mut coverage = Coverage::Exact;
+    let scope = Scope::from_job(g.job, &ps.stage.id);
+    let detail = ps.stage.transformer.clone().unwrap_or_default();
+    let report = crate::expr::stagevars::analyse(&detail);
+    // Stage variables are inlined where they are used: each is a pure
+    // function of the row (previous-row reads are stopped below).
+    let mut svs: BTreeMap<String, String> = BTreeMap::new();
+    for (sv, info) in detail.stage_vars.iter().zip(&report.vars) {
+        let loc = format!("stage variable {}", sv.name);
+        if !info.previous_row_reads.is_empty() {
+            g.stop(
+                format!("{} / {loc}", ps.stage.name),
+                "reads the previous row's value: needs an explicit row order (LAG over a window) - not generated".into(),
+            );
+            coverage = Coverage::Placeholder;
+            svs.insert(sv.name.clone(), "NULL".into());
+            continue;
+        }
+        let code = translate(
+            g,
+            ps,
+            &sv.expression,
+            &scope,
+            &names(svs.clone()),
+            &loc,
+            false,
+            &mut coverage,
+        );
+        svs.insert(sv.name.clone(), code);
+    }
+    if !detail.loop_condition.trim().is_empty() || !detail.loop_vars.is_empty() {
+        g.stop(
+            ps.stage.name.clone(),
+            "Transformer loop (loop condition / loop variables) is not translated".into(),
+        );
+        coverage = Coverage::Placeholder;
+    }
+    let nm = names(svs);
+    let (from, joins) = reference_joins(g, ps, &scope, &nm, false, &mut coverage);
+    let joined_from = with_params(g, &from, &from);
+    record_ref_checks(g, ps, &joined_from, &joins);
+    if !joins.is_empty() {
+        coverage = coverage.max(Coverage::Approximate);
+    }
+    let mut taken: Vec<String> = Vec::new();
+    for l in &ps.outputs {
+        if l.kind == LinkKind::Reject {
+            g.warnings.push(format!(
+                "{} / {}: reject link (rows DataStage could not write); the database raises instead, so it stays empty",
+                ps.stage.name, l.name
+            ));
+            let body = empty_relation(g, l);
+            push(g, l, body);
+            continue;
+        }
+        let filter = match l.kind {
+            LinkKind::Otherwise => {
+                if taken.is_empty() {
+                    None
+                } else {
+                    Some(format!("NOT ({})", taken.join(" OR ")))
+                }
+            }
+            _ if l.constraint.trim().is_empty() => None,
+            _ => {
+                let loc = format!("constraint of {}", l.name);
+                let code = translate(g, ps, &l.constraint, &scope, &nm, &loc, true, &mut coverage);
+                let h = holds(&code);
+                taken.push(format!("({h})"));
+                Some(h)
+            }
+        };
+        let mut cols = Vec::new();
+        let mut all_code = filter.clone().unwrap_or_default();
+        for c in &l.columns {
+            let loc = format!("{}.{}", l.name, c.name);
+            let code = if c.derivation.trim().is_empty() {
+                if col_idx(primary, &c.name).is_some() {
+                    format!("{}.{}", alias(primary), quote_ident(&c.name))
+                } else {
+                    g.warnings.push(format!(
+                        "{} / {loc}: no derivation; the column is NULL",
+                        ps.stage.name
+                    ));
+                    "NULL".into()
+                }
+            } else {
+                translate(
+                    g,
+                    ps,
+                    &c.derivation,
+                    &scope,
+                    &nm,
+                    &loc,
+                    false,
+                    &mut coverage,
+                )
+            };
+            map(g, ps, l, c, &code);
+            all_code.push_str(&code);
+            cols.push(g.cast_as(&code, c));
+        }
+        if cols.is_empty() {
+            cols.push("1 AS \"dsmig_none\"".into());
+        }
+        let from = with_params(g, &from, &all_code);
+        let mut body = select(&cols, &from);
+        if let Some(f) = filter {
+            body.push_str(&format!("\n    WHERE {f}"));
+        }
+        push(g, l, body);
+    }
+    coverage
+}
+
+// ---------------------------------------------------------------------------
+// Lookup
+
+fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(primary) = ps.primary() else {
+        return placeholder(g, ps, "Lookup without a primary link");
+    };
+    let scope = Scope::from_job(g.job, &ps.stage.id);
+    let nm = names(BTreeMap::new());
+    let mut coverage = Coverage::Exact;
+    let (from, joins) = reference_joins(g, ps, &scope, &nm, true, &mut coverage);
+    let from = with_params(g, &from, &from);
+    record_ref_checks(g, ps, &from, &joins);
+    let required = failure_modes(g, ps, &from, &joins, &mut coverage);
+    for l in &ps.outputs {
+        if l.kind == LinkKind::Reject {
+            let body = if required.is_empty() {
+                empty_relation(g, l)
+            } else {
+                let cols: Vec<String> = l
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let code = if col_idx(primary, &c.name).is_some() {
+                            format!("{}.{}", alias(primary), quote_ident(&c.name))
+                        } else {
+                            "NULL".into()
+                        };
+                        g.cast_as(&code, c)
+                    })
+                    .collect();
+                format!(
+                    "{}\n    WHERE NOT ({})",
+                    select(&cols, &from),
+                    required.join(" AND ")
+                )
+            };
+            push(g, l, body);
+            continue;
+        }
+        let cols = by_name(g, ps, l, true);
+        let mut body = select(&cols, &from);
+        if !required.is_empty() {
+            body.push_str(&format!("\n    WHERE {}", required.join(" AND ")));
+        }
+        push(g, l, body);
+    }
+    coverage
+}
+
+// ---------------------------------------------------------------------------
+// Join / Merge
+
+fn join(g: &mut SqlGen, ps: &PlanStage, merge: bool) -> Coverage {
+    if ps.inputs.len() < 2 {
+        return placeholder(g, ps, "Join / Merge with fewer than two inputs");
+    }
+    let keys = keys_of(ps, "key");
+    let (how, coverage) = if merge {
+        let keep = !props::text(&ps.stage.properties, "dropBadMasters")
+            .is_some_and(|v| v.contains("drop"));
+        (if keep { "left" } else { "inner" }, Coverage::Approximate)
+    } else {
+        let op = props::text(&ps.stage.properties, "operator").unwrap_or("innerjoin");
+        (join_how(op), Coverage::Exact)
+    };
+    let kw = match how {
+        "left" => "LEFT JOIN",
+        "right" => "RIGHT JOIN",
+        "full" => "FULL JOIN",
+        _ => "INNER JOIN",
+    };
+    let key_ref = |k: &str, upto: usize| -> String {
+        let refs: Vec<String> = ps.inputs[..upto]
+            .iter()
+            .filter(|l| col_idx(l, k).is_some())
+            .map(|l| format!("{}.{}", alias(l), quote_ident(k)))
+            .collect();
+        match (how, refs.len()) {
+            (_, 0) => "NULL".to_string(),
+            ("full", n) if n > 1 => format!("COALESCE({})", refs.join(", ")),
+            ("right", _) => refs[refs.len() - 1].clone(),
+            _ => refs[0].clone(),
+        }
+    };
+    let mut from = from_link(g, ps.inputs[0]);
+    for (i, l) in ps.inputs.iter().enumerate().skip(1) {
+        let on: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{} = {}.{}", key_ref(k, i), alias(l), quote_ident(k)))
+            .collect();
+        from.push_str(&format!(
+            "\n    {kw} {}\n        ON {}",
+            from_link(g, l),
+            if on.is_empty() {
+                "1 = 1".to_string()
+            } else {
+                on.join(" AND ")
+            }
+        ));
+    }
+    if keys.is_empty() {
+        g.todo(
+            ps.stage.name.clone(),
+            "join without key columns: joined on nothing (cross join)".into(),
+        );
+    }
+    for l in &ps.outputs {
+        if l.kind == LinkKind::Reject {
+            let body = empty_relation(g, l);
+            push(g, l, body);
+            continue;
+        }
+        let mut cols = Vec::new();
+        for c in &l.columns {
+            let code = if keys.iter().any(|k| k.eq_ignore_ascii_case(&c.name)) {
+                let k = keys
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(&c.name))
+                    .cloned()
+                    .unwrap_or_default();
+                key_ref(&k, ps.inputs.len())
+            } else {
+                match source_of(ps, c) {
+                    Some((i, j)) => format!(
+                        "{}.{}",
+                        alias(ps.inputs[i]),
+                        quote_ident(&ps.inputs[i].columns[j].name)
+                    ),
+                    None => {
+                        g.warnings.push(format!(
+                            "{} / {}.{}: no input column of that name; NULL",
+                            ps.stage.name, l.name, c.name
+                        ));
+                        "NULL".into()
+                    }
+                }
+            };
+            map(g, ps, l, c, &code);
+            cols.push(g.cast_as(&code, c));
+        }
+        let body = select(&cols, &from);
+        push(g, l, body);
+    }
+    coverage
+}
+
+// ---------------------------------------------------------------------------
+// Aggregator
+
+fn agg_sql(d: Dialect, func: &str, col: &str) -> Option<String> {
+    Some(match func.to_ascii_lowercase().as_str() {
+        "sum" => format!("SUM({col})"),
+        "max" => format!("MAX({col})"),
+        "min" => format!("MIN({col})"),
+        "mean" => format!("AVG(CAST({col} AS DOUBLE PRECISION))"),
+        "count" => format!("COUNT({col})"),
+        "missing" | "missingcount" => format!("SUM(CASE WHEN {col} IS NULL THEN 1 ELSE 0 END)"),
+        "range" => format!("(MAX({col}) - MIN({col}))"),
+        "stddev" | "std_dev" => match d {
+            Dialect::SqlServer => format!("STDEV({col})"),
+            _ => format!("STDDEV_SAMP({col})"),
+        },
+        "var" | "variance" => match d {
+            Dialect::SqlServer => format!("VAR({col})"),
+            _ => format!("VAR_SAMP({col})"),
+        },
+        _ => return None,
+    })
+}
+
+fn aggregator(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Aggregator without input");
+    };
+    let keys = keys_of(ps, "key");
+    let mut coverage = Coverage::Exact;
+    let mut sel: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{0} AS {0}", quote_ident(k)))
+        .collect();
+    for r in reductions(ps) {
+        let col = quote_ident(&r.input);
+        match agg_sql(g.d, &r.func, &col) {
+            Some(code) => sel.push(format!("{code} AS {}", quote_ident(&r.output))),
+            None => {
+                g.stop(
+                    ps.stage.name.clone(),
+                    format!("aggregate function {} of {} has no rule", r.func, r.input),
+                );
+                coverage = Coverage::Placeholder;
+                sel.push(format!("NULL AS {}", quote_ident(&r.output)));
+            }
+        }
+    }
+    for cf in props::tree_values(&ps.stage.properties, "countField") {
+        sel.push(format!("COUNT(*) AS {}", quote_ident(&cf)));
+    }
+    if sel.len() == keys.len() {
+        sel.push("COUNT(*) AS \"count\"".into());
+        g.warnings.push(format!(
+            "{}: no calculation found; counts rows",
+            ps.stage.name
+        ));
+        coverage = coverage.max(Coverage::Approximate);
+    }
+    let mut body = select(&sel, &from_link(g, input));
+    if !keys.is_empty() {
+        body.push_str(&format!(
+            "\n    GROUP BY {}",
+            keys.iter()
+                .map(|k| quote_ident(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let agg_name = format!("{}__agg", ps.stage.name);
+    g.ctes.push(Cte {
+        name: agg_name.clone(),
+        body,
+    });
+    let results = agg_results(ps);
+    for l in &ps.outputs {
+        let cols: Vec<String> = agg_mapping(&results, &keys, l)
+            .iter()
+            .zip(&l.columns)
+            .map(|(src, c)| match src {
+                Some(r) => g.cast_as(&quote_ident(r), c),
+                None => g.cast_as("NULL", c),
+            })
+            .collect();
+        let body = select(&cols, &quote_ident(&agg_name));
+        push(g, l, body);
+    }
+    coverage
+}
+
+// ---------------------------------------------------------------------------
+// Filter
+
+/// A Filter clause with the input's column names quoted as they were
+/// created (the clause is SQL already; unquoted names would fold case).
+fn quote_columns(clause: &str, input: &Link) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut in_str = false;
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            match input
+                .columns
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(word))
+            {
+                Some(c) => out.push_str(&quote_ident(&c.name)),
+                None => out.push_str(word),
+            }
+            word.clear();
+        }
+    };
+    for ch in clause.chars() {
+        if in_str {
+            out.push(ch);
+            if ch == '\'' {
+                in_str = false;
+            }
+            continue;
+        }
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            word.push(ch);
+            continue;
+        }
+        flush(&mut word, &mut out);
+        if ch == '\'' {
+            in_str = true;
+        }
+        out.push(ch);
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn filter(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Filter without input");
+    };
+    let first = props::flag(&ps.stage.properties, "first");
+    let cl = clauses(ps);
+    let conds: Vec<String> = cl
+        .iter()
+        .map(|c| holds(&format!("({})", quote_columns(&c.text, input))))
+        .collect();
+    let data_outs: Vec<&Link> = ps
+        .outputs
+        .iter()
+        .filter(|l| l.kind != LinkKind::Reject)
+        .copied()
+        .collect();
+    for l in &ps.outputs {
+        let cond = if l.kind == LinkKind::Reject {
+            if conds.is_empty() {
+                "1 = 1".to_string()
+            } else {
+                format!(
+                    "NOT ({})",
+                    conds
+                        .iter()
+                        .map(|c| format!("({c})"))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
+                )
+            }
+        } else {
+            let k = data_outs.iter().position(|x| x.id == l.id).unwrap_or(0);
+            let mine: Vec<String> = cl
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| c.target.unwrap_or(*i) == k)
+                .map(|(i, _)| {
+                    if first && i > 0 {
+                        format!(
+                            "(({}) AND NOT ({}))",
+                            conds[i],
+                            conds[..i]
+                                .iter()
+                                .map(|c| format!("({c})"))
+                                .collect::<Vec<_>>()
+                                .join(" OR ")
+                        )
+                    } else {
+                        format!("({})", conds[i])
+                    }
+                })
+                .collect();
+            if mine.is_empty() {
+                "1 = 0".to_string()
+            } else {
+                mine.join(" OR ")
+            }
+        };
+        let cols = by_name(g, ps, l, true);
+        let body = format!("{}\n    WHERE {cond}", select(&cols, &from_link(g, input)));
+        push(g, l, body);
+    }
+    Coverage::Exact
+}
+
+// ---------------------------------------------------------------------------
+// Sort, Remove Duplicates, Funnel, Copy / Peek / Modify, Head / Tail
+
+/// Sort keys of a stage: (column, descending).
+fn sort_keys(ps: &PlanStage) -> Vec<(String, bool)> {
+    props::tree(&ps.stage.properties, "key")
+        .into_iter()
+        .filter(|n| n.name.trim().eq_ignore_ascii_case("key") && !n.value.trim().is_empty())
+        .map(|n| {
+            (
+                n.value.trim().to_string(),
+                props::child(n, "asc\\desc").is_some_and(|v| v.eq_ignore_ascii_case("desc")),
+            )
+        })
+        .collect()
+}
+
+/// The first (or last) row per key: ROW_NUMBER in a derived table (or
+/// Teradata's QUALIFY). `order`: the upstream order, if known.
+fn first_per_key(
+    g: &SqlGen,
+    input: &Link,
+    cols: &[String],
+    keys: &[String],
+    order: &[(String, bool)],
+    last: bool,
+) -> String {
+    let part = keys
+        .iter()
+        .map(|k| format!("x.{}", quote_ident(k)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let ord = if order.is_empty() {
+        part.clone()
+    } else {
+        order
+            .iter()
+            .map(|(k, desc)| {
+                format!(
+                    "x.{} {}",
+                    quote_ident(k),
+                    if *desc != last { "DESC" } else { "ASC" }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rn = format!("ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY {ord})");
+    let outer: Vec<String> = cols.to_vec();
+    if g.d == Dialect::Teradata {
+        return format!(
+            "{}\n    FROM (SELECT x.* FROM {} x QUALIFY {rn} = 1) {}",
+            select(&outer, "").trim_end_matches("\n    FROM "),
+            g.rel(input),
+            alias(input)
+        );
+    }
+    format!(
+        "{}\n    WHERE {}.\"dsmig_rn\" = 1",
+        select(
+            &outer,
+            &format!(
+                "(SELECT x.*, {rn} AS \"dsmig_rn\" FROM {} x) {}",
+                g.rel(input),
+                alias(input)
+            )
+        ),
+        alias(input)
+    )
+}
+
+/// Sort keys of the stage feeding `l`, if it is a Sort.
+fn upstream_order(g: &SqlGen, l: &Link) -> Vec<(String, bool)> {
+    g.plan
+        .stages
+        .iter()
+        .find(|s| s.stage.id == l.from_stage && s.stage.stage_type == "Sort")
+        .map(sort_keys)
+        .unwrap_or_default()
+}
+
+fn sort(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Sort without input");
+    };
+    let keys = sort_keys(ps);
+    let unique = props::flag(&ps.stage.properties, "unique");
+    let mut coverage = Coverage::Exact;
+    if props::flag(&ps.stage.properties, "flagKey")
+        || props::flag(&ps.stage.properties, "flagCluster")
+    {
+        g.todo(
+            ps.stage.name.clone(),
+            "key-change column (flagKey / flagCluster) not generated".into(),
+        );
+        coverage = Coverage::Approximate;
+    }
+    for l in &ps.outputs {
+        let cols = by_name(g, ps, l, true);
+        let body = if unique && !keys.is_empty() {
+            let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+            first_per_key(g, input, &cols, &names, &keys, false)
+        } else {
+            // Rows of a table have no order: the sort matters only to the
+            // order-sensitive stages downstream, which take its keys.
+            select(&cols, &from_link(g, input))
+        };
+        push(g, l, body);
+    }
+    coverage
+}
+
+fn remdup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Remove Duplicates without input");
+    };
+    let keys = keys_of(ps, "key");
+    let last = props::text(&ps.stage.properties, "keep")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
+    let order = upstream_order(g, input);
+    if order.is_empty() {
+        g.warnings.push(format!(
+            "{}: keep {} has no defined order in SQL (no Sort upstream); the key columns order the rows",
+            ps.stage.name,
+            if last { "last" } else { "first" }
+        ));
+    }
+    for l in &ps.outputs {
+        let cols = by_name(g, ps, l, true);
+        let body = if keys.is_empty() {
+            select(&cols, &from_link(g, input))
+        } else {
+            first_per_key(g, input, &cols, &keys, &order, last)
+        };
+        push(g, l, body);
+    }
+    Coverage::Approximate
+}
+
+fn funnel(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    if ps.inputs.is_empty() {
+        return placeholder(g, ps, "Funnel without input");
+    }
+    for l in &ps.outputs {
+        let mut parts = Vec::new();
+        for input in &ps.inputs {
+            let cols: Vec<String> = l
+                .columns
+                .iter()
+                .map(|c| {
+                    let code = match col_idx(input, &c.name) {
+                        Some(j) => {
+                            format!("{}.{}", alias(input), quote_ident(&input.columns[j].name))
+                        }
+                        None => "NULL".into(),
+                    };
+                    g.cast_as(&code, c)
+                })
+                .collect();
+            parts.push(select(&cols, &from_link(g, input)));
+        }
+        push(g, l, parts.join("\n    UNION ALL\n    "));
+    }
+    let op = props::text(&ps.stage.properties, "operator")
+        .or(props::text(&ps.stage.properties, "funnel_type"))
+        .unwrap_or("continuous")
+        .trim()
+        .to_string();
+    if op == "continuous" {
+        Coverage::Exact
+    } else {
+        Coverage::Approximate
+    }
+}
+
+fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "no input");
+    };
+    let spec = modify_spec(ps);
+    let coverage = if spec.conversions.is_empty() {
+        Coverage::Exact
+    } else {
+        Coverage::Approximate
+    };
+    for l in &ps.outputs {
+        let mut cols = Vec::new();
+        for c in &l.columns {
+            let src = spec
+                .renames
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
+                .map_or(c.name.clone(), |(_, o)| o.clone());
+            let code = match col_idx(input, &src) {
+                Some(j) => format!("{}.{}", alias(input), quote_ident(&input.columns[j].name)),
+                None => {
+                    g.warnings.push(format!(
+                        "{} / {}.{}: not on the input; NULL",
+                        ps.stage.name, l.name, c.name
+                    ));
+                    "NULL".into()
+                }
+            };
+            map(g, ps, l, c, &code);
+            cols.push(g.cast_as(&code, c));
+        }
+        let body = select(&cols, &from_link(g, input));
+        push(g, l, body);
+    }
+    coverage
+}
+
+fn head_tail(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "no input");
+    };
+    let n: u64 = props::text(&ps.stage.properties, "nrecs")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(10);
+    g.warnings.push(format!(
+        "{}: {} {n} rows of an unordered table (DataStage counts per partition)",
+        ps.stage.name, ps.stage.stage_type
+    ));
+    for l in &ps.outputs {
+        let cols = by_name(g, ps, l, true);
+        let body = g.rules.limit(&select(&cols, &from_link(g, input)), n);
+        push(g, l, body);
+    }
+    Coverage::Approximate
+}
+
+fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    let Some(input) = ps.inputs.first() else {
+        return placeholder(g, ps, "Surrogate Key Generator without input");
+    };
+    let mut initial: i64 = 1;
+    if let Some(n) = props::tree(&ps.stage.properties, "key").first() {
+        initial = props::child(n, "initial")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+    }
+    let order = column_list(input)
+        .split(", ")
+        .map(|c| format!("{}.{c}", alias(input)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for l in &ps.outputs {
+        let mut cols = Vec::new();
+        for c in &l.columns {
+            let code = match col_idx(input, &c.name) {
+                Some(j) => format!("{}.{}", alias(input), quote_ident(&input.columns[j].name)),
+                None => {
+                    g.todo(
+                        format!("{} / {}", ps.stage.name, c.name),
+                        format!(
+                            "surrogate key {}: numbered from {initial} in each run; DataStage continues from a key state file or a sequence. Start after the last key issued (e.g. the target's MAX) or use the database's sequence / identity.",
+                            c.name
+                        ),
+                    );
+                    format!("ROW_NUMBER() OVER (ORDER BY {order}) + {}", initial - 1)
+                }
+            };
+            map(g, ps, l, c, &code);
+            cols.push(g.cast_as(&code, c));
+        }
+        let body = select(&cols, &from_link(g, input));
+        push(g, l, body);
+    }
+    Coverage::Scaffold
+}
+
+// ---------------------------------------------------------------------------
+// Writing a target
+
+/// What a database stage does with the rows of one link.
+struct WriteMode {
+    code: String,
+    truncate: bool,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+fn write_mode(t: &IoTable) -> WriteMode {
+    let st = t.stage;
+    let code = props::connector(st, "Usage/WriteMode")
+        .or(props::text(&st.properties, "WriteMode"))
+        .unwrap_or("0")
+        .trim()
+        .to_string();
+    let table_action = props::connector(st, "Usage/TableAction")
+        .unwrap_or("0")
+        .trim()
+        .to_string();
+    let before = props::connector(st, "BeforeSQL")
+        .or(props::connector(st, "Usage/BeforeAfter/BeforeSQL"))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let after = props::connector(st, "AfterSQL")
+        .or(props::connector(st, "Usage/BeforeAfter/AfterSQL"))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let truncate = table_action == "3"
+        || table_action == "2"
+        || before
+            .as_deref()
+            .is_some_and(|b| b.to_ascii_uppercase().starts_with("TRUNCATE"));
+    WriteMode {
+        code,
+        truncate,
+        before: before.filter(|b| !b.to_ascii_uppercase().starts_with("TRUNCATE")),
+        after,
+    }
+}
+
+/// The statements writing one target link.
+pub fn write_steps(g: &mut SqlGen, t: &IoTable, select: &str) -> Vec<Step> {
+    let l = t.link;
+    let with = g.with_clause(select);
+    let cols: Vec<String> = l.columns.iter().map(|c| quote_ident(&c.name)).collect();
+    let col_text = if cols.is_empty() {
+        String::new()
+    } else {
+        cols.join(", ")
+    };
+    let mut steps = Vec::new();
+    if t.role == Role::FileTarget {
+        steps.push(Step {
+            title: format!(
+                "Link {} -> file stage {}: rows into {} (load/{}.sh unloads it)",
+                l.name, t.stage.name, t.table, g.stem
+            ),
+            sql: g.rules.truncate(&t.table),
+        });
+        steps.push(Step {
+            title: format!("Link {}: insert", l.name),
+            sql: g.rules.insert_select(&t.table, &col_text, &with, select),
+        });
+        return steps;
+    }
+    let m = write_mode(t);
+    let loc = format!("{} -> {}", l.name, t.stage.name);
+    if let Some(b) = &m.before {
+        g.todo(
+            loc.clone(),
+            format!(
+                "DataStage before-SQL not run by the script: {}",
+                one_line(b, 120)
+            ),
+        );
+    }
+    let title = format!(
+        "Link {} -> {} {}: table {} (WriteMode {})",
+        l.name, t.stage.stage_type, t.stage.name, t.table, m.code
+    );
+    if m.truncate {
+        steps.push(Step {
+            title: format!("{title}: empty the table first"),
+            sql: g.rules.truncate(&t.table),
+        });
+    }
+    let keys: Vec<String> = l
+        .columns
+        .iter()
+        .filter(|c| c.key_position > 0)
+        .map(|c| quote_ident(&c.name))
+        .collect();
+    let upsert = |g: &mut SqlGen, insert: bool| -> String {
+        if keys.is_empty() {
+            g.todo(
+                loc.clone(),
+                format!(
+                    "{} into {} without key columns on the link: the script inserts; set the keys of the MERGE",
+                    if insert { "upsert" } else { "update" },
+                    t.table
+                ),
+            );
+            return g.rules.insert_select(&t.table, &col_text, &with, select);
+        }
+        g.rules.merge(&Merge {
+            table: &t.table,
+            with: &with,
+            select,
+            columns: &cols,
+            keys: &keys,
+            insert,
+            on_conflict: g.ctx.config.postgres_upsert == "on_conflict",
+        })
+    };
+    let sql = match m.code.as_str() {
+        "0" | "6" => g.rules.insert_select(&t.table, &col_text, &with, select),
+        "1" => upsert(g, false),
+        "3" | "4" | "9" => upsert(g, true),
+        other => {
+            g.todo(
+                loc.clone(),
+                format!(
+                    "write mode code {other} of {} is not mapped; the script inserts. Check the DataStage stage.",
+                    t.table
+                ),
+            );
+            g.rules.insert_select(&t.table, &col_text, &with, select)
+        }
+    };
+    steps.push(Step { title, sql });
+    if let Some(a) = &m.after {
+        g.todo(
+            loc,
+            format!(
+                "DataStage after-SQL not run by the script: {}",
+                one_line(a, 120)
+            ),
+        );
+    }
+    steps
+}
+
+/// Parsed key expression (for callers that need the AST).
+pub fn parse_key(text: &str) -> Option<Expr> {
+    parse(text).ok()
+}
