@@ -179,11 +179,7 @@ fn empty_relation(g: &SqlGen, l: &Link) -> String {
     } else {
         cols
     };
-    format!(
-        "SELECT {}{} WHERE 1 = 0",
-        cols.join(", "),
-        g.rules.dual()
-    )
+    format!("SELECT {}{} WHERE 1 = 0", cols.join(", "), g.rules.dual())
 }
 
 /// A stage dsmig cannot translate: empty outputs, and the script stops.
@@ -404,6 +400,29 @@ fn with_params(g: &SqlGen, from: &str, code: &str) -> String {
     }
 }
 
+/// A fractional value assigned to an integer column is truncated (as the
+/// reference evaluator and Spark do); a database CAST would round.
+fn truncate_to_integer(g: &SqlGen, code: &str, text: &str, scope: &Scope, c: &Column) -> String {
+    use super::dialect::{Kind, kind_of};
+    let integer = matches!(
+        kind_of(c),
+        Kind::TinyInt | Kind::SmallInt | Kind::Int | Kind::BigInt
+    );
+    let fractional = parse(text).is_ok_and(|e| {
+        matches!(
+            scope.type_of(&e).ty,
+            crate::expr::types::Type::Float | crate::expr::types::Type::Decimal { .. }
+        )
+    });
+    if !integer || !fractional {
+        return code.to_string();
+    }
+    match g.d {
+        Dialect::SqlServer => format!("ROUND({code}, 0, 1)"),
+        _ => format!("TRUNC({code})"),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Transformer
 
@@ -498,7 +517,7 @@ fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
                     "NULL".into()
                 }
             } else {
-                translate(
+                let code = translate(
                     g,
                     ps,
                     &c.derivation,
@@ -507,7 +526,8 @@ fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
                     &loc,
                     false,
                     &mut coverage,
-                )
+                );
+                truncate_to_integer(g, &code, &c.derivation, &scope, c)
             };
             map(g, ps, l, c, &code);
             all_code.push_str(&code);
@@ -1250,10 +1270,25 @@ pub fn write_steps(g: &mut SqlGen, t: &IoTable, select: &str) -> Vec<Step> {
             );
             return g.rules.insert_select(&t.table, &col_text, &with, select);
         }
+        // One row per key: DataStage applies rows one by one (a later row
+        // updates an earlier one); a MERGE may touch each row once.
+        g.warnings.push(format!(
+            "{loc}: rows with the same key are merged once (an arbitrary one wins; DataStage: the last in its input order)"
+        ));
+        let deduped = format!(
+            "SELECT {} FROM (SELECT x.*, ROW_NUMBER() OVER (PARTITION BY {k} ORDER BY {k}) AS \"dsmig_rn\" FROM {} x) d WHERE \"dsmig_rn\" = 1",
+            col_text,
+            g.rel(l),
+            k = keys
+                .iter()
+                .map(|k| format!("x.{k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         g.rules.merge(&Merge {
             table: &t.table,
             with: &with,
-            select,
+            select: &deduped,
             columns: &cols,
             keys: &keys,
             insert,

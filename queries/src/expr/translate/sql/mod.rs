@@ -157,10 +157,29 @@ impl<'a> Tr<'a> {
     }
 
     fn num(&mut self, e: &Expr) -> String {
+        // A constant text converts at generation time, as the engine does
+        // ("" is 0 in BASIC; a database cast of '' fails).
+        if let ExprKind::Str(s) = &e.kind {
+            if s.trim().is_empty() {
+                return "0".into();
+            }
+            if let Ok(i) = s.trim().parse::<i64>() {
+                return i.to_string();
+            }
+        }
         let t = self.ty(e);
         let c = self.val(e);
         if t.is_numeric() {
             c
+        } else if t.is_string() {
+            // Text that is not a number converts to NULL (as Spark's cast
+            // does), not to a failed statement.
+            let dec = dl::type_name(self.d, Type::Decimal { p: 38, s: 10 });
+            let trimmed = format!("TRIM({c})");
+            match dl::regexp_match(self.d, &trimmed, NUMBER_RE) {
+                Some(m) => format!("(CASE WHEN {m} THEN CAST({trimmed} AS {dec}) END)"),
+                None => format!("TRY_CAST({trimmed} AS {dec})"),
+            }
         } else {
             self.cast(&c, Type::Decimal { p: 38, s: 10 })
         }
