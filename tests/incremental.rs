@@ -544,7 +544,76 @@ fn only_regenerates_the_named_jobs_and_keeps_the_others_files() {
     assert!(p.root.join("generated/glue_jobs/J2.py").exists());
     let full = p.build(&[]);
     assert_eq!(counts(&full, "artifacts").0, 1, "J2 now");
-    let bad = p.cmd(&["build", "in", "--target", "sql"]);
+    let bad = p.cmd(&["build", "in", "--target", "cobol"]);
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("not available"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown target"));
+    let bad = p.cmd(&["build", "in", "--dialect", "oracle"]);
+    assert_eq!(bad.status.code(), Some(1), "--dialect without --target sql");
+    let bad = p.cmd(&["build", "in", "--target", "sql", "--dialect", "db3"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown SQL dialect"));
+}
+
+#[test]
+fn sql_target_second_build_writes_nothing_and_a_dialect_change_redoes_only_the_sql_files() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    let first = p.build(&["--target", "sql", "--dialect", "postgres"]);
+    assert_eq!(counts(&first, "artifacts"), (5, 0));
+    assert!(p.root.join("generated/sql/J1.sql").exists());
+    assert!(p.root.join("generated/ddl/dsmig_job_params.sql").exists());
+    let (written, _, _) = files(&first);
+
+    let second = p.build(&["--target", "sql", "--dialect", "postgres"]);
+    for phase in [
+        "split",
+        "job_ir",
+        "features",
+        "complexity",
+        "prediction",
+        "artifacts",
+    ] {
+        assert_eq!(
+            counts(&second, phase).0,
+            0,
+            "{phase} computed on a no-op build"
+        );
+    }
+    assert_eq!(files(&second), (0, written, 0));
+
+    // `--sql-dialect` is the seed's spelling of the same flag.
+    let td = p.build(&["--target", "sql", "--sql-dialect", "teradata"]);
+    for phase in [
+        "split",
+        "job_ir",
+        "features",
+        "complexity",
+        "lineage",
+        "groups",
+        "prediction",
+    ] {
+        assert_eq!(
+            counts(&td, phase).0,
+            0,
+            "{phase} recomputed for a dialect change"
+        );
+    }
+    assert_eq!(
+        counts(&td, "artifacts"),
+        (5, 0),
+        "every job's SQL files are regenerated"
+    );
+    let script = std::fs::read_to_string(p.root.join("generated/sql/J1.sql")).expect("script");
+    assert!(
+        script.contains(".RUN FILE = dsmig_logon.btq;") && script.contains(".QUIT 0;"),
+        "a BTEQ script: {script}"
+    );
+    let rewritten = written_paths(&td);
+    assert!(
+        rewritten.iter().all(|f| !f.starts_with("jobs/")),
+        "job cards do not depend on the dialect: {rewritten:?}"
+    );
+
+    // Back to PostgreSQL: the stored artifacts are reused, nothing recomputed.
+    let back = p.build(&["--target", "sql", "--dialect", "postgres"]);
+    assert_eq!(counts(&back, "artifacts"), (0, 5));
 }

@@ -147,3 +147,68 @@ fn the_bteq_check_catches_a_missing_error_check() {
     let inline = ok.replace(".RUN FILE = dsmig_logon.btq;", ".LOGON tdp/user,secret;");
     assert!(check_bteq(Path::new("x"), &inline).is_err());
 }
+
+#[test]
+fn no_generated_sql_file_holds_a_credential() {
+    use queries::corpus_gen::{GenOptions, generate};
+    let input = tempfile::tempdir().expect("tempdir");
+    let truth = generate(&GenOptions::small(80, 9), input.path()).expect("generate");
+    assert!(!truth.password_markers.is_empty(), "passwords are planted");
+    let work = tempfile::tempdir().expect("tempdir");
+    for d in Dialect::ALL {
+        let out = work.path().join(d.as_str());
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_dsmig"))
+            .current_dir(work.path())
+            .args([
+                "build",
+                "--target",
+                "sql",
+                "--dialect",
+                d.as_str(),
+                "--store",
+            ])
+            .arg(work.path().join("store"))
+            .arg("--output-dir")
+            .arg(&out)
+            .arg(input.path())
+            .output()
+            .expect("dsmig runs");
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let mut n = 0;
+        let mut stack = vec![out.clone()];
+        let mut paths = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    paths.push(e);
+                }
+            }
+        }
+        for e in paths {
+            n += 1;
+            let text = String::from_utf8_lossy(&std::fs::read(e.path()).expect("read")).to_string();
+            for m in &truth.password_markers {
+                assert!(
+                    !text.contains(&m.marker),
+                    "{}: planted password {} copied",
+                    e.path().display(),
+                    m.marker
+                );
+            }
+            // Job cards say a value was redacted; SQL files never carry one.
+            let card = e.path().parent().is_some_and(|p| p.ends_with("jobs"));
+            assert!(
+                card || !text.contains(queries::ir::REDACTED),
+                "{}: the redaction marker reached a generated file",
+                e.path().display()
+            );
+        }
+        assert!(n > 100, "{d:?}: only {n} files");
+    }
+}

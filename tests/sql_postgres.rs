@@ -143,6 +143,9 @@ fn case(job: &Job) -> Option<(Json, Case)> {
             continue;
         };
         let Some(rows) = &table.rows else {
+            if std::env::var("DSMIG_SQL_VERBOSE").is_ok() {
+                eprintln!("  unknown {}: {:?}", job.name, table.unknown_because);
+            }
             unknown = true;
             continue;
         };
@@ -241,7 +244,7 @@ fn target_matches(t: &Target, got: &[Vec<(String, String)>]) -> Result<(), Strin
         Mode::Insert => rows_match(&t.rows, got),
         Mode::Update => Ok(()),
         Mode::Upsert(keys) => {
-            let mut by_key: BTreeMap<Vec<Option<(String, String)>>, Vec<&Row>> = BTreeMap::new();
+            let mut by_key: BTreeMap<Row, Vec<&Row>> = BTreeMap::new();
             for r in &t.rows {
                 by_key
                     .entry(keys.iter().map(|&k| r[k].clone()).collect())

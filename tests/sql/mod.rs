@@ -12,6 +12,7 @@ use queries::expr::translate::Dialect;
 use queries::generate::sql::{SqlContext, sequence, sql_job_files, sql_shared_files};
 use queries::ir::{Job, JobKind};
 
+#[allow(unused_imports)]
 pub use super::glue::{out_dir, python, read_jobs};
 
 pub struct Generated {
