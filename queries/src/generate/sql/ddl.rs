@@ -88,6 +88,12 @@ pub fn job_ddl(g: &SqlGen, sources: &[IoTable], targets: &[IoTable]) -> String {
             sql,
         });
     }
+    for (seq, start) in &g.sequences {
+        steps.push(Step {
+            title: format!("surrogate keys: {seq} keeps counting across runs"),
+            sql: format!("CREATE SEQUENCE IF NOT EXISTS {seq} START WITH {start};"),
+        });
+    }
     for s in &steps {
         out.push('\n');
         out.push_str(&g.rules.comment(&s.title));

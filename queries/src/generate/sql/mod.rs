@@ -140,6 +140,8 @@ pub struct SqlGen<'a> {
     pub warnings: Vec<String>,
     pub mappings: Vec<Mapping>,
     pub coverage: Vec<(String, String, Coverage)>,
+    /// Sequences of surrogate keys: (name, first value).
+    pub sequences: Vec<(String, i64)>,
     /// Parameters (and engine macros) the statements read.
     pub params_used: BTreeSet<String>,
 }
@@ -213,6 +215,7 @@ impl<'a> SqlGen<'a> {
             mappings: Vec::new(),
             coverage: Vec::new(),
             params_used: BTreeSet::new(),
+            sequences: Vec::new(),
         };
         for p in g.plan.problems.clone() {
             g.warnings.push(format!("plan: {p}"));

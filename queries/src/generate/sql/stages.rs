@@ -1143,11 +1143,18 @@ fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
         for c in &l.columns {
             let code = match col_idx(input, &c.name) {
                 Some(j) => format!("{}.{}", alias(input), quote_ident(&input.columns[j].name)),
+                None if g.d == Dialect::Postgres => {
+                    // A database sequence keeps counting across runs, as
+                    // DataStage's key state does (ddl/<job>.sql creates it).
+                    let seq = super::table_ident(&["SEQ", &g.stem, &c.name]);
+                    g.sequences.push((seq.clone(), initial));
+                    format!("nextval('{}')", seq.to_ascii_lowercase())
+                }
                 None => {
                     g.todo(
                         format!("{} / {}", ps.stage.name, c.name),
                         format!(
-                            "surrogate key {}: numbered from {initial} in each run; DataStage continues from a key state file or a sequence. Start after the last key issued (e.g. the target's MAX) or use the database's sequence / identity.",
+                            "surrogate key {}: numbered from {initial} in each run; DataStage continues from a key state file or a sequence. Start after the last key issued (e.g. the target's MAX) or use the database's sequence / identity column.",
                             c.name
                         ),
                     );
