@@ -1306,6 +1306,45 @@ pub fn write_steps(g: &mut SqlGen, t: &IoTable, select: &str) -> Vec<Step> {
         "0" | "6" => g.rules.insert_select(&t.table, &col_text, &with, select),
         "1" => upsert(g, false),
         "3" | "4" | "9" => upsert(g, true),
+        "5" if keys.is_empty() => {
+            g.todo(
+                loc.clone(),
+                format!(
+                    "delete then insert into {} without key columns on the link: the script only inserts; set the keys",
+                    t.table
+                ),
+            );
+            g.rules.insert_select(&t.table, &col_text, &with, select)
+        }
+        "2" if keys.is_empty() => {
+            g.stop(
+                loc.clone(),
+                format!(
+                    "delete from {} without key columns on the link: set the keys",
+                    t.table
+                ),
+            );
+            String::new()
+        }
+        "2" | "5" => {
+            // Delete (2), delete then insert (5): rows of the table whose
+            // key comes on the link.
+            let on = keys
+                .iter()
+                .map(|k| format!("{}.{k} = s.{k}", t.table))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let delete = g.rules.delete_matching(&t.table, &with, select, &on);
+            if m.code == "2" {
+                delete
+            } else {
+                steps.push(Step {
+                    title: format!("{title}: delete the rows whose keys come, then insert"),
+                    sql: delete,
+                });
+                g.rules.insert_select(&t.table, &col_text, &with, select)
+            }
+        }
         other => {
             g.todo(
                 loc.clone(),
@@ -1317,7 +1356,9 @@ pub fn write_steps(g: &mut SqlGen, t: &IoTable, select: &str) -> Vec<Step> {
             g.rules.insert_select(&t.table, &col_text, &with, select)
         }
     };
-    steps.push(Step { title, sql });
+    if !sql.is_empty() {
+        steps.push(Step { title, sql });
+    }
     if let Some(a) = &m.after {
         g.todo(
             loc,

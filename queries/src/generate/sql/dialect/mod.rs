@@ -109,6 +109,13 @@ pub trait Rules: Sync {
         merge_statement(m, &format!("(\n{}{}\n)", m.with, m.select), "")
     }
 
+    /// Delete the rows of `table` matching `on` (`s` is the link's rows).
+    fn delete_matching(&self, table: &str, with: &str, select: &str, on: &str) -> String {
+        format!(
+            "DELETE FROM {table}\nWHERE EXISTS (SELECT 1 FROM (\n{with}{select}\n) s WHERE {on});"
+        )
+    }
+
     /// A query that fails at run time with `message` in the error. Used
     /// to stop a script where the job cannot run as generated.
     fn stop(&self, message: &str) -> String {

@@ -45,6 +45,12 @@ impl Rules for SqlServer {
         merge_statement(m, &format!("(\n{}\n)", m.select), m.with)
     }
 
+    fn delete_matching(&self, table: &str, with: &str, select: &str, on: &str) -> String {
+        format!(
+            "{with}DELETE FROM {table}\nWHERE EXISTS (SELECT 1 FROM (\n{select}\n) s WHERE {on});"
+        )
+    }
+
     fn limit(&self, select: &str, n: u64) -> String {
         format!("{select}\n    ORDER BY (SELECT NULL) OFFSET 0 ROWS FETCH NEXT {n} ROWS ONLY")
     }
