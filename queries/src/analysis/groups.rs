@@ -175,6 +175,15 @@ impl UnionFind {
     }
 }
 
+/// Hash of one band of a signature (the band number mixed in).
+fn band_hash(band: usize, rows: &[u32]) -> u64 {
+    let mut h = Fx(band as u64);
+    for &v in rows {
+        h.add(u64::from(v));
+    }
+    h.finish()
+}
+
 fn hex10(bytes: &[u8]) -> String {
     bytes.iter().take(5).map(|b| format!("{b:02x}")).collect()
 }
@@ -258,25 +267,41 @@ pub fn group(items: &[(JobKey, &Features)], threshold: f64) -> Grouping {
     stats.rows = rows as u32;
     let mut uf = UnionFind((0..reps.len()).collect());
     if len > 0 {
-        let mut buckets: FxMap<(usize, &[u32]), Vec<usize>> = FxMap::default();
+        // Per band, (hash of the band's rows, rep) sorted: equal hashes
+        // are the band's buckets. Sorting small fixed-size pairs stays in
+        // cache where a map keyed by signature slices (memcmp, growing
+        // vectors) did not; a 64-bit collision only adds a candidate,
+        // which the Jaccard check then rejects.
+        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(reps.len());
+        let mut runs: Vec<(usize, usize)> = Vec::new();
         for b in 0..bands {
-            buckets.clear();
+            pairs.clear();
             for (r, &i) in reps.iter().enumerate() {
                 let sig = &items[i].1.minhash;
                 if sig.len() != len {
                     continue;
                 }
-                buckets
-                    .entry((b, &sig[b * rows..(b + 1) * rows]))
-                    .or_default()
-                    .push(r);
+                pairs.push((band_hash(b, &sig[b * rows..(b + 1) * rows]), r as u32));
             }
-            // Iterate buckets in a deterministic order.
-            let mut keys: Vec<&Vec<usize>> = buckets.values().filter(|v| v.len() > 1).collect();
-            keys.sort_by_key(|v| v[0]);
-            for members in keys {
+            pairs.sort_unstable();
+            // Buckets in the order of their first member, as before.
+            runs.clear();
+            let mut start = 0;
+            while start < pairs.len() {
+                let mut end = start + 1;
+                while end < pairs.len() && pairs[end].0 == pairs[start].0 {
+                    end += 1;
+                }
+                if end - start > 1 {
+                    runs.push((start, end));
+                }
+                start = end;
+            }
+            runs.sort_unstable_by_key(|&(s, _)| pairs[s].1);
+            for &(s, e) in &runs {
                 let mut leaders: Vec<usize> = Vec::with_capacity(LEADERS);
-                for &r in members {
+                for &(_, r) in &pairs[s..e] {
+                    let r = r as usize;
                     let mut joined = false;
                     for &l in &leaders {
                         if uf.find(l) == uf.find(r) {
