@@ -6,14 +6,18 @@
 //!   reference evaluator for expressions, the stage semantics otherwise);
 //! - `io`: sources and targets (S3 files, Parquet data sets, JDBC through
 //!   Glue connections) in the `main()` wrapper;
+//! - `pivot`, `switch`: the Pivot and Switch stages (emitter and
+//!   simulation each), with what of their DataStage properties is verified;
 //! - `fixture`: sample input rows and the test file;
 //! - `terraform`, `docs`: the other files.
 
 pub mod docs;
 pub mod fixture;
 pub mod io;
+pub mod pivot;
 pub mod props;
 pub mod stages;
+pub mod switch;
 pub mod terraform;
 pub mod values;
 
