@@ -20,6 +20,7 @@ fn col(name: &str, sql_type: i32, len: u32, scale: u32, key: u32) -> Column {
         key_expression: String::new(),
         description: String::new(),
         extended: false,
+        format: String::new(),
     }
 }
 
@@ -535,6 +536,42 @@ fn more_jobs() -> Vec<Job> {
         "continue",
     );
     v.push(l);
+    // Files Spark's CSV reader cannot cut: a fixed-width source (widths
+    // from `width=` or the column length; a CHAR column keeps its padding)
+    // and a target whose first field has a delimiter of its own.
+    let with_format = |c: Column, f: &str| Column {
+        format: f.into(),
+        ..c
+    };
+    let mut fx = simple("Copy", vec![], {
+        let mut c = base_cols();
+        c[0] = with_format(c[0].clone(), "delim='|'");
+        c
+    });
+    fx.name = "J_SequentialFile_fixed".into();
+    fx.links[0].columns = vec![
+        with_format(col("CUST_ID", 4, 0, 0, 1), "width=6"),
+        col("CUST_NM", 12, 12, 0, 0),
+        with_format(col("BAL_AMT", 3, 18, 2, 0), "width=10"),
+        with_format(col("OPEN_DT", 9, 0, 0, 0), "width=10"),
+        col("SEG_CD", 1, 3, 0, 0),
+    ];
+    fx.links[0].source_properties = vec![
+        tree("file", &[("file", "#SRC_DIR#/fixed.txt", &[])]),
+        text(
+            "MetaBag.SchemaFormat",
+            "final_delim=none, delim=none, quote=none, padchar=' '",
+        ),
+    ];
+    fx.links[1].target_properties = vec![
+        tree("file", &[("file", "/data/out.txt", &[])]),
+        text("firstLineColumnNames", "firstLineColumnNames"),
+        text(
+            "MetaBag.SchemaFormat",
+            "final_delim=end, delim=',', quote=double, null_field='NULL'",
+        ),
+    ];
+    v.push(fx);
     v
 }
 

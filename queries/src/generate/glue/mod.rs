@@ -430,6 +430,10 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
         .collect();
     let stubs: Vec<String> = g.stubs.iter().map(|s| stub_definition(s)).collect();
     let (readers, writers) = io::main_io(g);
+    let layouts: Vec<String> = io::field_layouts(g)
+        .iter()
+        .map(|(l, _, f)| io::layout_literal(g.key(l), f))
+        .collect();
     let sources: Vec<String> = g
         .source_links()
         .iter()
@@ -451,6 +455,7 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
         "targets": targets.join("\n"),
         "readers": readers,
         "writers": writers,
+        "layouts": layouts.join("\n"),
     });
     let text = templates.render("job.py", &data);
     (text, Vec::new())
