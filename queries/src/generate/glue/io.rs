@@ -687,3 +687,95 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Column, LinkKind, Property};
+
+    fn col(name: &str, sql_type: i32, length: u32, format: &str) -> Column {
+        Column {
+            name: name.into(),
+            sql_type,
+            length,
+            scale: 0,
+            nullable: true,
+            key_position: 0,
+            derivation: String::new(),
+            key_expression: String::new(),
+            description: String::new(),
+            extended: false,
+            format: format.into(),
+        }
+    }
+
+    fn link(record: &str, columns: Vec<Column>) -> Link {
+        Link {
+            id: "V0S1P1".into(),
+            name: "l".into(),
+            from_stage: "V0S1".into(),
+            to_stage: Some("V0S2".into()),
+            from_index: 0,
+            to_index: 0,
+            kind: LinkKind::Stream,
+            columns,
+            constraint: String::new(),
+            source_properties: vec![Property {
+                name: "MetaBag.SchemaFormat".into(),
+                value: PropValue::Text(record.into()),
+            }],
+            target_properties: vec![],
+        }
+    }
+
+    #[test]
+    fn quote_none_on_a_field_keeps_the_csv_reader() {
+        let l = link(
+            "final_delim=end, delim=',', quote=double",
+            vec![
+                col("A", 4, 10, "quote=none"),
+                col("B", 12, 20, "null_field=''"),
+            ],
+        );
+        assert!(matches!(layout(&l, true), Layout::Csv(_)));
+    }
+
+    #[test]
+    fn a_record_without_delimiter_is_cut_by_widths() {
+        let l = link(
+            "final_delim=none, delim=none, padchar='#'",
+            vec![col("A", 4, 0, "width=5"), col("B", 1, 3, "")],
+        );
+        let Layout::Fields(f) = layout(&l, true) else {
+            panic!("fixed-width layout expected");
+        };
+        assert_eq!(f.pad, "#");
+        assert_eq!(
+            f.fields
+                .iter()
+                .map(|s| (s.width, s.delim.clone(), s.keep_pad))
+                .collect::<Vec<_>>(),
+            vec![(Some(5), None, false), (Some(3), None, true)]
+        );
+        let l = link("delim=none", vec![col("A", 4, 0, ""), col("B", 1, 3, "")]);
+        assert!(matches!(layout(&l, true), Layout::Untranslatable(_)));
+    }
+
+    #[test]
+    fn a_field_with_its_own_delimiter_leaves_csv() {
+        let l = link(
+            "final_delim=end, delim=',', quote=none",
+            vec![
+                col("A", 4, 0, "delim='|'"),
+                col("B", 12, 0, ""),
+                col("C", 12, 0, ""),
+            ],
+        );
+        let Layout::Fields(f) = layout(&l, true) else {
+            panic!("per-field layout expected");
+        };
+        let delims: Vec<Option<String>> = f.fields.iter().map(|s| s.delim.clone()).collect();
+        assert_eq!(delims, vec![Some("|".into()), Some(",".into()), None]);
+        assert!(f.fields.iter().all(|s| s.quote.is_empty()));
+    }
+}

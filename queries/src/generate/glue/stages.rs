@@ -2012,7 +2012,9 @@ fn sort_keys(ps: &PlanStage) -> Vec<SortKey> {
 }
 
 /// Key-change columns a Sort stage adds: (column name, its group keys).
-/// `flagKey` / `flagCluster` are the property names of real exports. IBM
+/// `flagKey` / `flagCluster` are the property names of real exports (off in
+/// all of them); `createKeyChangeColumn` / `createClusterKeyChangeColumn`
+/// (the Designer's labels) are accepted too, unverified. IBM
 /// documents the columns: `keyChange` is 1 on the first row of each group
 /// of equal sort keys, `clusterKeyChange` 1 on the first row of each group
 /// of the keys in a Don't Sort (previously sorted / grouped) mode, 0 on
@@ -2027,13 +2029,14 @@ fn key_change_columns(ps: &PlanStage) -> Vec<(String, Vec<String>)> {
             .map_or(default.to_string(), |c| c.name.clone())
     };
     let mut v = Vec::new();
-    if props::flag(&ps.stage.properties, "flagKey") {
+    let on = |names: &[&str]| names.iter().any(|n| props::flag(&ps.stage.properties, n));
+    if on(&["flagKey", "createKeyChangeColumn"]) {
         v.push((
             named("keyChange"),
             keys.iter().map(|k| k.name.clone()).collect(),
         ));
     }
-    if props::flag(&ps.stage.properties, "flagCluster") {
+    if on(&["flagCluster", "createClusterKeyChangeColumn"]) {
         v.push((
             named("clusterKeyChange"),
             keys.iter()

@@ -7,11 +7,13 @@
 //! rows are dropped); If Not Found = Fail, Drop or Output (to the reject
 //! link). The DSX property names are the OSH `switch` option names as far
 //! as known and are NOT verified against an export (none here has a
-//! Switch): `key` (also `selector`), `selection` (also `selectorMode`),
-//! `case`, `discard`, `ifNotFound`, `ci\cs`. An unknown spelling falls back
-//! to the documented default.
+//! Switch): `key` (also `selector`, `selectorColumn`), `selection` (also
+//! `selectorMode`), `case`, `discard`, `ifNotFound` (also `if_not_found`),
+//! `ci\cs`. An unknown spelling falls back to the documented default.
 
-use super::stages::{conform_row, equal, finish, known_rows, placeholder, select_list, source_of};
+use super::stages::{
+    conform_row, equal, finish, placeholder, select_list, single_input, source_of,
+};
 use super::values::{Cell, conform, spark_type};
 use super::{Coverage, Gen, StageCode, Table};
 use crate::expr::eval::Value;
@@ -70,7 +72,7 @@ fn parse_case(text: &str) -> Option<(String, usize)> {
 
 fn spec(ps: &PlanStage) -> Result<Spec, String> {
     let p = &ps.stage.properties;
-    let selector = first_text(p, &["key", "selector"])
+    let selector = first_text(p, &["key", "selector", "selectorColumn"])
         .ok_or("no selector column (property `key`)")?
         .to_string();
     let mode = match first_text(p, &["selection", "selectorMode"])
@@ -102,13 +104,14 @@ fn spec(ps: &PlanStage) -> Result<Spec, String> {
     // designer drew it for that), else Fail. The default itself is not
     // documented in the material at hand.
     let has_reject = ps.outputs.iter().any(|l| l.kind == LinkKind::Reject);
-    let not_found = match first_text(p, &["ifNotFound"]).map(str::to_ascii_lowercase) {
-        Some(v) if v.starts_with("drop") || v.starts_with("ignore") => NotFound::Drop,
-        Some(v) if v.starts_with("output") || v.starts_with("reject") => NotFound::Output,
-        Some(v) if v.starts_with("fail") => NotFound::Fail,
-        _ if has_reject => NotFound::Output,
-        _ => NotFound::Fail,
-    };
+    let not_found =
+        match first_text(p, &["ifNotFound", "if_not_found"]).map(str::to_ascii_lowercase) {
+            Some(v) if v.starts_with("drop") || v.starts_with("ignore") => NotFound::Drop,
+            Some(v) if v.starts_with("output") || v.starts_with("reject") => NotFound::Output,
+            Some(v) if v.starts_with("fail") => NotFound::Fail,
+            _ if has_reject => NotFound::Output,
+            _ => NotFound::Fail,
+        };
     let caseless = first_text(p, &["ci\\cs"]).is_some_and(|v| v.eq_ignore_ascii_case("ci"));
     Ok(Spec {
         selector,
@@ -324,11 +327,11 @@ fn case_matches(v: &Value, text: &str, ty: &str, caseless: bool) -> Option<bool>
 /// case names, If Not Found = Fail).
 pub fn simulate(ps: &PlanStage, inputs: &[&Table]) -> Result<Vec<Table>, String> {
     let n = ps.outputs.len();
-    let rows = match known_rows(inputs) {
-        Ok(r) => r,
-        Err(t) => return Ok(vec![t; n]),
+    let (input, rows) = match single_input(ps, inputs) {
+        Ok(x) => x,
+        Err(t) => return Ok(t),
     };
-    let (Some(input), Ok(s)) = (ps.inputs.first(), spec(ps)) else {
+    let Ok(s) = spec(ps) else {
         return Ok(vec![Table::unknown("Switch not translated"); n]);
     };
     if s.mode != Mode::UserDefined {
@@ -349,7 +352,7 @@ pub fn simulate(ps: &PlanStage, inputs: &[&Table]) -> Result<Vec<Table>, String>
     let ty = spark_type(&input.columns[si]);
     let by_number = data_outputs(ps);
     let mut out: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); n];
-    for r in rows[0] {
+    for r in rows {
         let Some(v) = &r[si] else {
             return Ok(vec![Table::unknown("unknown selector value"); n]);
         };
