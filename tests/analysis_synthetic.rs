@@ -170,6 +170,7 @@ fn render(spec: &Spec, n: &Names) -> Job {
         key_expression: String::new(),
         description: String::new(),
         extended: false,
+        format: String::new(),
     };
     let io_stage = |id: String, name: String, db: bool, table: &str| Stage {
         id,

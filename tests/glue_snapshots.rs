@@ -20,6 +20,7 @@ fn col(name: &str, sql_type: i32, len: u32, scale: u32, key: u32) -> Column {
         key_expression: String::new(),
         description: String::new(),
         extended: false,
+        format: String::new(),
     }
 }
 
@@ -179,6 +180,24 @@ fn simple(kind: &str, props: Vec<Property>, out_cols: Vec<Column>) -> Job {
     )
 }
 
+/// A reference link `lnk_ref` from a file stage REF into stage V0S2.
+fn add_reference(j: &mut Job, cols: Vec<Column>, lookup_fail: &str) {
+    j.stages
+        .push(stage("V0S4", "REF", "SequentialFile", vec![]));
+    let mut refl = link(
+        "V0S4P1",
+        "lnk_ref",
+        "V0S4",
+        "V0S2",
+        0,
+        1,
+        LinkKind::Reference,
+        cols,
+    );
+    refl.target_properties = vec![text("LookupFail", lookup_fail)];
+    j.links.push(refl);
+}
+
 fn jobs() -> Vec<Job> {
     let mut v = Vec::new();
     // Transformer: derivations, a constraint, a stage variable, otherwise.
@@ -226,16 +245,8 @@ fn jobs() -> Vec<Job> {
         c.push(col("SEG_CD", 1, 3, 0, 0));
         c
     });
-    l.stages
-        .push(stage("V0S4", "REF", "SequentialFile", vec![]));
-    let mut refl = link(
-        "V0S4P1",
-        "lnk_ref",
-        "V0S4",
-        "V0S2",
-        0,
-        1,
-        LinkKind::Reference,
+    add_reference(
+        &mut l,
         vec![
             Column {
                 key_expression: "lnk_in.CUST_ID".into(),
@@ -243,9 +254,8 @@ fn jobs() -> Vec<Job> {
             },
             col("SEG_CD", 1, 3, 0, 0),
         ],
+        "reject",
     );
-    refl.target_properties = vec![text("LookupFail", "reject")];
-    l.links.push(refl);
     l.links.push(link(
         "V0S2P2",
         "lnk_rej",
@@ -395,6 +405,173 @@ fn jobs() -> Vec<Job> {
     v.push(cc);
     v.push(simple("SlowlyChangingDimension", vec![], base_cols()));
     v.push(simple("Custom:MyBuildOp", vec![], base_cols()));
+    v.extend(more_jobs());
+    v
+}
+
+/// Kinds added after the first sixteen: Pivot, Switch, Sort with
+/// key-change columns, a range lookup.
+fn more_jobs() -> Vec<Job> {
+    let mut v = Vec::new();
+    // Horizontal pivot: three amounts into SALES_AMT, two into PAY_AMT
+    // (NULL on the third row), CUST_ID repeated.
+    let mut p = simple(
+        "Pivot",
+        vec![],
+        vec![
+            derived(col("CUST_ID", 4, 0, 0, 1), "CUST_ID"),
+            derived(col("SALES_AMT", 3, 18, 2, 0), "JAN_AMT, FEB_AMT, MAR_AMT"),
+            derived(col("PAY_AMT", 3, 18, 2, 0), "lnk_in.JUN_AMT,lnk_in.DEC_AMT"),
+        ],
+    );
+    // Different types give different sample values, so a column taken
+    // from the wrong place shows.
+    p.links[0].columns = vec![
+        col("CUST_ID", 4, 0, 0, 1),
+        col("JAN_AMT", 3, 18, 2, 0),
+        col("FEB_AMT", 4, 0, 0, 0),
+        col("MAR_AMT", 8, 0, 0, 0),
+        col("JUN_AMT", 3, 10, 1, 0),
+        col("DEC_AMT", 5, 0, 0, 0),
+    ];
+    v.push(p);
+    // Switch on CUST_ID (sample values 1, 0, 7, 1, 42): 1 → link 0,
+    // 42 → link 1, 7 → the discard value, 0 → no case: the reject link.
+    let mut sw = simple(
+        "Switch",
+        vec![
+            text("key", "CUST_ID"),
+            text("selection", "userDefinedMapping"),
+            tree(
+                "case",
+                &[
+                    ("case", "1=0", &[]),
+                    ("case", "42=1", &[]),
+                    ("case", "7=5", &[]),
+                ],
+            ),
+            text("discard", "5"),
+            text("ifNotFound", "output"),
+        ],
+        base_cols(),
+    );
+    let mut second = link(
+        "V0S2P2",
+        "lnk_big",
+        "V0S2",
+        "V0S3",
+        1,
+        1,
+        LinkKind::Stream,
+        base_cols()[..2].to_vec(),
+    );
+    second.target_properties = vec![tree("file", &[("file", "/data/big.csv", &[])])];
+    sw.links.push(second);
+    let mut rej = link(
+        "V0S2P3",
+        "lnk_nocase",
+        "V0S2",
+        "V0S3",
+        2,
+        2,
+        LinkKind::Reject,
+        base_cols(),
+    );
+    rej.target_properties = vec![tree("file", &[("file", "/data/nocase.csv", &[])])];
+    sw.links.push(rej);
+    v.push(sw);
+    // Sort with key-change columns: CUST_ID previously sorted (cluster
+    // key), CUST_NM sorted here.
+    let mut s = simple(
+        "Sort",
+        vec![
+            text("operator", "tsort"),
+            tree(
+                "key",
+                &[
+                    (
+                        "key",
+                        "CUST_ID",
+                        &[("asc\\desc", "asc"), ("sorted\\clustered", "sorted")],
+                    ),
+                    (
+                        "key",
+                        "CUST_NM",
+                        &[("asc\\desc", "desc"), ("sorted\\clustered", " ")],
+                    ),
+                ],
+            ),
+            text("stable", "stable"),
+            text("unique", " "),
+            text("flagKey", "flagKey"),
+            text("flagCluster", "flagCluster"),
+        ],
+        {
+            let mut c = base_cols();
+            c.push(col("keyChange", -6, 0, 0, 0));
+            c.push(col("clusterKeyChange", -6, 0, 0, 0));
+            c
+        },
+    );
+    s.name = "J_Sort_keychange".into();
+    v.push(s);
+    // Range lookup: OPEN_DT between the reference's SEG_FROM and SEG_TO.
+    let mut l = simple("Lookup", vec![text("MetaBag.LookupOperator", "lookup")], {
+        let mut c = base_cols();
+        c.push(col("SEG_CD", 1, 3, 0, 0));
+        c
+    });
+    l.name = "J_Lookup_range".into();
+    add_reference(
+        &mut l,
+        vec![
+            Column {
+                key_expression:
+                    "lnk_in.OPEN_DT >= lnk_ref.SEG_FROM And lnk_in.OPEN_DT <= lnk_ref.SEG_TO".into(),
+                ..col("SEG_FROM", 9, 0, 0, 1)
+            },
+            col("SEG_TO", 9, 0, 0, 0),
+            col("SEG_CD", 1, 3, 0, 0),
+        ],
+        "continue",
+    );
+    v.push(l);
+    // Files Spark's CSV reader cannot cut: a fixed-width source (widths
+    // from `width=` or the column length; a CHAR column keeps its padding)
+    // and a target whose first field has a delimiter of its own.
+    let with_format = |c: Column, f: &str| Column {
+        format: f.into(),
+        ..c
+    };
+    let mut fx = simple("Copy", vec![], {
+        let mut c = base_cols();
+        c[0] = with_format(c[0].clone(), "delim='|'");
+        c
+    });
+    fx.name = "J_SequentialFile_fixed".into();
+    fx.links[0].columns = vec![
+        with_format(col("CUST_ID", 4, 0, 0, 1), "width=6"),
+        col("CUST_NM", 12, 12, 0, 0),
+        with_format(col("BAL_AMT", 3, 18, 2, 0), "width=10"),
+        with_format(col("OPEN_DT", 9, 0, 0, 0), "width=10"),
+        col("SEG_CD", 1, 3, 0, 0),
+    ];
+    fx.links[0].source_properties = vec![
+        tree("file", &[("file", "#SRC_DIR#/fixed.txt", &[])]),
+        text(
+            "MetaBag.SchemaFormat",
+            "final_delim=none, delim=none, quote=none, padchar=' '",
+        ),
+    ];
+    fx.links[1].target_properties = vec![
+        tree("file", &[("file", "/data/out.txt", &[])]),
+        text("firstLineColumnNames", "firstLineColumnNames"),
+        text(
+            "MetaBag.SchemaFormat",
+            "final_delim=end, delim=',', quote=double, null_field='NULL'",
+        ),
+    ];
+    v.push(fx);
     v
 }
 
@@ -418,7 +595,8 @@ fn snapshots_one_job_per_stage_kind() {
             "==> todos\n{:#?}\n==> warnings\n{:#?}\n",
             g.todos, g.warnings
         ));
-        let kind = j.stages[1].stage_type.replace(':', "_");
+        // J_<kind>[_<variant>]: one snapshot per job.
+        let kind = j.name.trim_start_matches("J_").replace(':', "_");
         insta::assert_snapshot!(format!("glue_{kind}"), text);
     }
 }

@@ -378,7 +378,14 @@ pub const CATALOGUE: &[StageInfo] = &[
         "legacy Oracle stage: plain property names",
     ),
     s("Peek", 1, Debug, true, true, "debug output: dropped"),
-    s("Pivot", 3, Processing, true, true, "UNPIVOT / stack()"),
+    s(
+        "Pivot",
+        3,
+        Processing,
+        true,
+        true,
+        "UNPIVOT / stack(); Glue: horizontal pivot (inline of structs), vertical pivot a placeholder",
+    ),
     s(
         "PromoteSubrecord",
         3,
@@ -450,7 +457,7 @@ pub const CATALOGUE: &[StageInfo] = &[
         Processing,
         true,
         true,
-        "ORDER BY / window; key-change columns need lag()",
+        "ORDER BY / window; key-change columns by row_number() over the key groups",
     ),
     s(
         "SplitSubrecord",
@@ -484,7 +491,14 @@ pub const CATALOGUE: &[StageInfo] = &[
         true,
         "max(key) + row_number(); persist the state",
     ),
-    s("Switch", 2, Processing, true, true, "CASE-based split"),
+    s(
+        "Switch",
+        2,
+        Processing,
+        true,
+        true,
+        "CASE-based split; Glue: user-defined and hash mapping, auto mapping a placeholder",
+    ),
     s("Tail", 1, Debug, true, true, "last rows"),
     s(
         "TeradataConnector",

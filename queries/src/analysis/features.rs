@@ -1020,6 +1020,7 @@ pub(crate) mod tests {
             key_expression: String::new(),
             description: String::new(),
             extended: false,
+            format: String::new(),
         }
     }
 

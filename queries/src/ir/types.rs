@@ -165,6 +165,9 @@ pub struct Column {
     pub description: String,
     /// `ExtendedPrecision`: microseconds on time types, Unicode on strings.
     pub extended: bool,
+    /// Field-level import/export format of a file column (`APTFieldProp`:
+    /// `quote=none`, `delim='|'`, `width=10`, `null_field=''`), or empty.
+    pub format: String,
 }
 
 /// A link: an edge from an output pin to its partner input pin. Columns

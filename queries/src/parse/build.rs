@@ -588,6 +588,7 @@ fn columns(c: Option<&RawCollection>) -> Vec<Column> {
             key_expression: s.get("KeyExpression").unwrap_or("").to_string(),
             description: s.get("Description").unwrap_or("").to_string(),
             extended: s.get("ExtendedPrecision").is_some_and(|v| v.trim() == "1"),
+            format: s.get("APTFieldProp").unwrap_or("").trim().to_string(),
         })
         .collect()
 }

@@ -579,6 +579,8 @@ fn column(node: &Node, key_seq: &mut u32, pass_through_derivation: bool) -> Colu
             .unwrap_or_default(),
         description: description(node),
         extended: node.flag("isUString") || node.flag("extendedPrecision"),
+        // Field formats of file columns are not read from XMI (not seen).
+        format: String::new(),
     }
 }
 

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use super::io::{FieldLayout, field_layouts};
 use super::stages::{self, DAYS};
 use super::values::{
     Cell, SAMPLE_ROWS_MAIN, SAMPLE_ROWS_OTHER, py_literal, py_value, sample, spark_type,
@@ -252,6 +253,7 @@ pub fn render(g: &Gen, f: &Fixture, templates: &Templates) -> String {
         }
     };
     target_keys.sort();
+    let roundtrips = roundtrip_checks(g, f);
     let data = serde_json::json!({
         "job_name": g.job.name,
         "inputs": input_lines.join("\n"),
@@ -261,6 +263,110 @@ pub fn render(g: &Gen, f: &Fixture, templates: &Templates) -> String {
         "checks": checks.join("\n"),
         "targets": target_keys.join(", "),
         "unknown": unknown,
+        "roundtrips": roundtrips.0.join("\n"),
+        "roundtrip_outputs": roundtrips.1,
     });
     templates.render("test_job.py", &data)
+}
+
+/// Checks of the files read or written as text lines (fixed widths,
+/// per-field delimiters): each link's rows are written to a local file by
+/// the script's `write_fields` and read back by its `read_fields`; the
+/// expected rows
+/// are what that round trip gives (padding stripped, NULL markers, the
+/// link's types). Returns the checks and whether they need the outputs of
+/// `transform`.
+fn roundtrip_checks(g: &Gen, f: &Fixture) -> (Vec<String>, bool) {
+    let mut checks = Vec::new();
+    let mut needs_outputs = false;
+    for (l, reading, layout) in field_layouts(g) {
+        let key = g.key(l).to_string();
+        let rows: Option<Vec<Vec<Cell>>> = if reading {
+            f.inputs
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, _, rows)| {
+                    rows.iter()
+                        .map(|r| r.iter().cloned().map(Some).collect())
+                        .collect()
+                })
+        } else {
+            match &f.expected {
+                // transform raises: its outputs cannot be formatted.
+                Expected::Raises(_) => continue,
+                Expected::Outputs(t) => {
+                    needs_outputs = true;
+                    t.get(&key).and_then(|t| t.rows.clone())
+                }
+            }
+        };
+        let schema = schema_literal(&columns(l));
+        let expected = match rows {
+            Some(rows) => {
+                let rows: Vec<String> = rows
+                    .iter()
+                    .map(|r| format!("            {},", row_literal(&round_trip(&layout, l, r))))
+                    .collect();
+                format!("[\n{}\n        ]", rows.join("\n"))
+            }
+            None => "None".into(),
+        };
+        checks.push(format!(
+            "    path = str(tmp_path / {k})\n    job.write_fields(frames[{k}], path, {k}, \"overwrite\")\n    assert_frame(\n        job.read_fields(glue_context, path, {k}),\n        {schema},\n        {expected},\n    )",
+            k = py_str(&key)
+        ));
+    }
+    (checks, needs_outputs)
+}
+
+/// A row after `format_fields` then `parse_fields`; a row whose fields
+/// could not be cut back apart (an unquoted value holding its delimiter, a
+/// value whose text Spark renders its own way) is all unknown.
+fn round_trip(layout: &FieldLayout, l: &Link, row: &[Cell]) -> Vec<Cell> {
+    let unknown = vec![None; row.len()];
+    let mut out = Vec::new();
+    for ((spec, c), cell) in layout.fields.iter().zip(&l.columns).zip(row) {
+        let Some(v) = cell else {
+            return unknown;
+        };
+        let text = match v {
+            Value::Null => None,
+            Value::Float(_) => return unknown,
+            v => match v.to_text() {
+                Some(t) => Some(t),
+                None => return unknown,
+            },
+        };
+        let quoted = !spec.quote.is_empty() && text.is_some();
+        let mut read = match text {
+            None => spec.null_value.clone().unwrap_or_default(),
+            Some(t) => t,
+        };
+        if !quoted
+            && spec.width.is_none()
+            && let Some(d) = &spec.delim
+            && read.contains(d.as_str())
+        {
+            return unknown;
+        }
+        if let Some(w) = spec.width {
+            let pad = layout.pad.chars().next().unwrap_or(' ');
+            let mut fitted: String = read.chars().take(w).collect();
+            while fitted.chars().count() < w {
+                fitted.push(pad);
+            }
+            read = if spec.keep_pad {
+                fitted
+            } else {
+                fitted.trim_end_matches(pad).to_string()
+            };
+        }
+        let value = if spec.null_value.as_deref() == Some(read.as_str()) {
+            Value::Null
+        } else {
+            Value::Str(read)
+        };
+        out.push(super::values::conform(&value, &spark_type(c)));
+    }
+    out
 }

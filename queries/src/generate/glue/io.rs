@@ -197,6 +197,214 @@ pub(crate) fn csv_format(l: &Link, reading: bool) -> CsvFormat {
     f
 }
 
+/// A delimiter named in a format property: `ws`, `tab`, `comma`, `null`, a
+/// character or string; `None` for `none` / `end` (no delimiter).
+fn delimiter(v: &str) -> Option<String> {
+    match v {
+        "none" | "end" | "" => None,
+        "ws" | "whitespace" => Some(" ".into()),
+        "tab" => Some("\t".into()),
+        "comma" => Some(",".into()),
+        "null" => Some("\u{0}".into()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// One field of a file read as text lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldSpec {
+    pub column: String,
+    /// Characters taken (fixed width), padded with `pad` on write.
+    pub width: Option<usize>,
+    /// What follows the field (its delimiter), if anything.
+    pub delim: Option<String>,
+    /// CHAR columns keep their padding; others lose trailing pad characters.
+    pub keep_pad: bool,
+    /// The text that stands for NULL.
+    pub null_value: Option<String>,
+    /// Quote character of a delimited field, empty for none.
+    pub quote: String,
+}
+
+/// A file whose fields Spark's CSV reader cannot cut: fixed widths, or
+/// delimiters that differ from field to field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldLayout {
+    pub fields: Vec<FieldSpec>,
+    pub pad: String,
+    pub header: bool,
+}
+
+/// How a sequential file is read or written.
+enum Layout {
+    Csv(CsvFormat),
+    Fields(FieldLayout),
+    /// A named failing placeholder: why.
+    Untranslatable(String),
+}
+
+/// The layout of a sequential file link. Record-level options come from
+/// the pin's `SchemaFormat` (`delim`, `final_delim`, `quote`, `null_field`,
+/// `padchar` are seen in real exports), field-level ones from the columns'
+/// `APTFieldProp` (`quote`, `null_field` seen; `delim`, `delim_string`,
+/// `width` are the documented Format-tab properties under their assumed
+/// OSH names); a server file's `FixedWidth "1"` (seen, always 0) makes it
+/// fixed-width. `delim=none` (documented: "no delimiter, used for
+/// fixed-width") or `record_length=fixed` make a record fixed-width; a
+/// field without `width` then takes its column's length (assumed: DataStage
+/// sizes a string[n] field to n; a server file uses the display width,
+/// which the IR does not keep).
+fn layout(l: &Link, reading: bool) -> Layout {
+    let pin = if reading {
+        &l.source_properties
+    } else {
+        &l.target_properties
+    };
+    let csv = csv_format(l, reading);
+    let record: Vec<(String, String)> = props::text(pin, "MetaBag.SchemaFormat")
+        .map(props::schema_format)
+        .unwrap_or_default();
+    let get = |k: &str| record.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let fixed = get("delim") == Some("none")
+        || get("record_length").is_some_and(|v| v == "fixed")
+        || props::text(pin, "FixedWidth").is_some_and(|v| v.trim() == "1");
+    let record_delim = if fixed { None } else { Some(csv.sep.clone()) };
+    let fields: Vec<Vec<(String, String)>> = l
+        .columns
+        .iter()
+        .map(|c| props::schema_format(&c.format))
+        .collect();
+    let field_get = |i: usize, k: &str| {
+        fields[i]
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+    };
+    let own_delim = |i: usize| {
+        field_get(i, "delim_string")
+            .or_else(|| field_get(i, "delim"))
+            .map(|v| delimiter(&v))
+    };
+    let per_field = (0..l.columns.len()).any(|i| {
+        own_delim(i).is_some_and(|d| d != record_delim) || field_get(i, "width").is_some()
+    });
+    if !fixed && !per_field {
+        return Layout::Csv(csv);
+    }
+    let last = l.columns.len().saturating_sub(1);
+    let final_delim = get("final_delim").and_then(delimiter);
+    let mut specs = Vec::new();
+    for (i, c) in l.columns.iter().enumerate() {
+        let width = match field_get(i, "width") {
+            Some(w) => match w.trim().parse::<usize>() {
+                Ok(w) => Some(w),
+                Err(_) => {
+                    return Layout::Untranslatable(format!("field {}: width {w:?}", c.name));
+                }
+            },
+            None if fixed && c.length > 0 => Some(c.length as usize),
+            None => None,
+        };
+        let delim = match own_delim(i) {
+            Some(d) => d,
+            None if i == last => final_delim.clone(),
+            None => record_delim.clone(),
+        };
+        if width.is_none() && delim.is_none() && i != last {
+            return Layout::Untranslatable(format!(
+                "fixed-width field {} has neither a width nor a length",
+                c.name
+            ));
+        }
+        specs.push(FieldSpec {
+            column: c.name.clone(),
+            width,
+            delim,
+            keep_pad: matches!(c.sql_type, 1 | -8),
+            null_value: field_get(i, "null_field").or_else(|| csv.null_value.clone()),
+            // Real exports set `quote=none` on numeric columns of quoted files.
+            quote: match field_get(i, "quote").as_deref() {
+                _ if width.is_some() => String::new(),
+                Some("none") => String::new(),
+                Some("single") => "'".into(),
+                Some("double") => "\"".into(),
+                _ => csv.quote.clone(),
+            },
+        });
+    }
+    Layout::Fields(FieldLayout {
+        fields: specs,
+        pad: get("padchar")
+            .filter(|p| p.chars().count() == 1)
+            .unwrap_or(" ")
+            .to_string(),
+        header: csv.header,
+    })
+}
+
+/// Sequential file links read or written as text lines, by link id.
+pub fn field_layouts<'a>(g: &Gen<'a>) -> Vec<(&'a Link, bool, FieldLayout)> {
+    let mut v = Vec::new();
+    for ps in &g.plan.stages {
+        if ps.stage.stage_type != "SequentialFile" {
+            continue;
+        }
+        let (links, reading) = if ps.inputs.is_empty() {
+            (&ps.outputs, true)
+        } else {
+            (&ps.inputs, false)
+        };
+        for l in links {
+            if let Layout::Fields(f) = layout(l, reading) {
+                v.push((*l, reading, f));
+            }
+        }
+    }
+    v
+}
+
+fn py_opt_str(v: &Option<String>) -> String {
+    v.as_deref().map_or("None".into(), py_str)
+}
+
+/// The `LAYOUTS` entry of a link in the script.
+pub fn layout_literal(key: &str, f: &FieldLayout) -> String {
+    let fields: Vec<String> = f
+        .fields
+        .iter()
+        .map(|s| {
+            format!(
+                "            ({}, {}, {}, {}, {}, {}),",
+                py_str(&s.column),
+                s.width.map_or("None".into(), |w| w.to_string()),
+                py_opt_str(&s.delim),
+                if s.keep_pad { "True" } else { "False" },
+                py_opt_str(&s.null_value),
+                py_str(&s.quote)
+            )
+        })
+        .collect();
+    format!(
+        "    {}: {{\n        \"fields\": [\n{}\n        ],\n        \"pad\": {},\n        \"header\": {},\n    }},",
+        py_str(key),
+        fields.join("\n"),
+        py_str(&f.pad),
+        if f.header { "True" } else { "False" }
+    )
+}
+
+/// The separator / quote / header / null arguments of `read_csv` and
+/// `write_csv`.
+fn csv_args(f: &CsvFormat) -> String {
+    format!(
+        "        separator={},\n        quote={},\n        header={},\n        null_value={},\n",
+        py_str(&f.sep),
+        py_str(&f.quote),
+        if f.header { "True" } else { "False" },
+        py_opt_str(&f.null_value),
+    )
+}
+
 fn vendor(stage_type: &str) -> Option<&'static str> {
     Some(match stage_type {
         "OracleConnector" | "OracleLegacy" => "oracle",
@@ -246,18 +454,24 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
     match st.stage_type.as_str() {
         "SequentialFile" => {
             let path = file_path(st, l, true);
-            let f = csv_format(l, true);
-            format!(
-                "    # Sequential file {} -> link {}: {}\n    inputs[{key}] = read_csv(\n        glue_context,\n        s3_path({}, params),\n        {key},\n        separator={},\n        quote={},\n        header={},\n        null_value={},\n        ctx={ctx},\n    )",
+            let comment = format!(
+                "    # Sequential file {} -> link {}: {}",
                 st.name,
                 l.name,
-                one_line(&path, 80),
-                param_text(&path),
-                py_str(&f.sep),
-                py_str(&f.quote),
-                if f.header { "True" } else { "False" },
-                f.null_value.as_deref().map_or("None".into(), py_str),
-            )
+                one_line(&path, 80)
+            );
+            match layout(l, true) {
+                Layout::Csv(f) => format!(
+                    "{comment}\n    inputs[{key}] = read_csv(\n        glue_context,\n        s3_path({}, params),\n        {key},\n{}        ctx={ctx},\n    )",
+                    param_text(&path),
+                    csv_args(&f),
+                ),
+                Layout::Fields(_) => format!(
+                    "{comment}\n    # Fields cut by width / their own delimiters (LAYOUTS): read as text lines.\n    inputs[{key}] = read_fields(glue_context, s3_path({}, params), {key})",
+                    param_text(&path),
+                ),
+                Layout::Untranslatable(why) => untranslatable_file(g, st, l, &comment, &why),
+            }
         }
         "DataSet" | "FileSet" | "LookupFileSet" | "HashedFile" => {
             let path = file_path(st, l, true);
@@ -316,28 +530,50 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
     }
 }
 
+/// A file layout dsmig cannot translate: a TODO, and a line that fails
+/// with the reason.
+fn untranslatable_file(g: &mut Gen, st: &Stage, l: &Link, comment: &str, why: &str) -> String {
+    g.todo(
+        format!("{} / {}", st.name, l.name),
+        format!("file layout not translated: {why}"),
+    );
+    format!(
+        "{comment}\n    raise NotImplementedError({})",
+        py_str(&format!(
+            "Sequential file {} (link {}): {why}; translate by hand (dsmig)",
+            st.name, l.name
+        ))
+    )
+}
+
 fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
     let key = py_str(g.key(l));
     let df = format!("outputs[{key}]");
     match st.stage_type.as_str() {
         "SequentialFile" => {
             let path = file_path(st, l, false);
-            let f = csv_format(l, false);
             let append = props::text(&l.target_properties, "append\\overwrite")
                 .is_some_and(|v| v.trim() == "append")
                 || props::text(&l.target_properties, "Append").is_some_and(|v| v.trim() == "1");
-            format!(
-                "    # Link {} -> sequential file {}: {}\n    write_csv(\n        {df},\n        s3_path({}, params),\n        mode={},\n        separator={},\n        quote={},\n        header={},\n        null_value={},\n    )",
+            let mode = py_str(if append { "append" } else { "overwrite" });
+            let comment = format!(
+                "    # Link {} -> sequential file {}: {}",
                 l.name,
                 st.name,
-                one_line(&path, 80),
-                param_text(&path),
-                py_str(if append { "append" } else { "overwrite" }),
-                py_str(&f.sep),
-                py_str(&f.quote),
-                if f.header { "True" } else { "False" },
-                f.null_value.as_deref().map_or("None".into(), py_str),
-            )
+                one_line(&path, 80)
+            );
+            match layout(l, false) {
+                Layout::Csv(f) => format!(
+                    "{comment}\n    write_csv(\n        {df},\n        s3_path({}, params),\n        mode={mode},\n{}    )",
+                    param_text(&path),
+                    csv_args(&f),
+                ),
+                Layout::Fields(_) => format!(
+                    "{comment}\n    # Fields padded to their widths / with their own delimiters (LAYOUTS).\n    write_fields({df}, s3_path({}, params), {key}, mode={mode})",
+                    param_text(&path),
+                ),
+                Layout::Untranslatable(why) => untranslatable_file(g, st, l, &comment, &why),
+            }
         }
         "DataSet" | "FileSet" | "LookupFileSet" | "HashedFile" => {
             let path = file_path(st, l, false);
@@ -449,5 +685,97 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
             }
             lines.join("\n")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Column, LinkKind, Property};
+
+    fn col(name: &str, sql_type: i32, length: u32, format: &str) -> Column {
+        Column {
+            name: name.into(),
+            sql_type,
+            length,
+            scale: 0,
+            nullable: true,
+            key_position: 0,
+            derivation: String::new(),
+            key_expression: String::new(),
+            description: String::new(),
+            extended: false,
+            format: format.into(),
+        }
+    }
+
+    fn link(record: &str, columns: Vec<Column>) -> Link {
+        Link {
+            id: "V0S1P1".into(),
+            name: "l".into(),
+            from_stage: "V0S1".into(),
+            to_stage: Some("V0S2".into()),
+            from_index: 0,
+            to_index: 0,
+            kind: LinkKind::Stream,
+            columns,
+            constraint: String::new(),
+            source_properties: vec![Property {
+                name: "MetaBag.SchemaFormat".into(),
+                value: PropValue::Text(record.into()),
+            }],
+            target_properties: vec![],
+        }
+    }
+
+    #[test]
+    fn quote_none_on_a_field_keeps_the_csv_reader() {
+        let l = link(
+            "final_delim=end, delim=',', quote=double",
+            vec![
+                col("A", 4, 10, "quote=none"),
+                col("B", 12, 20, "null_field=''"),
+            ],
+        );
+        assert!(matches!(layout(&l, true), Layout::Csv(_)));
+    }
+
+    #[test]
+    fn a_record_without_delimiter_is_cut_by_widths() {
+        let l = link(
+            "final_delim=none, delim=none, padchar='#'",
+            vec![col("A", 4, 0, "width=5"), col("B", 1, 3, "")],
+        );
+        let Layout::Fields(f) = layout(&l, true) else {
+            panic!("fixed-width layout expected");
+        };
+        assert_eq!(f.pad, "#");
+        assert_eq!(
+            f.fields
+                .iter()
+                .map(|s| (s.width, s.delim.clone(), s.keep_pad))
+                .collect::<Vec<_>>(),
+            vec![(Some(5), None, false), (Some(3), None, true)]
+        );
+        let l = link("delim=none", vec![col("A", 4, 0, ""), col("B", 1, 3, "")]);
+        assert!(matches!(layout(&l, true), Layout::Untranslatable(_)));
+    }
+
+    #[test]
+    fn a_field_with_its_own_delimiter_leaves_csv() {
+        let l = link(
+            "final_delim=end, delim=',', quote=none",
+            vec![
+                col("A", 4, 0, "delim='|'"),
+                col("B", 12, 0, ""),
+                col("C", 12, 0, ""),
+            ],
+        );
+        let Layout::Fields(f) = layout(&l, true) else {
+            panic!("per-field layout expected");
+        };
+        let delims: Vec<Option<String>> = f.fields.iter().map(|s| s.delim.clone()).collect();
+        assert_eq!(delims, vec![Some("|".into()), Some(",".into()), None]);
+        assert!(f.fields.iter().all(|s| s.quote.is_empty()));
     }
 }

@@ -6,14 +6,18 @@
 //!   reference evaluator for expressions, the stage semantics otherwise);
 //! - `io`: sources and targets (S3 files, Parquet data sets, JDBC through
 //!   Glue connections) in the `main()` wrapper;
+//! - `pivot`, `switch`: the Pivot and Switch stages (emitter and
+//!   simulation each), with what of their DataStage properties is verified;
 //! - `fixture`: sample input rows and the test file;
 //! - `terraform`, `docs`: the other files.
 
 pub mod docs;
 pub mod fixture;
 pub mod io;
+pub mod pivot;
 pub mod props;
 pub mod stages;
+pub mod switch;
 pub mod terraform;
 pub mod values;
 
@@ -426,6 +430,10 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
         .collect();
     let stubs: Vec<String> = g.stubs.iter().map(|s| stub_definition(s)).collect();
     let (readers, writers) = io::main_io(g);
+    let layouts: Vec<String> = io::field_layouts(g)
+        .iter()
+        .map(|(l, _, f)| io::layout_literal(g.key(l), f))
+        .collect();
     let sources: Vec<String> = g
         .source_links()
         .iter()
@@ -447,6 +455,7 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
         "targets": targets.join("\n"),
         "readers": readers,
         "writers": writers,
+        "layouts": layouts.join("\n"),
     });
     let text = templates.render("job.py", &data);
     (text, Vec::new())

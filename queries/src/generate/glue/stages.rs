@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use super::props;
 use super::values::{Cell, conform, spark_type};
 use super::{Coverage, Gen, Mapping, StageCode, Table, one_line};
+use crate::expr::ast::{BinOp, ExprKind};
 use crate::expr::eval::{Env, Value, compare, eval};
 use crate::expr::resolve::Scope;
 use crate::expr::translate::IssueKind;
@@ -40,6 +41,8 @@ pub fn emit(g: &mut Gen, ps: &PlanStage) -> StageCode {
         "SurrogateKeyGenerator" => surrogate_key(g, ps),
         "ChangeCapture" => change_capture(g, ps),
         "ChangeApply" | "SlowlyChangingDimension" => scaffold(g, ps),
+        "Pivot" => super::pivot::emit(g, ps),
+        "Switch" => super::switch::emit(g, ps),
         _ => placeholder(g, ps, "no translation rule for this stage type"),
     }
 }
@@ -47,7 +50,7 @@ pub fn emit(g: &mut Gen, ps: &PlanStage) -> StageCode {
 // ---------------------------------------------------------------------------
 // helpers
 
-fn header(g: &Gen, ps: &PlanStage, summary: &str) -> String {
+pub(super) fn header(g: &Gen, ps: &PlanStage, summary: &str) -> String {
     let name = g.stage_fn_name(ps);
     let mut args: Vec<String> = ps.inputs.iter().map(|l| g.ident(l).to_string()).collect();
     if ps.stage.stage_type == "RowGenerator" {
@@ -74,7 +77,7 @@ fn header(g: &Gen, ps: &PlanStage, summary: &str) -> String {
     )
 }
 
-fn returns(g: &Gen, outs: &[(&Link, String)]) -> String {
+pub(super) fn returns(g: &Gen, outs: &[(&Link, String)]) -> String {
     if outs.is_empty() {
         return "    return {}\n".into();
     }
@@ -91,6 +94,37 @@ fn returns(g: &Gen, outs: &[(&Link, String)]) -> String {
     }
     s.push_str("    }\n");
     s
+}
+
+/// The stage function: its header, `lines`, and the return of `outs`.
+pub(super) fn finish(
+    g: &Gen,
+    ps: &PlanStage,
+    summary: &str,
+    lines: &[String],
+    outs: &[(&Link, String)],
+    coverage: Coverage,
+) -> StageCode {
+    let mut f = header(g, ps, summary);
+    f.push_str(&lines.join("\n"));
+    f.push('\n');
+    f.push_str(&returns(g, outs));
+    StageCode {
+        function: f,
+        coverage,
+    }
+}
+
+/// A row of the docs' column mapping table: `c` of output link `l` is
+/// computed by `code`.
+pub(super) fn map_column(g: &mut Gen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
+    g.mappings.push(Mapping {
+        stage: ps.stage.name.clone(),
+        link: l.name.clone(),
+        column: c.name.clone(),
+        derivation: one_line(&c.derivation, 120),
+        code: code.to_string(),
+    });
 }
 
 pub(crate) fn col_idx(l: &Link, name: &str) -> Option<usize> {
@@ -121,12 +155,12 @@ pub(crate) fn keys_of(ps: &PlanStage, name: &str) -> Vec<String> {
     props::tree_values(&ps.stage.properties, name)
 }
 
-fn list(items: &[String]) -> String {
+pub(super) fn list(items: &[String]) -> String {
     let v: Vec<String> = items.iter().map(|s| py_str(s)).collect();
     format!("[{}]", v.join(", "))
 }
 
-fn truthy(v: &Value) -> Option<bool> {
+pub(super) fn truthy(v: &Value) -> Option<bool> {
     match v {
         Value::Null => Some(false),
         Value::Int(i) => Some(*i != 0),
@@ -147,7 +181,7 @@ fn truthy(v: &Value) -> Option<bool> {
     }
 }
 
-fn equal(a: &Value, b: &Value) -> Option<bool> {
+pub(super) fn equal(a: &Value, b: &Value) -> Option<bool> {
     match compare(a, b) {
         Ok(Some(o)) => Some(o == Ordering::Equal),
         Ok(None) => Some(false),
@@ -155,7 +189,7 @@ fn equal(a: &Value, b: &Value) -> Option<bool> {
     }
 }
 
-fn known_rows<'t>(inputs: &'t [&Table]) -> Result<Vec<&'t Vec<Vec<Cell>>>, Table> {
+pub(super) fn known_rows<'t>(inputs: &'t [&Table]) -> Result<Vec<&'t Vec<Vec<Cell>>>, Table> {
     let mut v = Vec::new();
     for t in inputs {
         match &t.rows {
@@ -172,7 +206,21 @@ fn known_rows<'t>(inputs: &'t [&Table]) -> Result<Vec<&'t Vec<Vec<Cell>>>, Table
     Ok(v)
 }
 
-fn conform_row(l: &Link, cells: Vec<Cell>) -> Vec<Cell> {
+/// The input link and rows of a one-input stage, or the tables to
+/// return when they are not known.
+pub(super) fn single_input<'a, 't>(
+    ps: &PlanStage<'a>,
+    inputs: &'t [&Table],
+) -> Result<(&'a Link, &'t Vec<Vec<Cell>>), Vec<Table>> {
+    let n = ps.outputs.len();
+    let rows = known_rows(inputs).map_err(|t| vec![t; n])?;
+    match (ps.inputs.first(), rows.first()) {
+        (Some(input), Some(r)) => Ok((input, r)),
+        _ => Err(vec![Table::unknown("no input"); n]),
+    }
+}
+
+pub(super) fn conform_row(l: &Link, cells: Vec<Cell>) -> Vec<Cell> {
     cells
         .into_iter()
         .zip(&l.columns)
@@ -232,9 +280,135 @@ pub(crate) fn reference_keys(l: &Link) -> Vec<(String, String)> {
 
 struct RefJoin {
     link_index: usize,
+    /// Equality keys: (reference column, value over the primary row).
     keys: Vec<(String, Expr)>,
+    /// Range conditions over the primary row and the reference row.
+    ranges: Vec<Expr>,
     fail: String,
     allow_dups: bool,
+}
+
+/// A key expression that is a condition rather than a value: a range
+/// lookup. DataStage's Range dialog writes `in.DT >= ref.START AND in.DT
+/// <= ref.END` into the Key Expression of the key column (IBM docs, "Range
+/// lookups": the key column of Key Type "Range"). That the DSX keeps it in
+/// `KeyExpression` like an equality key is assumed: no export here has
+/// one.
+fn is_range_condition(e: &Expr) -> bool {
+    matches!(
+        &e.kind,
+        ExprKind::Binary {
+            op: BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge | BinOp::And | BinOp::Or,
+            ..
+        }
+    )
+}
+
+fn mentions_link(e: &Expr, link: &str) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| {
+        if let ExprKind::Column { link: l, .. } = &x.kind
+            && l.eq_ignore_ascii_case(link)
+        {
+            found = true;
+        }
+    });
+    found
+}
+
+/// Failure action and "multiple rows" flag of a reference link. A
+/// Transformer's reference links (server lookups) always continue.
+fn failure_action(l: &Link, lookup_stage: bool) -> (String, bool) {
+    let fail = if lookup_stage {
+        props::text(&l.target_properties, "LookupFail")
+            .unwrap_or("fail")
+            .trim()
+            .to_ascii_lowercase()
+    } else {
+        "continue".to_string()
+    };
+    (fail, props::flag(&l.target_properties, "allow_dups"))
+}
+
+/// How reference input `i` joins, with the key expressions that do not
+/// parse as (column, text, error). Range conditions come from the
+/// reference columns' key expressions and, for a range on the stream link
+/// (IBM docs: the Range check box beside a source column), from key
+/// expressions on the primary link's columns that name this reference
+/// link; where the DSX stores the latter is assumed, not seen.
+fn ref_join(
+    ps: &PlanStage,
+    i: usize,
+    lookup_stage: bool,
+) -> (RefJoin, Vec<(String, String, String)>) {
+    let l = ps.inputs[i];
+    let mut keys = Vec::new();
+    let mut ranges = Vec::new();
+    let mut broken = Vec::new();
+    for c in l
+        .columns
+        .iter()
+        .filter(|c| !c.key_expression.trim().is_empty())
+    {
+        let text = c.key_expression.trim();
+        match parse(text) {
+            Ok(e) if is_range_condition(&e) => ranges.push(e),
+            Ok(e) => keys.push((c.name.clone(), e)),
+            Err(err) => broken.push((c.name.clone(), text.to_string(), err.to_string())),
+        }
+    }
+    if let Some(p) = ps.primary() {
+        for c in p
+            .columns
+            .iter()
+            .filter(|c| !c.key_expression.trim().is_empty())
+        {
+            if let Ok(e) = parse(c.key_expression.trim())
+                && is_range_condition(&e)
+                && mentions_link(&e, &l.name)
+            {
+                ranges.push(e);
+            }
+        }
+    }
+    let (fail, allow_dups) = failure_action(l, lookup_stage);
+    (
+        RefJoin {
+            link_index: i,
+            keys,
+            ranges,
+            fail,
+            allow_dups,
+        },
+        broken,
+    )
+}
+
+/// `code` as one operand of `&`: in parentheses unless it already is
+/// wholly inside one pair.
+fn parenthesized(code: &str) -> String {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in code.char_indices() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 && i + 1 < code.len() {
+                    return format!("({code})");
+                }
+            }
+            (None, _) if depth == 0 => return format!("({code})"),
+            _ => {}
+        }
+    }
+    code.to_string()
 }
 
 /// Joins of reference links for a Transformer or Lookup, as code lines;
@@ -252,50 +426,43 @@ fn emit_reference_joins(
         if Some(&l.id) == primary.as_ref() {
             continue;
         }
-        let mut keys = Vec::new();
+        let (join, broken) = ref_join(ps, i, lookup_stage);
         let mut conds = Vec::new();
-        for (col, text) in reference_keys(l) {
-            match parse(&text) {
-                Ok(e) => {
-                    let t = to_pyspark(&e, scope);
-                    note_issues(g, ps, &t.issues, &format!("key of {}", l.name));
-                    conds.push(format!(
-                        "(F.col({}) == {})",
-                        py_str(&format!("{}.{}", l.name, col)),
-                        t.code
-                    ));
-                    keys.push((col, e));
-                }
-                Err(err) => {
-                    g.todo(
-                        format!("{} / {}", ps.stage.name, l.name),
-                        format!("key expression {text:?} does not parse: {err}"),
-                    );
-                    g.stubs.insert("Untranslated".into());
-                    conds.push("dsmig_stub_Untranslated().isNotNull()".into());
-                }
-            }
+        for (col, e) in &join.keys {
+            let t = to_pyspark(e, scope);
+            note_issues(g, ps, &t.issues, &format!("key of {}", l.name));
+            conds.push(format!(
+                "(F.col({}) == {})",
+                py_str(&format!("{}.{}", l.name, col)),
+                t.code
+            ));
         }
-        let fail = props::text(&l.target_properties, "LookupFail")
-            .unwrap_or("fail")
-            .trim()
-            .to_ascii_lowercase();
-        let fail = if lookup_stage {
-            fail
-        } else {
-            "continue".to_string()
-        };
-        let allow_dups = props::flag(&l.target_properties, "allow_dups");
-        let key_cols: Vec<String> = keys.iter().map(|(c, _)| c.clone()).collect();
+        for e in &join.ranges {
+            let t = to_pyspark_condition(e, scope);
+            note_issues(g, ps, &t.issues, &format!("range of {}", l.name));
+            conds.push(parenthesized(&t.code));
+        }
+        for (_, text, err) in &broken {
+            g.todo(
+                format!("{} / {}", ps.stage.name, l.name),
+                format!("key expression {text:?} does not parse: {err}"),
+            );
+            g.stubs.insert("Untranslated".into());
+            conds.push("dsmig_stub_Untranslated().isNotNull()".into());
+        }
+        let key_cols: Vec<String> = join.keys.iter().map(|(c, _)| c.clone()).collect();
+        let ranged = !join.ranges.is_empty();
         let ident = g.ident(l).to_string();
         lines.push(format!(
-            "    # Reference link {} (lookup failure: {fail}{})",
+            "    # Reference link {} (lookup failure: {}{}{})",
             l.name,
-            if allow_dups {
+            join.fail,
+            if join.allow_dups {
                 ", all matches"
             } else {
                 ", first match"
-            }
+            },
+            if ranged { ", range lookup" } else { "" }
         ));
         if conds.is_empty() {
             g.todo(
@@ -304,23 +471,33 @@ fn emit_reference_joins(
             );
             conds.push("F.lit(True)".into());
         }
-        if !allow_dups && !key_cols.is_empty() {
+        // A range matches several reference rows that differ in their key
+        // columns, so deduplicating the reference cannot keep one match:
+        // one match per primary row is chosen after the join instead.
+        let one_per_row = ranged && !join.allow_dups;
+        if !join.allow_dups && !key_cols.is_empty() && !ranged {
             lines.push(format!(
                 "    {ident} = {ident}.dropDuplicates({})",
                 list(&key_cols)
             ));
+        }
+        if one_per_row {
+            lines.push(
+                "    df = df.withColumn(\"_dsmig_pk\", F.monotonically_increasing_id())".into(),
+            );
         }
         lines.push(format!(
             "    df = df.join(\n        F.broadcast({}),\n        {},\n        \"left\",\n    )",
             pack_reference(g, l),
             conds.join(" & ")
         ));
-        joins.push(RefJoin {
-            link_index: i,
-            keys,
-            fail,
-            allow_dups,
-        });
+        if one_per_row {
+            lines.push(format!(
+                "    # Several ranges may hold a row: DataStage returns one match, here the smallest reference row.\n    w = Window.partitionBy(\"_dsmig_pk\").orderBy(F.col({}).asc_nulls_last())\n    df = df.withColumn(\"_dsmig_n\", F.row_number().over(w)).filter(F.col(\"_dsmig_n\") == 1).drop(\"_dsmig_n\", \"_dsmig_pk\")",
+                py_str(&l.name)
+            ));
+        }
+        joins.push(join);
     }
     joins
 }
@@ -355,7 +532,6 @@ fn note_issues(g: &mut Gen, ps: &PlanStage, issues: &[crate::expr::translate::Is
 type Joined = Vec<(Vec<Cell>, Vec<Option<Vec<Cell>>>)>;
 
 fn simulate_reference_joins(
-    g: &Gen,
     ps: &PlanStage,
     joins: &[RefJoin],
     rows: &[&Vec<Vec<Cell>>],
@@ -409,6 +585,32 @@ fn simulate_reference_joins(
                             },
                         }
                     }
+                    if ok && !j.ranges.is_empty() {
+                        let mut e3 = e2.clone();
+                        for env in e3.iter_mut() {
+                            for (c, v) in rlink.columns.iter().zip(rrow) {
+                                if let Some(v) = v {
+                                    env.columns
+                                        .insert((rlink.name.clone(), c.name.clone()), v.clone());
+                                }
+                            }
+                        }
+                        for r in &j.ranges {
+                            match eval2(r, &e3).as_ref().and_then(truthy) {
+                                Some(true) => {}
+                                Some(false) => {
+                                    ok = false;
+                                    break;
+                                }
+                                None => {
+                                    return Err(Table::unknown(format!(
+                                        "range of {} not computable",
+                                        rlink.name
+                                    )));
+                                }
+                            }
+                        }
+                    }
                     if ok {
                         matches.push(rrow.clone());
                     }
@@ -458,8 +660,57 @@ fn simulate_reference_joins(
         }
         out.extend(partial);
     }
-    let _ = g;
     Ok(Ok(out))
+}
+
+/// What the Transformer and Lookup simulations share: the primary link,
+/// the reference joins and the joined rows.
+struct Prelude<'a> {
+    primary: &'a Link,
+    /// Position of the primary link among the inputs.
+    pi: usize,
+    envs: [Env; 2],
+    joins: Vec<RefJoin>,
+    joined: Joined,
+}
+
+/// The reference joins of a Transformer or Lookup on the sample rows.
+/// `Err` holds the stage's result when it is already decided: `Ok(tables)`
+/// of unknown rows, or `Err(message)` when `transform` must raise.
+fn simulate_references<'a>(
+    g: &Gen,
+    ps: &PlanStage<'a>,
+    inputs: &[&Table],
+    params: &BTreeMap<String, Value>,
+    lookup_stage: bool,
+) -> Result<Prelude<'a>, Result<Vec<Table>, String>> {
+    let n = ps.outputs.len();
+    let rows = known_rows(inputs).map_err(|t| Ok(vec![t; n]))?;
+    let Some(primary) = ps.primary() else {
+        return Err(Ok(vec![Table::unknown("no input"); n]));
+    };
+    let pi = ps
+        .inputs
+        .iter()
+        .position(|l| l.id == primary.id)
+        .unwrap_or(0);
+    let envs = [base_env(g, params, DAYS[0]), base_env(g, params, DAYS[1])];
+    let joins: Vec<RefJoin> = (0..ps.inputs.len())
+        .filter(|i| *i != pi)
+        .map(|i| ref_join(ps, i, lookup_stage).0)
+        .collect();
+    let joined = match simulate_reference_joins(ps, &joins, &rows, pi, &envs) {
+        Err(t) => return Err(Ok(vec![t; n])),
+        Ok(Err(msg)) => return Err(Err(msg)),
+        Ok(Ok(j)) => j,
+    };
+    Ok(Prelude {
+        primary,
+        pi,
+        envs,
+        joins,
+        joined,
+    })
 }
 
 fn is_reject_marker(r: &Option<Vec<Cell>>) -> bool {
@@ -604,13 +855,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
             } else {
                 translate(g, ps, &c.derivation, &scope, &loc, false, &mut coverage)
             };
-            g.mappings.push(Mapping {
-                stage: ps.stage.name.clone(),
-                link: l.name.clone(),
-                column: c.name.clone(),
-                derivation: one_line(&c.derivation, 120),
-                code: code.clone(),
-            });
+            map_column(g, ps, l, c, &code);
             cols.push(format!(
                 "        {code}.alias({}),{}",
                 py_str(&c.name),
@@ -636,14 +881,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
         },
         if joins.is_empty() { "" } else { ", lookups" }
     );
-    let mut f = header(g, ps, &summary);
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage,
-    }
+    finish(g, ps, &summary, &lines, &outs, coverage)
 }
 
 /// Translate one expression; records issues, TODOs and stubs.
@@ -693,39 +931,15 @@ pub fn simulate_transformer(
     params: &BTreeMap<String, Value>,
 ) -> Result<Vec<Table>, String> {
     let n = ps.outputs.len();
-    let rows = match known_rows(inputs) {
-        Ok(r) => r,
-        Err(t) => return Ok(vec![t; n]),
-    };
-    let Some(primary) = ps.primary() else {
-        return Ok(vec![Table::unknown("no input"); n]);
-    };
-    let pi = ps
-        .inputs
-        .iter()
-        .position(|l| l.id == primary.id)
-        .unwrap_or(0);
-    let envs = [base_env(g, params, DAYS[0]), base_env(g, params, DAYS[1])];
-    let mut joins = Vec::new();
-    for (i, l) in ps.inputs.iter().enumerate() {
-        if i == pi {
-            continue;
-        }
-        let keys = reference_keys(l)
-            .into_iter()
-            .filter_map(|(c, t)| parse(&t).ok().map(|e| (c, e)))
-            .collect();
-        joins.push(RefJoin {
-            link_index: i,
-            keys,
-            fail: "continue".into(),
-            allow_dups: false,
-        });
-    }
-    let joined = match simulate_reference_joins(g, ps, &joins, &rows, pi, &envs) {
-        Err(t) => return Ok(vec![t; n]),
-        Ok(Err(msg)) => return Err(msg),
-        Ok(Ok(j)) => j,
+    let Prelude {
+        primary,
+        joins,
+        joined,
+        envs,
+        ..
+    } = match simulate_references(g, ps, inputs, params, false) {
+        Ok(p) => p,
+        Err(done) => return done,
     };
     let detail = ps.stage.transformer.clone().unwrap_or_default();
     let parse_all = |texts: Vec<&str>| -> Option<Vec<Option<Expr>>> {
@@ -881,6 +1095,10 @@ fn lookup(g: &mut Gen, ps: &PlanStage) -> StageCode {
     let mut lines = vec![format!("    df = {}", g.ident(primary))];
     let joins = emit_reference_joins(g, ps, &scope, &mut lines, true);
     let mut coverage = Coverage::Exact;
+    if joins.iter().any(|j| !j.ranges.is_empty() && !j.allow_dups) {
+        // Which of several overlapping ranges DataStage returns is not known.
+        coverage = Coverage::Approximate;
+    }
     let mut matched_conds = Vec::new();
     for j in &joins {
         let l = ps.inputs[j.link_index];
@@ -942,19 +1160,24 @@ fn lookup(g: &mut Gen, ps: &PlanStage) -> StageCode {
         ));
         outs.push((l, var));
     }
-    let mut f = header(g, ps, "broadcast joins on the reference links.");
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
+    finish(
+        g,
+        ps,
+        "broadcast joins on the reference links.",
+        &lines,
+        &outs,
         coverage,
-    }
+    )
 }
 
 /// Select list of an output link: each column from its source input
 /// (`F.col("link.COL")` for packed reference inputs).
-fn select_list(g: &mut Gen, ps: &PlanStage, l: &Link, packed: impl Fn(usize) -> bool) -> String {
+pub(super) fn select_list(
+    g: &mut Gen,
+    ps: &PlanStage,
+    l: &Link,
+    packed: impl Fn(usize) -> bool,
+) -> String {
     let mut cols = Vec::new();
     for c in &l.columns {
         let code = match source_of(ps, c) {
@@ -977,13 +1200,7 @@ fn select_list(g: &mut Gen, ps: &PlanStage, l: &Link, packed: impl Fn(usize) -> 
                 "F.lit(None)".into()
             }
         };
-        g.mappings.push(Mapping {
-            stage: ps.stage.name.clone(),
-            link: l.name.clone(),
-            column: c.name.clone(),
-            derivation: one_line(&c.derivation, 120),
-            code: code.clone(),
-        });
+        map_column(g, ps, l, c, &code);
         cols.push(format!("        {code}.alias({}),", py_str(&c.name)));
     }
     cols.join("\n")
@@ -995,43 +1212,11 @@ pub fn simulate_lookup(
     inputs: &[&Table],
     params: &BTreeMap<String, Value>,
 ) -> Result<Vec<Table>, String> {
-    let n = ps.outputs.len();
-    let rows = match known_rows(inputs) {
-        Ok(r) => r,
-        Err(t) => return Ok(vec![t; n]),
-    };
-    let Some(primary) = ps.primary() else {
-        return Ok(vec![Table::unknown("no input"); n]);
-    };
-    let pi = ps
-        .inputs
-        .iter()
-        .position(|l| l.id == primary.id)
-        .unwrap_or(0);
-    let envs = [base_env(g, params, DAYS[0]), base_env(g, params, DAYS[1])];
-    let mut joins = Vec::new();
-    for (i, l) in ps.inputs.iter().enumerate() {
-        if i == pi {
-            continue;
-        }
-        let keys = reference_keys(l)
-            .into_iter()
-            .filter_map(|(c, t)| parse(&t).ok().map(|e| (c, e)))
-            .collect();
-        joins.push(RefJoin {
-            link_index: i,
-            keys,
-            fail: props::text(&l.target_properties, "LookupFail")
-                .unwrap_or("fail")
-                .trim()
-                .to_ascii_lowercase(),
-            allow_dups: props::flag(&l.target_properties, "allow_dups"),
-        });
-    }
-    let joined = match simulate_reference_joins(g, ps, &joins, &rows, pi, &envs) {
-        Err(t) => return Ok(vec![t; n]),
-        Ok(Err(msg)) => return Err(msg),
-        Ok(Ok(j)) => j,
+    let Prelude {
+        pi, joins, joined, ..
+    } = match simulate_references(g, ps, inputs, params, true) {
+        Ok(p) => p,
+        Err(done) => return done,
     };
     let mut out = Vec::new();
     for l in &ps.outputs {
@@ -1126,13 +1311,7 @@ fn join(g: &mut Gen, ps: &PlanStage) -> StageCode {
                     }
                 }
             };
-            g.mappings.push(Mapping {
-                stage: ps.stage.name.clone(),
-                link: l.name.clone(),
-                column: c.name.clone(),
-                derivation: one_line(&c.derivation, 120),
-                code: code.clone(),
-            });
+            map_column(g, ps, l, c, &code);
             cols.push(format!("        {code}.alias({}),", py_str(&c.name)));
         }
         lines.push(format!(
@@ -1141,14 +1320,14 @@ fn join(g: &mut Gen, ps: &PlanStage) -> StageCode {
         ));
         outs.push((*l, var));
     }
-    let mut f = header(g, ps, &format!("{how} join on {}.", keys.join(", ")));
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Exact,
-    }
+    finish(
+        g,
+        ps,
+        &format!("{how} join on {}.", keys.join(", ")),
+        &lines,
+        &outs,
+        Coverage::Exact,
+    )
 }
 
 fn key_values(l: &Link, row: &[Cell], keys: &[String]) -> Option<Vec<Value>> {
@@ -1337,14 +1516,14 @@ fn merge(g: &mut Gen, ps: &PlanStage) -> StageCode {
         "{}: Merge assumes unique keys in the updates (DataStage merges the first update per master)",
         ps.stage.name
     ));
-    let mut f = header(g, ps, "master joined with the updates on the keys.");
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Approximate,
-    }
+    finish(
+        g,
+        ps,
+        "master joined with the updates on the keys.",
+        &lines,
+        &outs,
+        Coverage::Approximate,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -1456,7 +1635,7 @@ fn aggregator(g: &mut Gen, ps: &PlanStage) -> StageCode {
         ));
         outs.push((*l, format!("out{oi}")));
     }
-    let mut f = header(
+    finish(
         g,
         ps,
         &format!(
@@ -1467,14 +1646,10 @@ fn aggregator(g: &mut Gen, ps: &PlanStage) -> StageCode {
                 keys.join(", ")
             }
         ),
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
+        &lines,
+        &outs,
         coverage,
-    }
+    )
 }
 
 /// Names the aggregation produces: keys, reductions, count fields.
@@ -1542,12 +1717,9 @@ fn dec(v: &Value) -> Option<crate::expr::eval::Decimal> {
 
 pub fn simulate_aggregator(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
     let n = ps.outputs.len();
-    let rows = match known_rows(inputs) {
-        Ok(r) => r,
-        Err(t) => return vec![t; n],
-    };
-    let Some(input) = ps.inputs.first() else {
-        return vec![Table::unknown("no input"); n];
+    let (input, rows) = match single_input(ps, inputs) {
+        Ok(x) => x,
+        Err(t) => return t,
     };
     let keys = keys_of(ps, "key");
     let reds = reductions(ps);
@@ -1557,7 +1729,7 @@ pub fn simulate_aggregator(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
     let count_fields = props::tree_values(&ps.stage.properties, "countField");
     // Groups in first-seen order.
     let mut groups: Vec<(Vec<Value>, Vec<&Vec<Cell>>)> = Vec::new();
-    for r in rows[0] {
+    for r in rows {
         let Some(k) = key_values(input, r, &keys) else {
             return vec![Table::unknown("unknown group key"); n];
         };
@@ -1742,28 +1914,21 @@ fn filter(g: &mut Gen, ps: &PlanStage) -> StageCode {
         }
         outs.push((*l, var));
     }
-    let mut f = header(
+    finish(
         g,
         ps,
         "WHERE clauses routed to the outputs (Spark SQL syntax).",
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Exact,
-    }
+        &lines,
+        &outs,
+        Coverage::Exact,
+    )
 }
 
 pub fn simulate_filter(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
     let n = ps.outputs.len();
-    let rows = match known_rows(inputs) {
-        Ok(r) => r,
-        Err(t) => return vec![t; n],
-    };
-    let Some(input) = ps.inputs.first() else {
-        return vec![Table::unknown("no input"); n];
+    let (input, rows) = match single_input(ps, inputs) {
+        Ok(x) => x,
+        Err(t) => return t,
     };
     let first = props::flag(&ps.stage.properties, "first");
     let cl = clauses(ps);
@@ -1777,7 +1942,7 @@ pub fn simulate_filter(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
         .copied()
         .collect();
     let mut out: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); n];
-    for r in rows[0] {
+    for r in rows {
         let mut env = Env::new();
         for (c, v) in input.columns.iter().zip(r) {
             if let Some(v) = v {
@@ -1815,7 +1980,7 @@ pub fn simulate_filter(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
     out.into_iter().map(Table::known).collect()
 }
 
-fn project(input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
+pub(super) fn project(input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
     let cells = out
         .columns
         .iter()
@@ -1830,31 +1995,88 @@ fn project(input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
 // ---------------------------------------------------------------------------
 // Sort, Remove Duplicates, Funnel, Copy / Peek / Modify, Head / Tail
 
+/// One `key` entry of a Sort stage.
+struct SortKey {
+    name: String,
+    desc: bool,
+    /// `sorted\clustered` set to `sorted` or `clustered`: the key's mode is
+    /// Don't Sort (Previously Sorted / Grouped). The sub-option name is
+    /// seen in real exports (always blank there); its two values are
+    /// assumed from the OSH tsort options.
+    presorted: bool,
+}
+
+fn sort_keys(ps: &PlanStage) -> Vec<SortKey> {
+    props::tree(&ps.stage.properties, "key")
+        .into_iter()
+        .filter(|n| n.name.trim().eq_ignore_ascii_case("key") && !n.value.trim().is_empty())
+        .map(|n| SortKey {
+            name: n.value.trim().to_string(),
+            desc: props::child(n, "asc\\desc").is_some_and(|v| v.eq_ignore_ascii_case("desc")),
+            presorted: props::child(n, "sorted\\clustered").is_some_and(|v| {
+                v.eq_ignore_ascii_case("sorted") || v.eq_ignore_ascii_case("clustered")
+            }),
+        })
+        .collect()
+}
+
+/// Key-change columns a Sort stage adds: (column name, its group keys).
+/// `flagKey` / `flagCluster` are the property names of real exports (off in
+/// all of them); `createKeyChangeColumn` / `createClusterKeyChangeColumn`
+/// (the Designer's labels) are accepted too, unverified. IBM
+/// documents the columns: `keyChange` is 1 on the first row of each group
+/// of equal sort keys, `clusterKeyChange` 1 on the first row of each group
+/// of the keys in a Don't Sort (previously sorted / grouped) mode, 0 on
+/// the other rows. The output link's spelling of the name wins.
+fn key_change_columns(ps: &PlanStage) -> Vec<(String, Vec<String>)> {
+    let keys = sort_keys(ps);
+    let named = |default: &str| {
+        ps.outputs
+            .iter()
+            .flat_map(|l| l.columns.iter())
+            .find(|c| c.name.eq_ignore_ascii_case(default))
+            .map_or(default.to_string(), |c| c.name.clone())
+    };
+    let mut v = Vec::new();
+    let on = |names: &[&str]| names.iter().any(|n| props::flag(&ps.stage.properties, n));
+    if on(&["flagKey", "createKeyChangeColumn"]) {
+        v.push((
+            named("keyChange"),
+            keys.iter().map(|k| k.name.clone()).collect(),
+        ));
+    }
+    if on(&["flagCluster", "createClusterKeyChangeColumn"]) {
+        v.push((
+            named("clusterKeyChange"),
+            keys.iter()
+                .filter(|k| k.presorted)
+                .map(|k| k.name.clone())
+                .collect(),
+        ));
+    }
+    v
+}
+
 fn sort(g: &mut Gen, ps: &PlanStage) -> StageCode {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "Sort without input");
     };
-    let mut order = Vec::new();
-    let mut names = Vec::new();
-    for n in props::tree(&ps.stage.properties, "key") {
-        if !n.name.trim().eq_ignore_ascii_case("key") {
-            continue;
-        }
-        if n.value.trim().is_empty() {
-            continue;
-        }
-        let desc = props::child(n, "asc\\desc").is_some_and(|v| v.eq_ignore_ascii_case("desc"));
-        names.push(n.value.trim().to_string());
-        order.push(format!(
-            "F.col({}).{}",
-            py_str(n.value.trim()),
-            if desc {
-                "desc_nulls_last()"
-            } else {
-                "asc_nulls_first()"
-            }
-        ));
-    }
+    let keys = sort_keys(ps);
+    let names: Vec<String> = keys.iter().map(|k| k.name.clone()).collect();
+    let mut order: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            format!(
+                "F.col({}).{}",
+                py_str(&k.name),
+                if k.desc {
+                    "desc_nulls_last()"
+                } else {
+                    "asc_nulls_first()"
+                }
+            )
+        })
+        .collect();
     let unique = props::flag(&ps.stage.properties, "unique");
     let mut coverage = Coverage::Exact;
     let mut lines = Vec::new();
@@ -1867,14 +2089,37 @@ fn sort(g: &mut Gen, ps: &PlanStage) -> StageCode {
     } else {
         lines.push(format!("    df = {}", g.ident(input)));
     }
-    if props::flag(&ps.stage.properties, "flagKey")
-        || props::flag(&ps.stage.properties, "flagCluster")
-    {
-        g.todo(
-            ps.stage.name.clone(),
-            "key-change column (flagKey / flagCluster) not generated".into(),
-        );
-        coverage = Coverage::Approximate;
+    let flags = key_change_columns(ps);
+    if !flags.is_empty() {
+        // The first row of a group is the first in the stable sort order,
+        // that is the first of the group in the incoming order.
+        lines
+            .push("    df = df.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id())".into());
+        for (column, group) in &flags {
+            if group.is_empty() {
+                g.warnings.push(format!(
+                    "{}: {column} without keys to group on: 1 on every row",
+                    ps.stage.name
+                ));
+                lines.push(format!(
+                    "    df = df.withColumn({}, F.lit(1))",
+                    py_str(column)
+                ));
+                continue;
+            }
+            if column.eq_ignore_ascii_case("clusterKeyChange") {
+                // Groups of previously sorted keys are assumed contiguous,
+                // as DataStage requires of its input.
+                coverage = Coverage::Approximate;
+            }
+            lines.push(format!(
+                "    # {column}: 1 on the first row of each group of {}, else 0\n    w = Window.partitionBy({}).orderBy(\"_dsmig_seq\")\n    df = df.withColumn({}, F.when(F.row_number().over(w) == 1, F.lit(1)).otherwise(F.lit(0)))",
+                group.join(", "),
+                group.iter().map(|k| py_str(k)).collect::<Vec<_>>().join(", "),
+                py_str(column)
+            ));
+        }
+        order.push("F.col(\"_dsmig_seq\")".into());
     }
     if order.is_empty() {
         g.warnings.push(format!(
@@ -1884,23 +2129,106 @@ fn sort(g: &mut Gen, ps: &PlanStage) -> StageCode {
     } else {
         lines.push(format!("    df = df.orderBy({})", order.join(", ")));
     }
+    if !flags.is_empty() {
+        lines.push("    df = df.drop(\"_dsmig_seq\")".into());
+    }
     let mut outs = Vec::new();
     for (oi, l) in ps.outputs.iter().enumerate() {
         lines.push(format!("    out{oi} = df"));
         outs.push((*l, format!("out{oi}")));
     }
-    let mut f = header(
+    finish(
         g,
         ps,
-        "order by the keys (the order only matters to order-sensitive stages downstream).",
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
+        &format!(
+            "order by the keys (the order only matters to order-sensitive stages downstream){}.",
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; key-change columns {}",
+                    flags
+                        .iter()
+                        .map(|(c, _)| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ),
+        &lines,
+        &outs,
         coverage,
+    )
+}
+
+/// A Sort with key-change columns: the rows of the plain sort, each with
+/// its flags. Which row of a group comes first depends on the incoming
+/// order, which is not predicted: a group whose rows differ gets unknown
+/// flags (the row count is still checked).
+pub fn simulate_sort(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
+    let n = ps.outputs.len();
+    let (input, rows) = match single_input(ps, inputs) {
+        Ok(x) => x,
+        Err(t) => return t,
+    };
+    let names: Vec<String> = sort_keys(ps).into_iter().map(|k| k.name).collect();
+    let base = if props::flag(&ps.stage.properties, "unique") {
+        dedup(input, rows, &names, false)
+    } else {
+        Some(rows.clone())
+    };
+    let Some(base) = base else {
+        return vec![Table::unknown("unknown keys"); n];
+    };
+    let flags = key_change_columns(ps);
+    // Per flag, per row: 1 / 0, or None when order-dependent.
+    let mut values: Vec<Vec<Cell>> = Vec::new();
+    for (_, group) in &flags {
+        let mut groups: Vec<(Vec<Value>, Vec<usize>)> = Vec::new();
+        for (i, r) in base.iter().enumerate() {
+            let Some(k) = key_values(input, r, group) else {
+                return vec![Table::unknown("unknown sort key"); n];
+            };
+            match groups.iter_mut().find(|(g, _)| *g == k) {
+                Some((_, v)) => v.push(i),
+                None => groups.push((k, vec![i])),
+            }
+        }
+        let mut col = vec![None; base.len()];
+        for (_, members) in &groups {
+            let same = members.iter().all(|i| base[*i] == base[members[0]]);
+            for (pos, i) in members.iter().enumerate() {
+                col[*i] = same.then(|| Value::Int(i64::from(pos == 0)));
+            }
+        }
+        values.push(col);
     }
+    ps.outputs
+        .iter()
+        .map(|l| {
+            Table::known(
+                base.iter()
+                    .enumerate()
+                    .map(|(ri, r)| {
+                        let cells = l
+                            .columns
+                            .iter()
+                            .map(|c| {
+                                if let Some(fi) = flags
+                                    .iter()
+                                    .position(|(name, _)| name.eq_ignore_ascii_case(&c.name))
+                                {
+                                    return values[fi][ri].clone();
+                                }
+                                col_idx(input, &c.name).map_or(Some(Value::Null), |i| r[i].clone())
+                            })
+                            .collect();
+                        conform_row(l, cells)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 fn remdup(g: &mut Gen, ps: &PlanStage) -> StageCode {
@@ -1935,7 +2263,7 @@ fn remdup(g: &mut Gen, ps: &PlanStage) -> StageCode {
         ps.stage.name,
         if last { "last" } else { "first" }
     ));
-    let mut f = header(
+    finish(
         g,
         ps,
         &format!(
@@ -1943,14 +2271,10 @@ fn remdup(g: &mut Gen, ps: &PlanStage) -> StageCode {
             if last { "last" } else { "first" },
             keys.join(", ")
         ),
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Approximate,
-    }
+        &lines,
+        &outs,
+        Coverage::Approximate,
+    )
 }
 
 /// Remove Duplicates / Sort unique: the first (or last) row per key in
@@ -2076,22 +2400,19 @@ fn funnel(g: &mut Gen, ps: &PlanStage) -> StageCode {
         lines.push(format!("    out{oi} = df"));
         outs.push((*l, format!("out{oi}")));
     }
-    let mut f = header(
+    let coverage = if op == "continuous" {
+        Coverage::Exact
+    } else {
+        Coverage::Approximate
+    };
+    finish(
         g,
         ps,
         &format!("union of the inputs by column name ({op} funnel)."),
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: if op == "continuous" {
-            Coverage::Exact
-        } else {
-            Coverage::Approximate
-        },
-    }
+        &lines,
+        &outs,
+        coverage,
+    )
 }
 
 /// Modify specifications: (renames new ← old, dropped, kept).
@@ -2193,13 +2514,7 @@ fn projection(g: &mut Gen, ps: &PlanStage) -> StageCode {
                 ));
                 "F.lit(None)".into()
             };
-            g.mappings.push(Mapping {
-                stage: ps.stage.name.clone(),
-                link: l.name.clone(),
-                column: c.name.clone(),
-                derivation: one_line(&c.derivation, 120),
-                code: code.clone(),
-            });
+            map_column(g, ps, l, c, &code);
             cols.push(format!("        {code}.alias({}),", py_str(&c.name)));
         }
         lines.push(format!(
@@ -2213,14 +2528,7 @@ fn projection(g: &mut Gen, ps: &PlanStage) -> StageCode {
         "Peek" => "debugging stage; passes rows through.",
         _ => "keep / drop / rename / convert columns.",
     };
-    let mut f = header(g, ps, summary);
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage,
-    }
+    finish(g, ps, summary, &lines, &outs, coverage)
 }
 
 fn head_tail(g: &mut Gen, ps: &PlanStage) -> StageCode {
@@ -2250,20 +2558,16 @@ fn head_tail(g: &mut Gen, ps: &PlanStage) -> StageCode {
         lines.push(format!("    out{oi} = df"));
         outs.push((*l, format!("out{oi}")));
     }
-    let mut f = header(
+    finish(
         g,
         ps,
         &format!(
             "{t} of the rows (DataStage counts per partition; here over the whole DataFrame)."
         ),
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Approximate,
-    }
+        &lines,
+        &outs,
+        Coverage::Approximate,
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -2294,18 +2598,14 @@ fn column_generator(g: &mut Gen, ps: &PlanStage) -> StageCode {
         ));
         outs.push((*l, format!("out{oi}")));
     }
-    let mut f = header(
+    finish(
         g,
         ps,
         "adds generated columns (DataStage cycle generator: row number).",
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Approximate,
-    }
+        &lines,
+        &outs,
+        Coverage::Approximate,
+    )
 }
 
 fn generated_value(c: &Column) -> String {
@@ -2340,18 +2640,14 @@ fn row_generator(g: &mut Gen, ps: &PlanStage) -> StageCode {
         ));
         outs.push((*l, format!("out{oi}")));
     }
-    let mut f = header(
+    finish(
         g,
         ps,
         &format!("{n} generated rows (values: the row number per type)."),
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Approximate,
-    }
+        &lines,
+        &outs,
+        Coverage::Approximate,
+    )
 }
 
 fn surrogate_key(g: &mut Gen, ps: &PlanStage) -> StageCode {
@@ -2399,35 +2695,26 @@ fn surrogate_key(g: &mut Gen, ps: &PlanStage) -> StageCode {
         lines.push(format!("    out{oi} = df"));
         outs.push((*l, format!("out{oi}")));
     }
-    let mut f = header(
+    finish(
         g,
         ps,
         &format!("adds surrogate key {key_col} (row number)."),
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Scaffold,
-    }
+        &lines,
+        &outs,
+        Coverage::Scaffold,
+    )
 }
 
 pub fn simulate_surrogate_key(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
-    let n = ps.outputs.len();
-    let rows = match known_rows(inputs) {
-        Ok(r) => r,
-        Err(t) => return vec![t; n],
-    };
-    let Some(input) = ps.inputs.first() else {
-        return vec![Table::unknown("no input"); n];
+    let (input, rows) = match single_input(ps, inputs) {
+        Ok(x) => x,
+        Err(t) => return t,
     };
     ps.outputs
         .iter()
         .map(|l| {
             Table::known(
-                rows[0]
-                    .iter()
+                rows.iter()
                     .map(|r| {
                         let cells = l
                             .columns
@@ -2560,18 +2847,14 @@ fn change_capture(g: &mut Gen, ps: &PlanStage) -> StageCode {
         ));
         outs.push((*l, format!("out{oi}")));
     }
-    let mut f = header(
+    finish(
         g,
         ps,
         "SCAFFOLD: before/after comparison on the keys with a change code (0 copy, 1 insert, 2 delete, 3 edit).",
-    );
-    f.push_str(&lines.join("\n"));
-    f.push('\n');
-    f.push_str(&returns(g, &outs));
-    StageCode {
-        function: f,
-        coverage: Coverage::Scaffold,
-    }
+        &lines,
+        &outs,
+        Coverage::Scaffold,
+    )
 }
 
 fn py(b: bool) -> &'static str {
@@ -2612,7 +2895,7 @@ fn scaffold(g: &mut Gen, ps: &PlanStage) -> StageCode {
     }
 }
 
-fn placeholder(g: &mut Gen, ps: &PlanStage, why: &str) -> StageCode {
+pub(super) fn placeholder(g: &mut Gen, ps: &PlanStage, why: &str) -> StageCode {
     g.todo(
         ps.stage.name.clone(),
         format!(
@@ -2658,12 +2941,38 @@ pub fn simulate(
         "Join" => simulate_join(ps, inputs),
         "Aggregator" => simulate_aggregator(ps, inputs),
         "Filter" => simulate_filter(ps, inputs),
+        "Sort" if !key_change_columns(ps).is_empty() => simulate_sort(ps, inputs),
         "Sort" | "RemoveDuplicates" | "Funnel" | "Copy" | "Peek" | "Modify" | "Head" | "Tail"
         | "Sample" => simulate_rows_stage(ps, inputs),
         "SurrogateKeyGenerator" => simulate_surrogate_key(ps, inputs),
+        "Pivot" => super::pivot::simulate(ps, inputs),
+        "Switch" => return super::switch::simulate(ps, inputs),
         "ColumnGenerator" | "RowGenerator" | "Merge" | "ChangeCapture" => {
             vec![Table::unknown(format!("{} output not predicted", ps.stage.stage_type)); n]
         }
         other => return Err(format!("{other} stage {}", ps.stage.name)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_are_wrapped_once() {
+        assert_eq!(parenthesized("(a & b)"), "(a & b)");
+        assert_eq!(parenthesized("(a) & (b)"), "((a) & (b))");
+        assert_eq!(parenthesized("F.col(\")\") > 1"), "(F.col(\")\") > 1)");
+        assert_eq!(parenthesized("(F.lit(\"(\") == x)"), "(F.lit(\"(\") == x)");
+    }
+
+    #[test]
+    fn a_key_expression_with_a_comparison_is_a_range() {
+        let range = parse("in.D >= ref.A And in.D <= ref.B").expect("parses");
+        assert!(is_range_condition(&range));
+        assert!(mentions_link(&range, "ref"));
+        assert!(!mentions_link(&range, "other"));
+        let key = parse("Trim(in.K)").expect("parses");
+        assert!(!is_range_condition(&key));
+    }
 }
