@@ -272,17 +272,29 @@ pub fn group(items: &[(JobKey, &Features)], threshold: f64) -> Grouping {
         // cache where a map keyed by signature slices (memcmp, growing
         // vectors) did not; a 64-bit collision only adds a candidate,
         // which the Jaccard check then rejects.
-        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(reps.len());
+        // Every band hash in one pass over the signatures (each read
+        // once, in order), band-major so each band's pass is sequential.
+        let nr = reps.len();
+        let mut hashes: Vec<Option<u64>> = vec![None; bands * nr];
+        for (r, &i) in reps.iter().enumerate() {
+            let sig = &items[i].1.minhash;
+            if sig.len() != len {
+                continue;
+            }
+            for b in 0..bands {
+                hashes[b * nr + r] = Some(band_hash(b, &sig[b * rows..(b + 1) * rows]));
+            }
+        }
+        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(nr);
         let mut runs: Vec<(usize, usize)> = Vec::new();
         for b in 0..bands {
             pairs.clear();
-            for (r, &i) in reps.iter().enumerate() {
-                let sig = &items[i].1.minhash;
-                if sig.len() != len {
-                    continue;
-                }
-                pairs.push((band_hash(b, &sig[b * rows..(b + 1) * rows]), r as u32));
-            }
+            pairs.extend(
+                hashes[b * nr..(b + 1) * nr]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(r, h)| h.map(|h| (h, r as u32))),
+            );
             pairs.sort_unstable();
             // Buckets in the order of their first member, as before.
             runs.clear();
