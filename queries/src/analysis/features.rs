@@ -880,7 +880,7 @@ impl Norm {
         // pattern a job follows, while an edit touches only two pairs.
         let mut previous = String::from("^");
         for (k, c) in link.columns.iter().enumerate() {
-            let cp = format!("{path}.column[{k}]");
+            let cp = || format!("{path}.column[{k}]");
             let name = c.name.to_ascii_uppercase();
             let meta = format!(
                 "{name} t{}:{}:{} n{} k{} x{}",
@@ -889,11 +889,11 @@ impl Norm {
             r.part("col ", verbatim(&format!("{previous} | {meta}")));
             previous = meta;
             if !c.derivation.is_empty() {
-                let e = self.expr(&format!("{cp}.derivation"), &c.derivation);
+                let e = self.expr(&format!("{}.derivation", cp()), &c.derivation);
                 r.part(&format!("der {name} "), e);
             }
             if !c.key_expression.is_empty() {
-                let e = self.expr(&format!("{cp}.key"), &c.key_expression);
+                let e = self.expr(&format!("{}.key", cp()), &c.key_expression);
                 r.part(&format!("key {name} "), e);
             }
         }
@@ -949,8 +949,7 @@ fn is_noise(name: &str) -> bool {
         "common/descriptorversion",
         "common/variant",
     ];
-    let n = name.to_ascii_lowercase();
-    NOISE.contains(&n.as_str())
+    NOISE.iter().any(|x| x.eq_ignore_ascii_case(name))
 }
 
 /// Empty, blank, numeric or a single character: an option flag, not a name.
@@ -965,6 +964,26 @@ fn is_flag_like(v: &str) -> bool {
 /// rather than options. Matching is on the lower-cased name or connector
 /// path.
 pub(crate) fn slot_kind_of(name: &str) -> Option<SlotKind> {
+    // Property names come from a small vocabulary and are classified for
+    // every property of every job: remember each answer per thread.
+    thread_local! {
+        static KNOWN: std::cell::RefCell<HashMap<String, Option<SlotKind>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if let Some(k) = KNOWN.with(|m| m.borrow().get(name).copied()) {
+        return k;
+    }
+    let k = classify_slot(name);
+    KNOWN.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() < 100_000 {
+            m.insert(name.to_string(), k);
+        }
+    });
+    k
+}
+
+fn classify_slot(name: &str) -> Option<SlotKind> {
     let n = name.to_ascii_lowercase();
     let has = |w: &str| n.contains(w);
     if has("password")

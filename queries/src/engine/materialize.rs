@@ -90,22 +90,44 @@ pub fn materialize(
         .collect();
     let mut counts = FileCounts::default();
     let mut changes: Vec<(String, Option<Hash>)> = Vec::new();
-    for (rel, blob) in wanted {
-        let target = output_dir.join(rel);
-        let same_record = previous.get(rel) == Some(blob);
-        if same_record && has_content(&target, blob, store, true) {
-            counts.unchanged += 1;
-            continue;
+    // Each file is independent: read, inflate and write them on every core
+    // (a cold build writes tens of thousands).
+    use rayon::prelude::*;
+    let outcomes: Vec<Result<bool, String>> = wanted
+        .par_iter()
+        .map(|(rel, blob)| {
+            let target = output_dir.join(rel);
+            let same_record = previous.get(rel) == Some(blob);
+            if same_record && has_content(&target, blob, store, true) {
+                return Ok(false);
+            }
+            let bytes = store
+                .blob(blob)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
+            write_atomic(&target, &bytes)?;
+            record_content(&target, blob, store);
+            Ok(true)
+        })
+        .collect();
+    // Files written before a failure are still recorded as dsmig's.
+    let mut failure = None;
+    for ((rel, blob), outcome) in wanted.iter().zip(outcomes) {
+        match outcome {
+            Ok(true) => {
+                counts.written += 1;
+                counts.written_paths.push(rel.clone());
+                changes.push((rel.clone(), Some(*blob)));
+            }
+            Ok(false) => counts.unchanged += 1,
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
         }
-        let bytes = store
-            .blob(blob)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
-        write_atomic(&target, &bytes)?;
-        record_content(&target, blob, store);
-        counts.written += 1;
-        counts.written_paths.push(rel.clone());
-        changes.push((rel.clone(), Some(*blob)));
+    }
+    if let Some(e) = failure {
+        store.set_outputs(&changes).map_err(|e| e.to_string())?;
+        return Err(e);
     }
     for (rel, blob) in &previous {
         if wanted.contains_key(rel) {

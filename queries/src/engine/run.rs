@@ -82,7 +82,27 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// `DSMIG_TIMINGS=1`: wall time of each stage of a run on stderr (for
+/// profiling; the summary stays the same).
+struct Timings(Option<std::time::Instant>);
+
+impl Timings {
+    fn new() -> Timings {
+        Timings(std::env::var_os("DSMIG_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+    fn mark(&mut self, what: &str) {
+        if let Some(t) = self.0 {
+            eprintln!(
+                "dsmig-timing: {what:<12} {:>8.2} s",
+                t.elapsed().as_secs_f64()
+            );
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
+}
+
 pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<Outcome, String> {
+    let mut timings = Timings::new();
     let mut ctx = Ctx::new(store.clone(), req.limits, req.dry_run);
     ctx.target = req.target.clone();
     ctx.bumps = req.bumps.clone();
@@ -208,6 +228,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     });
     diagnostics.sort();
 
+    timings.mark("read");
     // Jobs, their identities and what changed since the last run.
     let jobs: Vec<&Found> = found.iter().filter(|f| f.entity.kind == "job").collect();
     let mut records = job_records(&jobs);
@@ -224,6 +245,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     let estate = analyse(&db, &ctx, &jobs, &distinct, &mut memo_keys, req.load_all);
     lock(&ctx.fresh).clear();
 
+    timings.mark("analysis");
     // File names: one per distinct (name, IR), unique ignoring case.
     let mut named: Vec<(String, String)> = jobs
         .iter()
@@ -290,6 +312,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         }
     }
 
+    timings.mark("artifacts");
     // Outputs: one file set per distinct (name, IR).
     let mut wanted: BTreeMap<String, Hash> = BTreeMap::new();
     let mut outputs_of: HashMap<(String, EntityHash), Vec<String>> = HashMap::new();
@@ -337,6 +360,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
             .cloned()
             .unwrap_or_default();
     }
+    timings.mark("target");
     let files = if req.dry_run {
         plan_files(
             &store,
@@ -349,6 +373,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         materialize::materialize(&store, &req.output_dir, &wanted)?
     };
 
+    timings.mark("materialize");
     let mut blobs: Vec<Hash> = found.iter().map(|f| f.entity.ir.0).collect();
     blobs.extend(estate.blobs.iter().copied());
     blobs.extend(wanted.values().copied());
