@@ -106,6 +106,8 @@ pub struct LlmConfig {
     pub timeout_seconds: u64,
     /// Attempts per call (first try included) on 429, 5xx and network errors.
     pub max_attempts: u32,
+    /// Near duplicates of one template answered by one light call, at most.
+    pub light_batch_size: usize,
     pub budget: LlmBudgetConfig,
     /// Dollars per million tokens, per model name.
     pub pricing: std::collections::BTreeMap<String, ModelPrice>,
@@ -122,6 +124,7 @@ impl Default for LlmConfig {
             max_concurrency: 4,
             timeout_seconds: 120,
             max_attempts: 4,
+            light_batch_size: 6,
             budget: LlmBudgetConfig::default(),
             pricing: Default::default(),
         }

@@ -13,6 +13,7 @@ mod counters;
 pub mod db;
 pub mod explain;
 pub mod job_ir;
+pub mod llm;
 pub mod materialize;
 pub mod run;
 pub mod source;
