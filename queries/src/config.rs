@@ -144,7 +144,7 @@ pub struct LlmBudgetConfig {
 impl Default for LlmBudgetConfig {
     fn default() -> Self {
         LlmBudgetConfig {
-            max_tokens_per_job: 8000,
+            max_tokens_per_job: 60_000,
             max_cost_per_run: 0.0,
         }
     }
@@ -285,7 +285,7 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(c.llm.budget.max_cost_per_run, 2.5);
-        assert_eq!(c.llm.budget.max_tokens_per_job, 8000);
+        assert_eq!(c.llm.budget.max_tokens_per_job, 60_000);
         assert_eq!(c.llm.pricing["claude-sonnet-4-5"].output_per_mtok, 15.0);
         let e = Config::from_toml("[llm]\nmax_cost_per_run = 1.0\n").expect_err("moved");
         assert!(e.contains("max_cost_per_run"), "{e}");

@@ -75,7 +75,8 @@ pub struct LlmOptions {
 impl LlmOptions {
     fn log(&self, line: &str) {
         if let Some(l) = &self.log {
-            l(line);
+            // Errors quote answers: scrubbed like prompts.
+            l(&redact::scrub(line));
         }
     }
 }
@@ -690,7 +691,7 @@ impl LlmPhase<'_> {
                 }
                 Outcome::Skipped(s) => {
                     for &w in &ask.works {
-                        results.push((w, JobResult::kept(s.to_string(), 0, 0, false)));
+                        results.push((w, JobResult::kept(skip_note(s), 0, 0, false)));
                     }
                 }
                 Outcome::Failed { error, .. } => {
@@ -767,7 +768,7 @@ impl LlmPhase<'_> {
                         }
                     }
                     Outcome::Skipped(s) => {
-                        results.push((w, JobResult::kept(s.to_string(), before, 0, false)));
+                        results.push((w, JobResult::kept(skip_note(s), before, 0, false)));
                     }
                     Outcome::Failed { error, .. } => results.push((
                         w,
@@ -1100,6 +1101,36 @@ impl LlmPhase<'_> {
             self.counts.input_tokens += rep.usage.input_tokens;
             self.counts.output_tokens += rep.usage.output_tokens;
             self.counts.cost_usd += rep.cost_usd;
+        }
+        if self.counts.skipped_for_budget > 0 {
+            let stopped = self
+                .client
+                .as_ref()
+                .map(|c| c.budget())
+                .filter(|b| b.stopped());
+            let skipped: Vec<&str> = self
+                .works
+                .iter()
+                .filter(|w| {
+                    w.result
+                        .as_ref()
+                        .is_some_and(|r| r.note.contains("skipped (LLM"))
+                })
+                .map(|w| w.name.as_str())
+                .collect();
+            self.counts.lines.push(match stopped {
+                Some(b) => format!(
+                    "LLM budget reached (${} for this run): calls stopped; {} job(s) skipped, keeping the rule-based draft: {}",
+                    b.limit(),
+                    skipped.len(),
+                    skipped.join(", ")
+                ),
+                None => format!(
+                    "LLM: {} job(s) skipped by llm.budget.max_tokens_per_job, keeping the rule-based draft: {}",
+                    skipped.len(),
+                    skipped.join(", ")
+                ),
+            });
         }
         for w in &self.works {
             let Some(r) = &w.result else { continue };
@@ -1453,6 +1484,13 @@ impl LlmPhase<'_> {
         let key = cache::request_key(&cfg.provider, &cfg.model, &req);
         matches!(cache::get(&self.ctx.store, &key), Ok(Some(_)))
     }
+}
+
+/// Why a call was not sent, without the job label the budget put first.
+fn skip_note(s: &crate::llm::SkipReason) -> String {
+    let text = s.to_string();
+    let label = format!("job {}: ", s.job());
+    text.strip_prefix(&label).unwrap_or(&text).to_string()
 }
 
 fn one_line(s: &str) -> String {
