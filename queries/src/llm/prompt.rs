@@ -40,29 +40,22 @@ pub struct Prompts {
 
 impl Prompts {
     pub fn load(override_dir: Option<&Path>) -> Result<Prompts, String> {
-        let mut registry = Handlebars::new();
-        registry.register_escape_fn(handlebars::no_escape);
-        registry.set_strict_mode(false);
-        let mut hasher = blake3::Hasher::new();
+        let mut sources = Vec::new();
         for (name, text) in EMBEDDED {
-            let mut source = text.to_string();
-            if let Some(dir) = override_dir {
-                let p = dir.join("llm").join(format!("{name}.hbs"));
-                if p.is_file() {
-                    source =
-                        std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let p = override_dir.map(|d| d.join("llm").join(format!("{name}.hbs")));
+            let source = match p.filter(|p| p.is_file()) {
+                Some(p) => {
+                    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?
                 }
-            }
-            hasher.update(name.as_bytes());
-            hasher.update(&(source.len() as u64).to_le_bytes());
-            hasher.update(source.as_bytes());
-            registry
-                .register_template_string(name, source)
-                .map_err(|e| format!("prompt template {name}: {e}"))?;
+                None => text.to_string(),
+            };
+            sources.push((*name, source));
         }
+        let (registry, fingerprint) =
+            crate::generate::templates::compile(&sources).map_err(|e| format!("prompt {e}"))?;
         Ok(Prompts {
             registry,
-            fingerprint: *hasher.finalize().as_bytes(),
+            fingerprint,
         })
     }
 
