@@ -308,6 +308,16 @@ fn a_second_build_sends_nothing_and_writes_the_same_bytes() {
     assert_eq!(u(&second, "/phases/llm/computed"), 0);
     assert_eq!(u(&second, "/files/written"), 0);
     assert_eq!(p.outputs(), files, "the same bytes");
+    // And a plan finds nothing to do.
+    let input = examples().display().to_string();
+    let out = p.run(&["plan", &input, "--detailed-exitcode"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("({made} stored, 0 to make)")));
 }
 
 #[test]

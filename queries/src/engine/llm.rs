@@ -279,11 +279,10 @@ pub fn run(
     if ctx.dry_run {
         let e = p.estimate(&batches);
         p.counts.estimate = Some(e);
-        memo_keys.extend(p.memo_keys);
-        return Ok(p.counts);
+    } else {
+        p.build(&batches)?;
     }
-    p.build(&batches)?;
-    // The new code files.
+    // The new code files (a plan: those whose result is stored).
     for w in &p.works {
         let Some(r) = &w.result else { continue };
         let Some(set) = sets.get_mut(&w.ir) else {
@@ -309,12 +308,14 @@ pub fn run(
                     format!("code written {how} ({model}): review it before use"),
                 ));
                 if !r.note.is_empty() {
-                    set.warnings.push(format!("{path}: {}", r.note));
+                    set.warnings
+                        .push(redact::scrub(&format!("{path}: {}", r.note)));
                 }
             }
-            None => set
-                .warnings
-                .push(format!("{path}: rule-based draft kept: {}", r.note)),
+            None => set.warnings.push(redact::scrub(&format!(
+                "{path}: rule-based draft kept: {}",
+                r.note
+            ))),
         }
     }
     memo_keys.extend(p.memo_keys);
@@ -1141,9 +1142,11 @@ impl LlmPhase<'_> {
                 }
             } else {
                 self.counts.kept_draft += 1;
-                self.counts
-                    .lines
-                    .push(format!("job {}: rule-based draft kept: {}", w.name, r.note));
+                // Notes quote checkers' errors, which quote answers.
+                self.counts.lines.push(redact::scrub(&format!(
+                    "job {}: rule-based draft kept: {}",
+                    w.name, r.note
+                )));
             }
             self.counts.repairs += u64::from(r.repairs);
         }
@@ -1305,6 +1308,7 @@ impl LlmPhase<'_> {
         }
         let mut results: Vec<Option<JobResult>> = vec![None; n];
         let mut planned: Vec<Option<PlannedCall>> = vec![None; n];
+        let mut substituted_results: Vec<(usize, JobResult)> = Vec::new();
         // Full calls, then light calls (they need the leaders' answers),
         // then duplicates (they need their representative's code).
         for i in 0..n {
@@ -1337,16 +1341,26 @@ impl LlmPhase<'_> {
                 continue;
             };
             let rep = self.index.get(of).copied();
-            let done = rep
+            let stored = rep
                 .and_then(|r| results[r].as_ref().and_then(|x| x.code).map(|c| (r, c)))
-                .is_some_and(|(r, code)| self.stored_result(&self.dup_key(i, r, &code)).is_some());
-            self.count(done);
+                .and_then(|(r, code)| self.stored_result(&self.dup_key(i, r, &code)));
+            self.count(stored.is_some());
+            if let Some(r) = stored {
+                substituted_results.push((i, r));
+            }
         }
         let substituted = self
             .works
             .iter()
             .filter(|w| matches!(w.source, Source::Duplicate { .. }))
             .count() as u64;
+        // What is stored shows in the files the plan compares.
+        for (i, r) in substituted_results {
+            results[i] = Some(r);
+        }
+        for (w, r) in self.works.iter_mut().zip(results) {
+            w.result = r;
+        }
         let mut calls: Vec<PlannedCall> = planned.into_iter().flatten().collect();
         calls.extend(light_calls);
         let (input_tokens, output_tokens) = crate::llm::plan::tokens(&calls);

@@ -140,10 +140,10 @@ pub struct RunRecord {
 fn render_llm(out: &mut String, s: &RunSummary) {
     let l = &s.llm;
     if s.kind == "plan" {
-        if let Some(e) = &l.estimate {
-            out.push_str(&crate::llm::plan::render(e));
-        } else {
-            out.push_str("  LLM calls: none needed\n");
+        match &l.estimate {
+            Some(e) => out.push_str(&crate::llm::plan::render(e)),
+            None if !l.model.is_empty() => out.push_str(&format!("  LLM: {}\n", l.model)),
+            None => out.push_str("  LLM calls: none needed\n"),
         }
         return;
     }
