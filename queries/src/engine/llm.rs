@@ -1393,6 +1393,11 @@ impl LlmPhase<'_> {
             one_per_job_input_tokens: one.0,
             one_per_job_output_tokens: one.1,
             models: crate::llm::plan::model_costs(&cfg, (input_tokens, output_tokens), one),
+            budget_usd: self
+                .opts
+                .cli_budget
+                .or(Some(cfg.budget.max_cost_per_run))
+                .filter(|b| *b > 0.0),
             groups: batches
                 .groups
                 .iter()

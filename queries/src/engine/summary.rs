@@ -171,8 +171,15 @@ fn render_llm(out: &mut String, s: &RunSummary) {
             l.cost_usd
         ));
     }
-    for line in &l.lines {
+    const SHOWN: usize = 30;
+    for line in l.lines.iter().take(SHOWN) {
         out.push_str(&format!("    {line}\n"));
+    }
+    if l.lines.len() > SHOWN {
+        out.push_str(&format!(
+            "    … and {} more (--summary-json lists all)\n",
+            l.lines.len() - SHOWN
+        ));
     }
 }
 

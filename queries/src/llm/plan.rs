@@ -66,6 +66,8 @@ pub struct LlmEstimate {
     pub one_per_job_output_tokens: u64,
     pub models: Vec<ModelCost>,
     pub groups: Vec<GroupCost>,
+    /// The run's dollar budget (`--budget`, else `max_cost_per_run`), if any.
+    pub budget_usd: Option<f64>,
 }
 
 /// Sum of tokens of the calls not stored.
@@ -167,6 +169,20 @@ pub fn render(e: &LlmEstimate) -> String {
                 dollars(m.cost_one_per_job_usd)
             ));
         }
+    }
+    if let Some(b) = e.budget_usd {
+        let cost = e
+            .models
+            .first()
+            .filter(|m| !m.provider.is_empty())
+            .and_then(|m| m.cost_usd);
+        out.push_str(&match cost {
+            Some(c) if c <= b => format!("    within the ${b} budget (~${c:.2})\n"),
+            Some(c) => format!(
+                "    over the ${b} budget (~${c:.2}): the build would stop calling and skip the remaining jobs\n"
+            ),
+            None => format!("    budget ${b}: no price for the model to compare with\n"),
+        });
     }
     if !e.groups.is_empty() {
         out.push_str(&format!(

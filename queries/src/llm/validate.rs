@@ -76,7 +76,7 @@ pub enum Verdict {
 }
 
 const SCRIPT: &str = r#"
-import json, sys
+import json, re, sys
 items = json.load(sys.stdin)
 out = []
 for it in items:
@@ -106,7 +106,8 @@ for it in items:
         else:
             out.append({"ok": True})
     except Exception as e:
-        out.append({"ok": False, "error": "%s: %s" % (type(e).__name__, " ".join(str(e).split())[:300])})
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(e))
+        out.append({"ok": False, "error": "%s: %s" % (type(e).__name__, " ".join(plain.split())[:300])})
 json.dump(out, sys.stdout)
 "#;
 
@@ -231,6 +232,21 @@ mod tests {
         };
         assert!(e.contains("SyntaxError") && e.contains("line"), "{e}");
         assert_eq!(sqlglot_dialect("sql:sqlserver"), "tsql");
+        // SQL, where sqlglot is installed (scripts/test's Python has it).
+        let sql = |code: &str| Item {
+            lang: Lang::Sql,
+            dialect: "postgres".into(),
+            name: "j.sql".into(),
+            code: code.into(),
+        };
+        let v = check(&[
+            sql("SELECT a FROM t WHERE b = 1;"),
+            sql("SELECT a FROM WHERE;"),
+        ]);
+        if !matches!(v[0], Verdict::Unchecked(_)) {
+            assert_eq!(v[0], Verdict::Ok);
+            assert!(matches!(v[1], Verdict::Failed(_)), "{v:?}");
+        }
         assert_eq!(sqlglot_dialect("glue"), "");
     }
 }
