@@ -296,6 +296,11 @@ fn a_second_build_sends_nothing_and_writes_the_same_bytes() {
         .map(|(k, _)| k)
         .collect();
     assert_eq!(llm_files.len() as u64, u(&first, "/llm/filled"));
+    // The report lists them for review, and the tests that still expect a
+    // placeholder's error.
+    let report = String::from_utf8_lossy(&files["generation_report.json"]).to_string();
+    assert!(report.contains("review it before use"));
+    assert!(report.contains("still expects the error of a placeholder"));
 
     let (second, text) = p.build(&examples(), &[]);
     assert_eq!(

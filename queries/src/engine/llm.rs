@@ -307,6 +307,29 @@ pub fn run(
                     path.clone(),
                     format!("code written {how} ({model}): review it before use"),
                 ));
+                // Other files (a generated test) may still expect the
+                // placeholders' errors.
+                let messages: Vec<String> = match (*lang, p.draft(w)) {
+                    (Lang::Python, Some(d)) => pycode::placeholders(&d)
+                        .into_iter()
+                        .map(|x| x.message)
+                        .filter(|m| m.len() > 8)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for (k, f) in set.files.iter().enumerate() {
+                    if k == *i || messages.is_empty() {
+                        continue;
+                    }
+                    let text = p.store_text(&f.blob).unwrap_or_default();
+                    if messages.iter().any(|m| text.contains(m.as_str())) {
+                        let stem_path = f.path.replace("{stem}", &stem_for(&w.ir));
+                        set.todos.push((
+                            stem_path,
+                            format!("still expects the error of a placeholder that {path} now fills: update it to the completed code"),
+                        ));
+                    }
+                }
                 if !r.note.is_empty() {
                     set.warnings
                         .push(redact::scrub(&format!("{path}: {}", r.note)));
