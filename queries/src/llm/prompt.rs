@@ -195,32 +195,25 @@ pub struct LightMember<'a> {
 /// The sections of an answer to a prompt for several jobs (`### JOB`
 /// headings), in `jobs` order; an answer for one job may skip the heading.
 pub fn sections(text: &str, jobs: &[&str]) -> Vec<Option<String>> {
-    let mut at: Vec<(usize, usize)> = Vec::new(); // (job, byte offset after the heading line)
-    let mut starts: Vec<usize> = Vec::new();
+    // (job, where its heading line starts, where its content starts), in
+    // the order the answer gives them; the first heading of a job counts.
+    let mut heads: Vec<(usize, usize, usize)> = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let t = line.trim();
-        if let Some(name) = t.strip_prefix("###") {
+        if let Some(name) = line.trim().strip_prefix("###") {
             let name = name.trim().trim_matches('`').trim();
             if let Some(j) = jobs.iter().position(|x| *x == name)
-                && !at.iter().any(|(k, _)| *k == j)
+                && !heads.iter().any(|h| h.0 == j)
             {
-                at.push((j, offset + line.len()));
-                starts.push(offset);
+                heads.push((j, offset, offset + line.len()));
             }
         }
         offset += line.len();
     }
     let mut out = vec![None; jobs.len()];
-    for (n, (j, from)) in at.iter().enumerate() {
-        let to = starts
-            .iter()
-            .copied()
-            .filter(|s| s > from)
-            .min()
-            .unwrap_or(text.len());
-        let _ = n;
-        out[*j] = Some(text[*from..to].to_string());
+    for (k, &(j, _, from)) in heads.iter().enumerate() {
+        let to = heads.get(k + 1).map_or(text.len(), |h| h.1);
+        out[j] = Some(text[from..to].to_string());
     }
     if jobs.len() == 1 && out[0].is_none() {
         out[0] = Some(text.to_string());
