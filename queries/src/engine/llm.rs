@@ -587,8 +587,10 @@ impl LlmPhase<'_> {
     }
 
     /// The keys of a light call: its prompt's, and per member its result's.
-    fn light_keys(&self, members: &[usize], answer: &str) -> (Hash, Vec<Hash>) {
+    fn light_keys(&self, members: &[usize], leader: usize, answer: &str) -> (Hash, Vec<Hash>) {
+        // The slot differences quoted are the leader's to each member's.
         let mut parts: Vec<u8> = Self::light_extra(answer);
+        parts.extend_from_slice(&self.works[leader].ir.0);
         for &m in members {
             parts.extend_from_slice(&self.prompt_key(&self.works[m], b"light"));
         }
@@ -1217,7 +1219,7 @@ impl LlmPhase<'_> {
                 }
                 continue;
             }
-            let (pkey, keys) = self.light_keys(&members, &answer);
+            let (pkey, keys) = self.light_keys(&members, l, &answer);
             self.memo_keys.push(pkey);
             self.memo_keys.extend(keys.iter().copied());
             let mut open = Vec::new();
@@ -1470,7 +1472,7 @@ impl LlmPhase<'_> {
                 .map(|r| r.answer.clone())
                 .unwrap_or_default();
             if !answer.is_empty() {
-                let (pkey, keys) = self.light_keys(&members, &answer);
+                let (pkey, keys) = self.light_keys(&members, l, &answer);
                 let stored: Vec<Option<JobResult>> =
                     keys.iter().map(|k| self.stored_result(k)).collect();
                 if stored.iter().all(Option::is_some) {
