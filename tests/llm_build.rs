@@ -560,6 +560,21 @@ fn no_llm_and_a_missing_key_are_clear() {
     assert_eq!(u(&summary, "/llm/jobs"), 0);
     assert_eq!(s.count(), 0);
     let input = examples().display().to_string();
+    let out = p.run(&["plan", &input, "--no-llm", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "nothing to do after the build");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("LLM: off (--no-llm)"));
+    // Without a provider the plan still says what an LLM would need, and
+    // that is no pending change.
+    let out = p.run(&[
+        "plan",
+        &input,
+        "--llm-provider",
+        "none",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("LLM (none configured;"), "{text}");
     let without_key = |command: &str| {
         p.cmd(&[command, &input, "--llm-provider", "anthropic"])
             .env_remove("ANTHROPIC_API_KEY")

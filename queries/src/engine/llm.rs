@@ -1345,7 +1345,9 @@ impl LlmPhase<'_> {
                 output_tokens: full[i].1,
                 stored: false,
             };
-            if drafts[i].is_some() {
+            // Without a provider nothing can be stored or sent: the plan
+            // only estimates, and counts no phase work.
+            if drafts[i].is_some() && self.opts.enabled {
                 let w = &self.works[i];
                 let pkey = self.prompt_key(w, b"full");
                 let lkey = self.llm_key(&pkey);
@@ -1471,7 +1473,7 @@ impl LlmPhase<'_> {
                 .filter(|r| r.code.is_some())
                 .map(|r| r.answer.clone())
                 .unwrap_or_default();
-            if !answer.is_empty() {
+            if !answer.is_empty() && self.opts.enabled {
                 let (pkey, keys) = self.light_keys(&members, l, &answer);
                 let stored: Vec<Option<JobResult>> =
                     keys.iter().map(|k| self.stored_result(k)).collect();
@@ -1497,8 +1499,12 @@ impl LlmPhase<'_> {
         out
     }
 
-    /// A plan's count: the job's result is stored, or would be computed.
+    /// A plan's count: the job's result is stored, or would be computed
+    /// (nothing without a provider: a build would not run the phase).
     fn count(&self, stored: bool) {
+        if !self.opts.enabled {
+            return;
+        }
         if stored {
             self.ctx.counters.reused(Phase::Llm);
         } else {
