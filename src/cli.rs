@@ -179,6 +179,10 @@ pub struct GenCorpusArgs {
     /// Small jobs (fast tests) instead of realistic sizes (~110 KB median).
     #[arg(long)]
     pub small: bool,
+    /// An estate built from templates: 90% of the jobs are exact or near
+    /// copies, in groups of 6 to 30 (small jobs).
+    #[arg(long, conflicts_with = "small")]
+    pub clustered: bool,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -231,6 +235,28 @@ pub struct GraphArgs {
     /// Test hook: treat PHASE's logic as changed (recompute it and what depends on it).
     #[arg(long, value_name = "PHASE", hide = true)]
     pub bump_query_version: Vec<String>,
+
+    #[command(flatten)]
+    pub llm: LlmArgs,
+}
+
+/// LLM options of `build` and `plan`.
+#[derive(Args, Debug, Clone)]
+pub struct LlmArgs {
+    /// LLM provider for this run (default: llm.provider): none, anthropic,
+    /// azure_openai, azure_foundry, bedrock, vertex, openrouter, openai_compatible.
+    /// Keys come from the environment only (see dsmig.toml).
+    #[arg(long, value_name = "PROVIDER")]
+    pub llm_provider: Option<String>,
+
+    /// Rule-based generation only: no LLM call, no LLM estimate.
+    #[arg(long, conflicts_with = "llm_provider")]
+    pub no_llm: bool,
+
+    /// Stop calling the LLM once this run would spend more than USD dollars
+    /// (overrides llm.budget.max_cost_per_run; needs [llm.pricing] for the model).
+    #[arg(long, value_name = "USD")]
+    pub budget: Option<f64>,
 }
 
 #[derive(Args, Debug)]

@@ -106,6 +106,8 @@ pub struct LlmConfig {
     pub timeout_seconds: u64,
     /// Attempts per call (first try included) on 429, 5xx and network errors.
     pub max_attempts: u32,
+    /// Near duplicates of one template answered by one light call, at most.
+    pub light_batch_size: usize,
     pub budget: LlmBudgetConfig,
     /// Dollars per million tokens, per model name.
     pub pricing: std::collections::BTreeMap<String, ModelPrice>,
@@ -122,6 +124,7 @@ impl Default for LlmConfig {
             max_concurrency: 4,
             timeout_seconds: 120,
             max_attempts: 4,
+            light_batch_size: 6,
             budget: LlmBudgetConfig::default(),
             pricing: Default::default(),
         }
@@ -141,7 +144,7 @@ pub struct LlmBudgetConfig {
 impl Default for LlmBudgetConfig {
     fn default() -> Self {
         LlmBudgetConfig {
-            max_tokens_per_job: 8000,
+            max_tokens_per_job: 60_000,
             max_cost_per_run: 0.0,
         }
     }
@@ -286,7 +289,7 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(c.llm.budget.max_cost_per_run, 2.5);
-        assert_eq!(c.llm.budget.max_tokens_per_job, 8000);
+        assert_eq!(c.llm.budget.max_tokens_per_job, 60_000);
         assert_eq!(c.llm.pricing["claude-sonnet-4-5"].output_per_mtok, 15.0);
         let e = Config::from_toml("[llm]\nmax_cost_per_run = 1.0\n").expect_err("moved");
         assert!(e.contains("max_cost_per_run"), "{e}");

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use queries::config::Config;
 use queries::engine::Phase;
+use queries::engine::llm::LlmOptions;
 use queries::engine::run::{Progress, Request, run as run_graph};
 use queries::engine::summary::render;
 use queries::parse::Severity;
@@ -62,6 +63,41 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
             ));
         }
     }
+    let mut llm_config = config.llm.clone();
+    if let Some(p) = &g.llm.llm_provider {
+        llm_config.provider = p.clone();
+    }
+    let enabled = !g.llm.no_llm && llm_config.provider != "none";
+    if enabled {
+        // Settings errors (unknown provider, a dollar budget without a
+        // price) stop the run before anything is computed; keys are read
+        // only when a call is to be made.
+        queries::llm::Budget::new(&llm_config, g.llm.budget).map_err(|e| e.to_string())?;
+        if !matches!(
+            llm_config.provider.as_str(),
+            "anthropic"
+                | "azure_openai"
+                | "azure_foundry"
+                | "bedrock"
+                | "vertex"
+                | "openrouter"
+                | "openai_compatible"
+        ) {
+            return Err(format!(
+                "unknown LLM provider {:?}; expected none, anthropic, azure_openai, azure_foundry, bedrock, vertex, openrouter or openai_compatible",
+                llm_config.provider
+            ));
+        }
+    }
+    let llm = LlmOptions {
+        config: llm_config,
+        enabled,
+        off_by_flag: g.llm.no_llm,
+        estimate: dry_run,
+        cli_budget: g.llm.budget,
+        templates_dir: config.generation.templates_dir.clone(),
+        log: None,
+    };
     Ok(Request {
         paths: g.paths.clone(),
         output_dir: g
@@ -77,8 +113,9 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         sql,
         templates_dir: config.generation.templates_dir.clone(),
         only: (!g.only.is_empty()).then(|| g.only.clone()),
-        llm_configured: config.llm.provider != "none",
+        llm_configured: enabled,
         load_all: false,
+        llm,
     })
 }
 
@@ -91,8 +128,15 @@ fn open_store(config: &Config, g: &GraphArgs) -> Result<Arc<Store>, String> {
 
 pub fn run(config: &Config, args: &BuildArgs) -> Result<i32, String> {
     let store = open_store(config, &args.graph)?;
-    let req = request(config, &args.graph, false)?;
+    let mut req = request(config, &args.graph, false)?;
     let bar = Bar(bytes_bar(0, "building"));
+    {
+        // LLM progress goes to stderr, above the progress bar.
+        let pb = bar.0.clone();
+        req.llm.log = Some(std::sync::Arc::new(move |line: &str| {
+            pb.suspend(|| eprintln!("{line}"));
+        }));
+    }
     let outcome = run_graph(store, &req, &bar)?;
     bar.0.finish_and_clear();
     let s = &outcome.summary;

@@ -46,6 +46,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         only: None,
         llm_configured: config.llm.provider != "none",
         load_all: true,
+        llm: Default::default(),
     };
     let outcome = run_graph(store.clone(), &req, &NoProgress)?;
     let matches = find(&outcome, &args.job);

@@ -5,7 +5,9 @@ use queries::corpus_gen::{GenOptions, generate};
 use crate::cli::GenCorpusArgs;
 
 pub fn run(args: &GenCorpusArgs) -> Result<i32, String> {
-    let opts = if args.small {
+    let opts = if args.clustered {
+        GenOptions::clustered(args.count, args.seed)
+    } else if args.small {
         GenOptions::small(args.count, args.seed)
     } else {
         GenOptions::realistic(args.count, args.seed)

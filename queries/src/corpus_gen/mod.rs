@@ -52,6 +52,11 @@ pub struct GenOptions {
     pub dup_fraction: f64,
     /// Share of jobs in near-duplicate clusters.
     pub near_dup_fraction: f64,
+    /// Jobs per exact-duplicate group (min, max); `None`: mostly pairs and
+    /// triples, a few groups up to 20 (a hand-built estate).
+    pub dup_group_size: Option<(usize, usize)>,
+    /// Jobs per near-duplicate cluster (min, max).
+    pub near_cluster_size: (usize, usize),
     /// Steers the column counts so the median DSX job is about this size.
     pub target_median_job_bytes: usize,
     pub server_fraction: f64,
@@ -87,6 +92,8 @@ impl GenOptions {
             exec_fraction: 0.08,
             dup_fraction: 0.25,
             near_dup_fraction: 0.2,
+            dup_group_size: None,
+            near_cluster_size: (2, 8),
             target_median_job_bytes: 110_000,
             server_fraction: 0.05,
             sequence_fraction: 0.04,
@@ -114,6 +121,20 @@ impl GenOptions {
             exec_bytes: 2_000,
             extra_block_fraction: 0.3,
             ..GenOptions::realistic(jobs, seed)
+        }
+    }
+
+    /// An estate built from templates: most jobs are copies of a few
+    /// designs, exact (names, tables and literals changed) or near (a few
+    /// stages or derivations edited), in groups of 6 to 30 — what a team
+    /// that generated its jobs from patterns leaves behind. Small jobs.
+    pub fn clustered(jobs: usize, seed: u64) -> Self {
+        GenOptions {
+            dup_fraction: 0.45,
+            near_dup_fraction: 0.45,
+            dup_group_size: Some((6, 20)),
+            near_cluster_size: (8, 30),
+            ..GenOptions::small(jobs, seed)
         }
     }
 
@@ -254,13 +275,16 @@ fn plan(o: &GenOptions) -> (Vec<PlannedJob>, Vec<FilePlan>, usize, usize) {
     let mut groups = 0;
     let mut left = n_dup.min(n.saturating_sub(n_seq));
     while left >= 2 {
-        let size = match r.weighted(&[45, 25, 12, 8, 6, 4]) {
-            0 => 2,
-            1 => 3,
-            2 => r.range(4, 5),
-            3 => r.range(6, 8),
-            4 => r.range(9, 13),
-            _ => r.range(14, 20),
+        let size = match o.dup_group_size {
+            Some((lo, hi)) => r.range(lo.max(2), hi.max(2)),
+            None => match r.weighted(&[45, 25, 12, 8, 6, 4]) {
+                0 => 2,
+                1 => 3,
+                2 => r.range(4, 5),
+                3 => r.range(6, 8),
+                4 => r.range(9, 13),
+                _ => r.range(14, 20),
+            },
         }
         .min(left);
         if size < 2 {
@@ -285,7 +309,8 @@ fn plan(o: &GenOptions) -> (Vec<PlannedJob>, Vec<FilePlan>, usize, usize) {
     let mut clusters = 0;
     let mut left = n_near.min(n.saturating_sub(n_seq + jobs.len()));
     while left >= 2 {
-        let size = r.range(2, 8).min(left);
+        let (lo, hi) = o.near_cluster_size;
+        let size = r.range(lo.max(2), hi.max(2)).min(left);
         let kind = if r.chance(o.server_fraction) {
             Kind::Server
         } else {

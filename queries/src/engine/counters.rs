@@ -17,10 +17,12 @@ pub enum Phase {
     Groups,
     Prediction,
     Artifacts,
+    Prompt,
+    Llm,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 8] = [
+    pub const ALL: [Phase; 10] = [
         Phase::Split,
         Phase::JobIr,
         Phase::Features,
@@ -29,6 +31,8 @@ impl Phase {
         Phase::Groups,
         Phase::Prediction,
         Phase::Artifacts,
+        Phase::Prompt,
+        Phase::Llm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +45,8 @@ impl Phase {
             Phase::Groups => "groups",
             Phase::Prediction => "prediction",
             Phase::Artifacts => "artifacts",
+            Phase::Prompt => "prompt",
+            Phase::Llm => "llm",
         }
     }
 
@@ -60,6 +66,8 @@ impl Phase {
             Phase::Groups => 1,
             Phase::Prediction => crate::analysis::predict::PREDICT_VERSION,
             Phase::Artifacts => 1,
+            Phase::Prompt => crate::engine::llm::PROMPT_VERSION,
+            Phase::Llm => crate::engine::llm::LLM_VERSION,
         }
     }
 }
@@ -73,7 +81,7 @@ struct Count {
 /// Counts for one run.
 #[derive(Default)]
 pub struct Counters {
-    counts: [Count; 8],
+    counts: [Count; 10],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

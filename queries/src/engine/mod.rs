@@ -2,8 +2,10 @@
 //! tracked functions (memoised within a process), each consulting the
 //! store (memoised across processes) before computing.
 //!
-//! Phases so far: `split` (file → slices), `job_ir` (slice → entities),
-//! `artifacts` (job → files), then `materialize` (write what changed).
+//! Phases: `split` (file → slices), `job_ir` (slice → entities), the
+//! analyses (`analysis`), `artifacts` (job → files: the rule-based draft),
+//! `prompt` and `llm` (`llm`: an LLM completes what rules left open), then
+//! `materialize` (write what changed).
 //! Every phase counts what it computed and what it reused; `dsmig build`
 //! prints the counts and tests assert on them.
 
@@ -13,6 +15,7 @@ mod counters;
 pub mod db;
 pub mod explain;
 pub mod job_ir;
+pub mod llm;
 pub mod materialize;
 pub mod run;
 pub mod source;

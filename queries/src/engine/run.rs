@@ -49,6 +49,8 @@ pub struct Request {
     pub templates_dir: Option<PathBuf>,
     /// `--only`: generate only these jobs (by name); the others keep their files.
     pub only: Option<Vec<String>>,
+    /// LLM settings (provider, budget, `--no-llm`); the default uses none.
+    pub llm: crate::engine::llm::LlmOptions,
 }
 
 /// An entity of this run, located in its file.
@@ -291,7 +293,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
             .map(|s| s.to_string())
             .unwrap_or_default()
     };
-    let sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = plan
+    let mut sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = plan
         .par_iter()
         .map_with(db.clone(), |db, (ir, category, strategy)| {
             let key = ArtifactKey::new(db, *ir, category.clone(), strategy.clone(), stem_for(ir));
@@ -312,7 +314,20 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         }
     }
 
-    timings.mark("artifacts");
+    // The LLM completes what rules left open (a plan: estimates its calls).
+    let llm = crate::engine::llm::run(
+        &db,
+        &ctx,
+        &req.llm,
+        &plan,
+        &jobs,
+        &stem_for,
+        &estate,
+        &mut sets,
+        &mut memo_keys,
+    )?;
+
+    timings.mark("artifacts+llm");
     // Outputs: one file set per distinct (name, IR).
     let mut wanted: BTreeMap<String, Hash> = BTreeMap::new();
     let mut outputs_of: HashMap<(String, EntityHash), Vec<String>> = HashMap::new();
@@ -396,7 +411,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
             .iter()
             .map(|p| (p.name().to_string(), ctx.counters.get(*p)))
             .collect(),
-        llm: summary::LlmCounts::default(),
+        llm,
         files,
         output_dir: req.output_dir.display().to_string(),
         changes,

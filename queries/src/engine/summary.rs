@@ -31,11 +31,36 @@ pub struct JobCounts {
     pub removed: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What the LLM phase did (a build) or would do (a plan: `estimate`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LlmCounts {
+    /// Calls sent (each once, however many HTTP attempts).
     pub calls_made: u64,
+    /// Answers taken from the store instead of being asked again.
     pub served_from_store: u64,
+    /// Calls not sent because of the budget.
     pub skipped_for_budget: u64,
+    /// `provider model`, or empty when no LLM is used.
+    pub model: String,
+    /// Jobs whose code goes to the LLM (distinct designs).
+    pub jobs: u64,
+    /// Jobs whose code file now holds checked LLM code…
+    pub filled: u64,
+    /// …of which by slot substitution from a duplicate's answer (0 calls).
+    pub substituted: u64,
+    /// Jobs that keep the rule-based draft (answer failed its check, call
+    /// failed or skipped, or their template's did).
+    pub kept_draft: u64,
+    /// Repair calls among `calls_made` and `served_from_store`.
+    pub repairs: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Dollars of the calls made (0 without a price).
+    pub cost_usd: f64,
+    /// One line per skipped job, failed call or answer that failed its check.
+    pub lines: Vec<String>,
+    /// `dsmig plan`: the calls a build would make and what they cost.
+    pub estimate: Option<crate::llm::plan::LlmEstimate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +103,11 @@ impl RunSummary {
         self.jobs.new + self.jobs.changed + self.jobs.removed > 0
             || self.phases.values().any(|p| p.computed > 0)
             || self.files.written + self.files.deleted > 0
+            || self
+                .llm
+                .estimate
+                .as_ref()
+                .is_some_and(|e| e.configured && e.to_make > 0)
     }
 }
 
@@ -105,6 +135,52 @@ pub struct RunRecord {
     /// Memo keys and blobs the run used: what `store gc` keeps.
     pub memo_keys: Vec<Hash>,
     pub blobs: Vec<Hash>,
+}
+
+fn render_llm(out: &mut String, s: &RunSummary) {
+    let l = &s.llm;
+    if s.kind == "plan" {
+        match &l.estimate {
+            Some(e) => out.push_str(&crate::llm::plan::render(e)),
+            None if !l.model.is_empty() => out.push_str(&format!("  LLM: {}\n", l.model)),
+            None => out.push_str("  LLM calls: none needed\n"),
+        }
+        return;
+    }
+    out.push_str(&format!(
+        "  LLM calls: {} made, {} served from the store{}\n",
+        l.calls_made,
+        l.served_from_store,
+        if l.skipped_for_budget > 0 {
+            format!(", {} skipped (budget)", l.skipped_for_budget)
+        } else {
+            String::new()
+        }
+    ));
+    if l.jobs > 0 {
+        out.push_str(&format!(
+            "  LLM ({}): {} jobs: {} filled ({} by slot substitution, 0 calls), {} keep the rule-based draft; {} repair call(s); {} tokens in, {} out, ${:.4}\n",
+            l.model,
+            l.jobs,
+            l.filled,
+            l.substituted,
+            l.kept_draft,
+            l.repairs,
+            l.input_tokens,
+            l.output_tokens,
+            l.cost_usd
+        ));
+    }
+    const SHOWN: usize = 30;
+    for line in l.lines.iter().take(SHOWN) {
+        out.push_str(&format!("    {line}\n"));
+    }
+    if l.lines.len() > SHOWN {
+        out.push_str(&format!(
+            "    … and {} more (--summary-json lists all)\n",
+            l.lines.len() - SHOWN
+        ));
+    }
 }
 
 /// The summary as a few lines for a terminal, Terraform-style.
@@ -135,16 +211,7 @@ pub fn render(s: &RunSummary) -> String {
             name, p.computed, p.reused
         ));
     }
-    out.push_str(&format!(
-        "  LLM calls: {} made, {} served from the store{}\n",
-        s.llm.calls_made,
-        s.llm.served_from_store,
-        if s.llm.skipped_for_budget > 0 {
-            format!(", {} skipped (budget)", s.llm.skipped_for_budget)
-        } else {
-            String::new()
-        }
-    ));
+    render_llm(&mut out, s);
     if !s.categories.is_empty() {
         let cat = |c: &str| s.categories.get(c).copied().unwrap_or(0);
         out.push_str(&format!(

@@ -69,10 +69,7 @@ impl Templates {
     /// The embedded templates, overridden by `override_dir/glue/<name>.hbs`
     /// (or `override_dir/<name>.hbs`) where such a file exists.
     pub fn load(override_dir: Option<&Path>) -> Result<Templates, String> {
-        let mut registry = Handlebars::new();
-        registry.register_escape_fn(handlebars::no_escape);
-        registry.set_strict_mode(false);
-        let mut hasher = blake3::Hasher::new();
+        let mut sources = Vec::new();
         for (name, text) in EMBEDDED {
             let mut source = text.to_string();
             if let Some(dir) = override_dir {
@@ -87,16 +84,12 @@ impl Templates {
                     }
                 }
             }
-            hasher.update(name.as_bytes());
-            hasher.update(&(source.len() as u64).to_le_bytes());
-            hasher.update(source.as_bytes());
-            registry
-                .register_template_string(name, source)
-                .map_err(|e| format!("template {name}: {e}"))?;
+            sources.push((*name, source));
         }
+        let (registry, fingerprint) = compile(&sources)?;
         Ok(Templates {
             registry,
-            fingerprint: *hasher.finalize().as_bytes(),
+            fingerprint,
         })
     }
 
@@ -111,4 +104,22 @@ impl Templates {
             .render(name, data)
             .unwrap_or_else(|e| format!("# dsmig: template {name} failed: {e}\n"))
     }
+}
+
+/// A handlebars registry of `(name, source)` templates (no HTML escaping:
+/// the output is code) and the blake3 of all their sources.
+pub fn compile(sources: &[(&str, String)]) -> Result<(Handlebars<'static>, [u8; 32]), String> {
+    let mut registry = Handlebars::new();
+    registry.register_escape_fn(handlebars::no_escape);
+    registry.set_strict_mode(false);
+    let mut hasher = blake3::Hasher::new();
+    for (name, source) in sources {
+        hasher.update(name.as_bytes());
+        hasher.update(&(source.len() as u64).to_le_bytes());
+        hasher.update(source.as_bytes());
+        registry
+            .register_template_string(name, source)
+            .map_err(|e| format!("template {name}: {e}"))?;
+    }
+    Ok((registry, *hasher.finalize().as_bytes()))
 }

@@ -18,6 +18,11 @@
 //!   committed as it arrives.
 //! - [`budget`]: per-job token limit and per-run dollar limit.
 //! - [`redact`], [`extract`], [`plan`]: pure helpers.
+//! - [`strategy`] (per job: rules, fill, scaffold; batching per cluster),
+//!   [`prompt`] (templates), [`pycode`] (placeholders and splicing of
+//!   Python answers), [`substitute`] (duplicates' answers by slot
+//!   substitution), [`validate`] (compile / parse answers): what the build's
+//!   LLM phase (`engine/llm.rs`) is made of.
 
 pub mod anthropic;
 pub mod bedrock;
@@ -29,9 +34,14 @@ pub mod foundry;
 pub mod keys;
 pub mod openai;
 pub mod plan;
+pub mod prompt;
 pub mod provider;
+pub mod pycode;
 pub mod redact;
 pub mod sigv4;
+pub mod strategy;
+pub mod substitute;
+pub mod validate;
 pub mod vertex;
 
 pub use budget::{Budget, SkipReason};
