@@ -402,11 +402,21 @@ fn canonical_order(job: &Job) -> Order {
         }
     }
     // Name-free content hash for ties.
+    // Only stages whose label another stage shares need it (rendering every
+    // body here doubled the cost of the features).
     let blind = Norm::blind(job);
+    let mut label_count: HashMap<u64, usize> = HashMap::new();
+    for l in &label {
+        *label_count.entry(*l).or_insert(0) += 1;
+    }
     let content: Vec<u64> = job
         .stages
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
+            if label_count.get(&label[i]).copied().unwrap_or(0) < 2 {
+                return 0;
+            }
             let mut scratch = blind.clone_empty();
             let r = scratch.stage_body("s", s);
             let mut parts = vec![r.blind];
@@ -425,17 +435,7 @@ fn canonical_order(job: &Job) -> Order {
     for (ci, &i) in stages.iter().enumerate() {
         pos.insert(job.stages[i].id.clone(), (i, ci));
     }
-    let link_content: Vec<u64> = job
-        .links
-        .iter()
-        .map(|l| {
-            let mut scratch = blind.clone_empty();
-            h64(&[&scratch.link_body("l", l).blind])
-        })
-        .collect();
-    let mut links: Vec<usize> = (0..job.links.len()).collect();
-    links.sort_by_key(|&i| {
-        let l = &job.links[i];
+    let link_key = |l: &Link| {
         (
             pos.get(&l.from_stage).map_or(usize::MAX, |p| p.1),
             l.from_index,
@@ -445,9 +445,28 @@ fn canonical_order(job: &Job) -> Order {
                 .map_or(usize::MAX, |p| p.1),
             l.to_index,
             l.kind.as_str(),
-            link_content[i],
-            i,
         )
+    };
+    // Content only breaks ties between links with the same endpoints.
+    let mut key_count: HashMap<_, usize> = HashMap::new();
+    for l in &job.links {
+        *key_count.entry(link_key(l)).or_insert(0) += 1;
+    }
+    let link_content: Vec<u64> = job
+        .links
+        .iter()
+        .map(|l| {
+            if key_count.get(&link_key(l)).copied().unwrap_or(0) < 2 {
+                return 0;
+            }
+            let mut scratch = blind.clone_empty();
+            h64(&[&scratch.link_body("l", l).blind])
+        })
+        .collect();
+    let mut links: Vec<usize> = (0..job.links.len()).collect();
+    links.sort_by_key(|&i| {
+        let (a, b, c, d, e) = link_key(&job.links[i]);
+        (a, b, c, d, e, link_content[i], i)
     });
     Order {
         stages,

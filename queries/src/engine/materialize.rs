@@ -93,23 +93,25 @@ pub fn materialize(
     // Each file is independent: read, inflate and write them on every core
     // (a cold build writes tens of thousands).
     use rayon::prelude::*;
-    let outcomes: Vec<Result<bool, String>> = wanted
-        .par_iter()
-        .map(|(rel, blob)| {
-            let target = output_dir.join(rel);
-            let same_record = previous.get(rel) == Some(blob);
-            if same_record && has_content(&target, blob, store, true) {
-                return Ok(false);
-            }
-            let bytes = store
-                .blob(blob)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
-            write_atomic(&target, &bytes)?;
-            record_content(&target, blob, store);
-            Ok(true)
-        })
-        .collect();
+    let write_one = |(rel, blob): (&String, &Hash)| -> Result<bool, String> {
+        let target = output_dir.join(rel);
+        let same_record = previous.get(rel) == Some(blob);
+        if same_record && has_content(&target, blob, store, true) {
+            return Ok(false);
+        }
+        let bytes = store
+            .blob(blob)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
+        write_atomic(&target, &bytes)?;
+        record_content(&target, blob, store);
+        Ok(true)
+    };
+    let outcomes: Vec<Result<bool, String>> = if std::env::var_os("DSMIG_SERIAL_WRITE").is_some() {
+        wanted.iter().map(write_one).collect()
+    } else {
+        wanted.par_iter().map(write_one).collect()
+    };
     // Files written before a failure are still recorded as dsmig's.
     let mut failure = None;
     for ((rel, blob), outcome) in wanted.iter().zip(outcomes) {
