@@ -68,11 +68,32 @@ fn last_python_block(text: &str) -> &str {
         .unwrap_or("")
 }
 
+/// An SQL answer: the draft without its STOP statement, whole (SQL
+/// answers are whole files), in one fenced block per job.
+fn sql_answer(prompt: &str) -> String {
+    let mut text = String::new();
+    for block in prompt.split("```sql\n").skip(1) {
+        let draft = block.split("```").next().unwrap_or("");
+        let kept: Vec<&str> = draft
+            .lines()
+            .filter(|l| !l.contains("AS INTEGER) AS dsmig_stop"))
+            .collect();
+        text = format!(
+            "Here is the completed script.\n\n```sql\n{}\n```\n",
+            kept.join("\n")
+        );
+    }
+    text
+}
+
 fn answer(prompt: &str, b: &Behaviour) -> String {
     let (original, repair) = match prompt.split_once(REPAIR_MARK) {
         Some((o, _)) => (o, true),
         None => (prompt, false),
     };
+    if original.contains("```sql\n") {
+        return sql_answer(original);
+    }
     let bad = |job: &str| {
         b.always_bad.iter().any(|j| j == job) || (!repair && b.bad_first.iter().any(|j| j == job))
     };
@@ -589,4 +610,30 @@ fn no_llm_and_a_missing_key_are_clear() {
     let out = without_key("plan");
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("LLM (anthropic"));
+}
+
+#[test]
+fn the_sql_target_gets_whole_checked_scripts_and_a_second_build_sends_nothing() {
+    let s = Server::start(Behaviour::default());
+    let p = Project::new(&s, "");
+    let args = ["--target", "sql", "--dialect", "postgres"];
+    let (first, text) = p.build(&examples(), &args);
+    let made = u(&first, "/llm/calls_made");
+    assert!(made > 0, "{text}");
+    assert_eq!(s.count() as u64, made, "one request per call");
+    let files = p.outputs();
+    let completed: Vec<&String> = files
+        .iter()
+        .filter(|(k, b)| k.starts_with("sql/") && b.starts_with(b"-- dsmig: completed by an LLM"))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(!completed.is_empty(), "no SQL script completed: {text}");
+    for k in &completed {
+        let body = String::from_utf8_lossy(&files[*k]);
+        assert!(!body.contains("dsmig_stop"), "{k} still stops");
+    }
+    let (second, text2) = p.build(&examples(), &args);
+    assert_eq!(u(&second, "/llm/calls_made"), 0, "{text2}");
+    assert_eq!(s.count() as u64, made, "nothing sent the second time");
+    assert_eq!(p.outputs(), files, "same bytes");
 }
