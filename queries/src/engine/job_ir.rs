@@ -123,7 +123,7 @@ pub fn record(
             // The blob's hash is the IR hash: both hash the canonical bytes.
             let ir = EntityHash(*blake3::hash(&bytes).as_bytes());
             if !ctx.dry_run {
-                let _ = ctx.store.put_blob(&bytes);
+                let _ = ctx.store.put_blob_hashed(ir.0, &bytes);
             }
             // The IR is at hand: analyse it now rather than reload it later.
             if let Some(job) = entity.as_job() {

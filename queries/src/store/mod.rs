@@ -301,7 +301,13 @@ impl Store {
 
     /// Store content; returns its hash. Idempotent.
     pub fn put_blob(&self, content: &[u8]) -> Result<Hash, StoreError> {
-        let hash = *blake3::hash(content).as_bytes();
+        self.put_blob_hashed(*blake3::hash(content).as_bytes(), content)
+    }
+
+    /// [`Store::put_blob`] when the caller has just computed the blake3 of
+    /// `content` (the IR hash is the blob's): hashing it again is waste.
+    pub fn put_blob_hashed(&self, hash: Hash, content: &[u8]) -> Result<Hash, StoreError> {
+        debug_assert_eq!(hash, *blake3::hash(content).as_bytes());
         if self.lock_pending().blobs.contains_key(&hash) {
             return Ok(hash);
         }
