@@ -418,18 +418,30 @@ fn cluster_template_and_id(idx: &[usize], items: &Items<'_>) -> (usize, GroupId)
     let len = items[idx[0]].1.minhash.len();
     let mut majority: Vec<u32> = Vec::with_capacity(len);
     let mut best_pair: Option<(u32, usize)> = None;
-    let mut counts: FxMap<u32, usize> = FxMap::default();
-    for p in 0..len {
-        counts.clear();
-        for &i in idx {
-            if let Some(&v) = items[i].1.minhash.get(p) {
-                *counts.entry(v).or_default() += 1;
-            }
+    // Positions as columns, each member's signature read once in order
+    // (reading position by position across thousands of members missed
+    // the cache once per member and position).
+    let mut columns: Vec<Vec<u32>> = vec![Vec::with_capacity(m); len];
+    for &i in idx {
+        for (p, &v) in items[i].1.minhash.iter().take(len).enumerate() {
+            columns[p].push(v);
         }
-        let (&mode, &c) = counts
-            .iter()
-            .max_by_key(|(v, c)| (**c, std::cmp::Reverse(**v)))
-            .unwrap_or((&u32::MAX, &0));
+    }
+    for (p, col) in columns.iter_mut().enumerate() {
+        // The most frequent value, the smallest on a tie.
+        col.sort_unstable();
+        let (mut mode, mut c) = (u32::MAX, 0);
+        let mut k = 0;
+        while k < col.len() {
+            let mut e = k + 1;
+            while e < col.len() && col[e] == col[k] {
+                e += 1;
+            }
+            if e - k > c {
+                (mode, c) = (col[k], e - k);
+            }
+            k = e;
+        }
         majority.push(mode);
         if 2 * c > m && best_pair.is_none_or(|(bv, bp)| (mode, p) < (bv, bp)) {
             best_pair = Some((mode, p));
