@@ -598,27 +598,10 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
                     py_str(&format!("{}: target table unknown (dsmig)", st.name))
                 );
             };
-            let write_mode = props::connector(st, "Usage/WriteMode")
-                .or(props::text(&st.properties, "WriteMode"))
-                .unwrap_or("0")
-                .trim()
-                .to_string();
-            let table_action = props::connector(st, "Usage/TableAction")
-                .unwrap_or("0")
-                .trim()
-                .to_string();
-            let before = props::connector(st, "BeforeSQL")
-                .or(props::connector(st, "Usage/BeforeAfter/BeforeSQL"))
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty());
-            let after = props::connector(st, "AfterSQL")
-                .or(props::connector(st, "Usage/BeforeAfter/AfterSQL"))
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty());
-            let truncate = table_action == "3"
-                || before
-                    .as_deref()
-                    .is_some_and(|b| b.to_ascii_uppercase().starts_with("TRUNCATE"));
+            let w = props::DbWrite::of(st);
+            let truncate = w.truncates();
+            let (write_mode, table_action, before, after) =
+                (w.write_mode, w.table_action, w.before, w.after);
             let keys: Vec<String> = l
                 .columns
                 .iter()

@@ -133,3 +133,49 @@ mod tests {
         );
     }
 }
+
+/// How a database stage writes: the connector's write mode and table
+/// action codes and its before / after SQL (both targets read them).
+#[derive(Debug, Clone)]
+pub struct DbWrite {
+    pub write_mode: String,
+    pub table_action: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl DbWrite {
+    pub fn of(st: &crate::ir::Stage) -> DbWrite {
+        let sql = |names: [&str; 2]| {
+            connector(st, names[0])
+                .or(connector(st, names[1]))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        DbWrite {
+            write_mode: connector(st, "Usage/WriteMode")
+                .or(text(&st.properties, "WriteMode"))
+                .unwrap_or("0")
+                .trim()
+                .to_string(),
+            table_action: connector(st, "Usage/TableAction")
+                .unwrap_or("0")
+                .trim()
+                .to_string(),
+            before: sql(["BeforeSQL", "Usage/BeforeAfter/BeforeSQL"]),
+            after: sql(["AfterSQL", "Usage/BeforeAfter/AfterSQL"]),
+        }
+    }
+
+    /// The before-SQL is a TRUNCATE (handled as the write's truncate).
+    pub fn before_truncates(&self) -> bool {
+        self.before
+            .as_deref()
+            .is_some_and(|b| b.to_ascii_uppercase().starts_with("TRUNCATE"))
+    }
+
+    /// Truncate table action (3) or a TRUNCATE before-SQL.
+    pub fn truncates(&self) -> bool {
+        self.table_action == "3" || self.before_truncates()
+    }
+}

@@ -27,12 +27,10 @@ fn column_defs(g: &SqlGen, cols: &[Column]) -> Vec<String> {
 /// Whether a target is written by key (update / upsert): its keys are
 /// then unique.
 fn keyed_write(t: &IoTable) -> bool {
-    let code = props::connector(t.stage, "Usage/WriteMode")
-        .or(props::text(&t.stage.properties, "WriteMode"))
-        .unwrap_or("0")
-        .trim()
-        .to_string();
-    matches!(code.as_str(), "1" | "3" | "4" | "9")
+    matches!(
+        props::DbWrite::of(t.stage).write_mode.as_str(),
+        "1" | "3" | "4" | "9"
+    )
 }
 
 pub fn job_ddl(g: &SqlGen, sources: &[IoTable], targets: &[IoTable]) -> String {

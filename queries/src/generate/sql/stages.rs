@@ -1182,34 +1182,15 @@ struct WriteMode {
 }
 
 fn write_mode(t: &IoTable) -> WriteMode {
-    let st = t.stage;
-    let code = props::connector(st, "Usage/WriteMode")
-        .or(props::text(&st.properties, "WriteMode"))
-        .unwrap_or("0")
-        .trim()
-        .to_string();
-    let table_action = props::connector(st, "Usage/TableAction")
-        .unwrap_or("0")
-        .trim()
-        .to_string();
-    let before = props::connector(st, "BeforeSQL")
-        .or(props::connector(st, "Usage/BeforeAfter/BeforeSQL"))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    let after = props::connector(st, "AfterSQL")
-        .or(props::connector(st, "Usage/BeforeAfter/AfterSQL"))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    let truncate = table_action == "3"
-        || table_action == "2"
-        || before
-            .as_deref()
-            .is_some_and(|b| b.to_ascii_uppercase().starts_with("TRUNCATE"));
+    let w = props::DbWrite::of(t.stage);
+    // Replace (2) recreates the table in DataStage: here it is emptied.
+    let truncate = w.truncates() || w.table_action == "2";
+    let before_truncates = w.before_truncates();
     WriteMode {
-        code,
+        code: w.write_mode,
         truncate,
-        before: before.filter(|b| !b.to_ascii_uppercase().starts_with("TRUNCATE")),
-        after,
+        before: w.before.filter(|_| !before_truncates),
+        after: w.after,
     }
 }
 
