@@ -200,27 +200,33 @@ fn placeholder(g: &mut SqlGen, ps: &PlanStage, why: &str) -> Coverage {
 fn by_name(g: &mut SqlGen, ps: &PlanStage, l: &Link, qualified: bool) -> Vec<String> {
     let mut cols = Vec::new();
     for c in &l.columns {
-        let code = match source_of(ps, c) {
-            Some((i, j)) => {
-                let src = quote_ident(&ps.inputs[i].columns[j].name);
-                if qualified {
-                    format!("{}.{src}", alias(ps.inputs[i]))
-                } else {
-                    src
-                }
-            }
-            None => {
-                g.warnings.push(format!(
-                    "{} / {}.{}: no input column of that name; NULL",
-                    ps.stage.name, l.name, c.name
-                ));
-                "NULL".into()
-            }
-        };
+        let code = source_column(g, ps, l, c, qualified);
         map(g, ps, l, c, &code);
         cols.push(g.cast_as(&code, c));
     }
     cols
+}
+
+/// The input column an output column takes by name (or `link.COL`
+/// derivation), or NULL with a warning.
+fn source_column(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, qualified: bool) -> String {
+    match source_of(ps, c) {
+        Some((i, j)) => {
+            let src = quote_ident(&ps.inputs[i].columns[j].name);
+            if qualified {
+                format!("{}.{src}", alias(ps.inputs[i]))
+            } else {
+                src
+            }
+        }
+        None => {
+            g.warnings.push(format!(
+                "{} / {}.{}: no input column of that name; NULL",
+                ps.stage.name, l.name, c.name
+            ));
+            "NULL".into()
+        }
+    }
 }
 
 fn select(cols: &[String], from: &str) -> String {
@@ -669,20 +675,7 @@ fn join(g: &mut SqlGen, ps: &PlanStage, merge: bool) -> Coverage {
                     .unwrap_or_default();
                 key_ref(&k, ps.inputs.len())
             } else {
-                match source_of(ps, c) {
-                    Some((i, j)) => format!(
-                        "{}.{}",
-                        alias(ps.inputs[i]),
-                        quote_ident(&ps.inputs[i].columns[j].name)
-                    ),
-                    None => {
-                        g.warnings.push(format!(
-                            "{} / {}.{}: no input column of that name; NULL",
-                            ps.stage.name, l.name, c.name
-                        ));
-                        "NULL".into()
-                    }
-                }
+                source_column(g, ps, l, c, true)
             };
             map(g, ps, l, c, &code);
             cols.push(g.cast_as(&code, c));
