@@ -55,6 +55,7 @@ pub fn options(config: &Config) -> ReportOptions {
             page_size: config.report.page_size,
         },
         llm_configured: config.llm.provider != "none",
+        light_limits: queries::engine::llm::light_limits(&config.llm),
     }
 }
 

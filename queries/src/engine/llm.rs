@@ -272,11 +272,7 @@ pub fn run(
     if works.is_empty() {
         return Ok(counts);
     }
-    let limits = LightLimits {
-        max_members: opts.config.light_batch_size.max(1),
-        // Room for the headings and some slack in the estimate.
-        max_tokens: opts.config.max_output_tokens.max(1) * 4 / 5,
-    };
+    let limits = light_limits(&opts.config);
     let batches = batch(&candidates, estate.grouping.as_ref(), limits);
     for w in &mut works {
         if let Some(s) = batches.source.get(&w.key) {
@@ -372,11 +368,20 @@ pub fn run(
     Ok(p.counts)
 }
 
+/// How many near duplicates share a light call, from `[llm]`.
+pub fn light_limits(cfg: &crate::config::LlmConfig) -> LightLimits {
+    LightLimits {
+        max_members: cfg.light_batch_size.max(1),
+        // Room for the headings and some slack in the estimate.
+        max_tokens: cfg.max_output_tokens.max(1) * 4 / 5,
+    }
+}
+
 /// Answer tokens of a light call for a job of this shape: the share of
 /// its draft that placeholder functions typically take. From the shape,
 /// not the draft, so that a plan (drafts not generated yet) and a build
 /// cut the same batches.
-fn light_tokens(stages: usize, columns: usize) -> u64 {
+pub fn light_tokens(stages: usize, columns: usize) -> u64 {
     crate::llm::plan::draft_chars(stages, columns).div_ceil(4 * 8)
 }
 

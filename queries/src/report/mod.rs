@@ -175,6 +175,9 @@ pub struct ReportOptions {
     /// Whether an LLM provider is configured (changes the strategy of
     /// non-AUTO jobs).
     pub llm_configured: bool,
+    /// How near duplicates share light calls (`[llm]`), so that the
+    /// report's call estimate is `dsmig plan`'s.
+    pub light_limits: crate::llm::strategy::LightLimits,
 }
 
 impl Default for ReportOptions {
@@ -188,6 +191,7 @@ impl Default for ReportOptions {
                 page_size: crate::config::ReportConfig::default().page_size,
             },
             llm_configured: false,
+            light_limits: crate::engine::llm::light_limits(&crate::config::LlmConfig::default()),
         }
     }
 }
@@ -437,7 +441,7 @@ impl ReportData {
                 v
             })
             .collect();
-        let llm = llm_estimate(&details, &jobs, opts.llm_configured);
+        let llm = llm_estimate(&jobs, &estate.grouping, opts);
         let mut data = ReportData {
             format_version: FORMAT_VERSION,
             summary: inv.summary.clone(),
@@ -555,32 +559,35 @@ fn strategy(category: &str, group: Option<&Membership>, llm: bool) -> (String, S
     }
 }
 
-/// Which jobs an LLM would see: non-AUTO jobs that are not variations of
-/// a template. Batching: a variation rides on its template's call.
+/// The LLM calls the non-AUTO jobs need, batched per cluster as the build
+/// batches them (the same function as `dsmig plan`): exact duplicates ride
+/// on one answer, near duplicates share light calls.
 fn llm_estimate(
-    details: &BTreeMap<String, JobDetail>,
     jobs: &[JobRow],
-    llm_configured: bool,
+    grouping: &crate::analysis::groups::Grouping,
+    opts: &ReportOptions,
 ) -> Option<LlmFigures> {
-    let mut needing = 0;
-    let mut calls = BTreeSet::new();
-    for j in jobs {
-        if j.category == "AUTO" || j.category.is_empty() {
-            continue;
-        }
-        needing += 1;
-        let d = &details[&j.hash];
-        if !d.strategy.starts_with("variation of ") {
-            calls.insert(j.hash.as_str());
-        }
-    }
-    if needing == 0 && !llm_configured {
+    use crate::llm::strategy::{Candidate, batch, mode};
+    let candidates: Vec<Candidate> = jobs
+        .iter()
+        .filter_map(|j| {
+            Some(Candidate {
+                key: j.hash.clone(),
+                mode: mode(&j.category, j.kind == "sequence")?,
+                light_tokens: crate::engine::llm::light_tokens(j.stages, j.columns),
+            })
+        })
+        .collect();
+    if candidates.is_empty() && !opts.llm_configured {
         return None;
     }
+    let b = batch(&candidates, Some(grouping), opts.light_limits);
+    let needing = b.jobs() as usize;
+    let calls = b.calls() as usize;
     Some(LlmFigures {
         jobs: needing,
-        calls: calls.len(),
-        calls_saved: needing - calls.len(),
+        calls,
+        calls_saved: needing.saturating_sub(calls),
         ..LlmFigures::default()
     })
 }
