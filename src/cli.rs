@@ -72,7 +72,7 @@ on the same inputs computes nothing and rewrites no file; editing one job redoes
 The summary says, per phase, what was computed and what was reused, and which files were \
 written, left unchanged or deleted (files of jobs that left the inputs are removed; only \
 files dsmig wrote, and not if you edited them since).",
-        after_help = "Examples:\n  dsmig build exports/\n  dsmig build exports/ --output-dir out/ --summary-json summary.json\n  dsmig plan exports/    (what would be done, touching nothing)"
+        after_help = "Examples:\n  dsmig build exports/                                  (AWS Glue PySpark, Terraform, tests)\n  dsmig build exports/ --target sql --dialect teradata  (BTEQ, DDL, loads, checks)\n  dsmig build exports/ --output-dir out/ --summary-json summary.json\n  dsmig build exports/ --llm-provider anthropic --budget 5\n  dsmig plan exports/    (what would be done, touching nothing)"
     )]
     Build(BuildArgs),
 
@@ -82,7 +82,7 @@ files dsmig wrote, and not if you edited them since).",
 (and which input changed), unchanged or removed, which phases would run, and which files \
 would be written or deleted. Nothing is written, neither outputs nor the store.\n\n\
 With --detailed-exitcode: 0 = nothing to do, 2 = changes pending, 1 = error (as terraform plan).",
-        after_help = "Examples:\n  dsmig plan exports/\n  dsmig plan exports/ --json > plan.json\n  dsmig plan exports/ --detailed-exitcode || echo \"changes pending\""
+        after_help = "Examples:\n  dsmig plan exports/\n  dsmig plan exports/ --llm-provider anthropic   (LLM calls, tokens and dollars, with and without batching)\n  dsmig plan exports/ --target sql --dialect oracle\n  dsmig plan exports/ --json > plan.json\n  dsmig plan exports/ --detailed-exitcode || echo \"changes pending\""
     )]
     Plan(PlanArgs),
 
