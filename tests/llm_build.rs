@@ -492,6 +492,21 @@ fn plan_predicts_the_build_and_batching_saves_most_calls() {
         u(&summary, "/llm/substituted")
     );
     assert_eq!(made, calls, "plan and build disagree: {text}");
+    // The HTML report's estimate is the same function's.
+    let out = p.run(&["report", &input.display().to_string(), "-o", "report.html"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(p.root.join("report.html")).expect("report");
+    let shown: u64 = html
+        .split(r#"data-k="llm_calls" data-v=""#)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|v| v.parse().ok())
+        .expect("the report's LLM calls card");
+    assert_eq!(shown, calls, "report and plan disagree");
     assert_eq!(u(&summary, "/llm/calls_made"), calls);
     assert!(saving >= 70.0, "{saving}");
     assert_eq!(u(&summary, "/llm/filled"), jobs, "{text}");
