@@ -19,7 +19,7 @@ use queries::expr::translate::Dialect;
 use queries::generate::GlueContext;
 use queries::generate::glue::fixture;
 use queries::generate::glue::{Expected, Gen};
-use queries::generate::sql::{Role, SqlContext, SqlGen, ddl, sql_job_files, sql_shared_files};
+use queries::generate::sql::{Role, SqlContext, SqlGen, ddl, sql_job_files};
 use queries::ir::{Job, JobKind};
 use serde_json::{Value as Json, json};
 
@@ -317,7 +317,6 @@ fn postgres_runs_the_auto_jobs_of_the_generated_corpus() {
     )
     .expect("generate corpus");
     let jobs = sql::read_jobs(&[input.path().to_path_buf()]);
-    let _ = sql_shared_files;
     let mut cases = Vec::new();
     let mut inputs = Vec::new();
     let mut raising = 0;

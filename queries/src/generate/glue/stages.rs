@@ -2421,6 +2421,16 @@ pub(crate) struct ModifySpec {
     pub(crate) conversions: Vec<String>,
 }
 
+impl ModifySpec {
+    /// The input column an output column comes from (renamed or not).
+    pub(crate) fn source_name<'a>(&'a self, out: &'a str) -> &'a str {
+        self.renames
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(out))
+            .map_or(out, |(_, o)| o.as_str())
+    }
+}
+
 pub(crate) fn modify_spec(ps: &PlanStage) -> ModifySpec {
     let mut m = ModifySpec {
         renames: Vec::new(),
@@ -2462,11 +2472,7 @@ fn modify_row(ps: &PlanStage, input: &Link, row: &[Cell], out: &Link) -> Vec<Cel
         .columns
         .iter()
         .map(|c| {
-            let src = spec
-                .renames
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
-                .map_or(c.name.as_str(), |(_, o)| o.as_str());
+            let src = spec.source_name(&c.name);
             match col_idx(input, src) {
                 Some(i) => row[i].clone(),
                 None => Some(Value::Null),
@@ -2500,13 +2506,9 @@ fn projection(g: &mut Gen, ps: &PlanStage) -> StageCode {
     for (oi, l) in ps.outputs.iter().enumerate() {
         let mut cols = Vec::new();
         for c in &l.columns {
-            let src = spec
-                .renames
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
-                .map_or(c.name.clone(), |(_, o)| o.clone());
-            let code = if col_idx(input, &src).is_some() {
-                format!("F.col({})", py_str(&src))
+            let src = spec.source_name(&c.name);
+            let code = if col_idx(input, src).is_some() {
+                format!("F.col({})", py_str(src))
             } else {
                 g.warnings.push(format!(
                     "{} / {}.{}: not on the input; NULL",

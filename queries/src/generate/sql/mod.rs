@@ -451,8 +451,7 @@ impl<'a> SqlGen<'a> {
     /// The CTEs a query needs, in definition order (closure over the
     /// names the bodies mention).
     fn needed(&self, select: &str) -> Vec<Cte> {
-        let mut all: Vec<Cte> = self.params_cte().into_iter().collect();
-        all.extend(self.ctes.iter().cloned());
+        let all = &self.ctes;
         let mut want: BTreeSet<usize> = BTreeSet::new();
         let mut stack = vec![select.to_string()];
         while let Some(text) = stack.pop() {
@@ -498,9 +497,8 @@ impl<'a> SqlGen<'a> {
                 want.insert(c.name);
             }
         }
-        let mut all: Vec<Cte> = self.params_cte().into_iter().collect();
-        all.extend(self.ctes.iter().cloned());
-        all.into_iter()
+        self.ctes
+            .iter()
             .filter(|c| want.contains(&c.name))
             .map(|c| Step {
                 title: format!("Link {}", c.name),
@@ -546,6 +544,11 @@ pub fn sql_job_files(job: &Job, ctx: &SqlContext) -> GeneratedJob {
         let cov = stages::emit(&mut g, ps);
         g.coverage
             .push((ps.stage.name.clone(), ps.stage.stage_type.clone(), cov));
+    }
+    // Every parameter is known once the stages are emitted: the parameter
+    // relation goes first, like any other CTE.
+    if let Some(params) = g.params_cte() {
+        g.ctes.insert(0, params);
     }
     let targets = g.targets();
     let script = script(&mut g, &targets);

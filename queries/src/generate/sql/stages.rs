@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use super::dialect::{Merge, Step};
 use super::{Cte, Guard, IoTable, PARAMS, Role, SqlGen, column_list};
+use crate::expr::parse;
 use crate::expr::resolve::Scope;
 use crate::expr::translate::sql::{Names, quote_ident, to_sql_condition_with, to_sql_with};
 use crate::expr::translate::{Dialect, IssueKind, Translation};
-use crate::expr::{Expr, parse};
 use crate::generate::glue::props;
 use crate::generate::glue::stages::{
     agg_mapping, agg_results, clauses, col_idx, join_how, keys_of, modify_spec, reductions,
@@ -392,8 +392,7 @@ fn record_ref_checks(g: &mut SqlGen, ps: &PlanStage, from: &str, joins: &[RefJoi
     }
 }
 
-fn with_params(g: &SqlGen, from: &str, code: &str) -> String {
-    let _ = g;
+fn with_params(from: &str, code: &str) -> String {
     let p = quote_ident(PARAMS);
     if !code.contains(&format!("{p}.")) && !from.contains(&format!("{p}.")) {
         return from.to_string();
@@ -475,7 +474,7 @@ fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     }
     let nm = names(svs);
     let (from, joins) = reference_joins(g, ps, &scope, &nm, false, &mut coverage);
-    let joined_from = with_params(g, &from, &from);
+    let joined_from = with_params(&from, &from);
     record_ref_checks(g, ps, &joined_from, &joins);
     if !joins.is_empty() {
         coverage = coverage.max(Coverage::Approximate);
@@ -542,7 +541,7 @@ fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
         if cols.is_empty() {
             cols.push("1 AS \"dsmig_none\"".into());
         }
-        let from = with_params(g, &from, &all_code);
+        let from = with_params(&from, &all_code);
         let mut body = select(&cols, &from);
         if let Some(f) = filter {
             body.push_str(&format!("\n    WHERE {f}"));
@@ -563,7 +562,7 @@ fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let nm = names(BTreeMap::new());
     let mut coverage = Coverage::Exact;
     let (from, joins) = reference_joins(g, ps, &scope, &nm, true, &mut coverage);
-    let from = with_params(g, &from, &from);
+    let from = with_params(&from, &from);
     record_ref_checks(g, ps, &from, &joins);
     let required = failure_modes(g, ps, &from, &joins, &mut coverage);
     for l in &ps.outputs {
@@ -1073,12 +1072,8 @@ fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     for l in &ps.outputs {
         let mut cols = Vec::new();
         for c in &l.columns {
-            let src = spec
-                .renames
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
-                .map_or(c.name.clone(), |(_, o)| o.clone());
-            let code = match col_idx(input, &src) {
+            let src = spec.source_name(&c.name);
+            let code = match col_idx(input, src) {
                 Some(j) => format!("{}.{}", alias(input), quote_ident(&input.columns[j].name)),
                 None => {
                     g.warnings.push(format!(
@@ -1343,9 +1338,4 @@ pub fn write_steps(g: &mut SqlGen, t: &IoTable, select: &str) -> Vec<Step> {
         );
     }
     steps
-}
-
-/// Parsed key expression (for callers that need the AST).
-pub fn parse_key(text: &str) -> Option<Expr> {
-    parse(text).ok()
 }
