@@ -26,6 +26,7 @@
 //! slot by slot.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -126,7 +127,8 @@ pub fn features(job: &Job) -> Features {
         lines.push(format!("param {t}"));
     }
 
-    // Job properties.
+    // Job properties: their indexed rendering goes into the structural hash.
+    norm.indexed = true;
     for (i, p) in job.properties.iter().enumerate() {
         if p.name == "JobControlCode"
             && let PropValue::Text(code) = &p.value
@@ -148,6 +150,7 @@ pub fn features(job: &Job) -> Features {
         lines.push(format!("jprop {} {}", p.name, r.indexed));
         shingles.push(h64(&["jp", &p.name, &r.blind]));
     }
+    norm.indexed = false;
     for (i, c) in job.shared_containers.iter().enumerate() {
         norm.slot(&format!("job.container[{i}]"), SlotKind::ContainerRef, c);
     }
@@ -521,6 +524,10 @@ struct Norm {
     /// Stage id → canonical position (trigger targets).
     stage_pos: HashMap<String, usize>,
     slots: Vec<Slot>,
+    /// Whether renderings need their indexed form (only job properties
+    /// use it; stages and links hash their blind form, so building the
+    /// indexed one for them was half the work for nothing).
+    indexed: bool,
 }
 
 impl Norm {
@@ -536,6 +543,7 @@ impl Norm {
             svars: HashMap::new(),
             stage_pos,
             slots: Vec::new(),
+            indexed: false,
         }
     }
 
@@ -547,6 +555,7 @@ impl Norm {
             svars: HashMap::new(),
             stage_pos: job.stages.iter().map(|s| (s.id.clone(), 0)).collect(),
             slots: Vec::new(),
+            indexed: false,
         }
     }
 
@@ -557,6 +566,7 @@ impl Norm {
             svars: HashMap::new(),
             stage_pos: self.stage_pos.clone(),
             slots: Vec::new(),
+            indexed: false,
         }
     }
 
@@ -606,67 +616,96 @@ impl Norm {
     /// parameters become placeholders, literals become slots `path.lit[k]`.
     fn expr(&mut self, path: &str, text: &str) -> Rendered {
         let toks = tokenize(text);
-        let mut ix: Vec<String> = Vec::with_capacity(toks.len());
-        let mut bl: Vec<String> = Vec::with_capacity(toks.len());
+        let want_ix = self.indexed;
+        // Tokens joined by single spaces; the indexed form only if wanted.
+        let mut ix = String::new();
+        let mut bl = String::with_capacity(text.len());
         let mut lit = 0;
         for (i, t) in toks.iter().enumerate() {
+            if i > 0 {
+                bl.push(' ');
+                if want_ix {
+                    ix.push(' ');
+                }
+            }
             match *t {
                 Tok::Ident(name) => {
                     let called = matches!(toks.get(i + 1), Some(Tok::Punct("(")));
                     if called || is_keyword(name) {
-                        let u = name.to_ascii_uppercase();
-                        ix.push(u.clone());
-                        bl.push(u);
+                        push_upper(&mut bl, name);
+                        if want_ix {
+                            push_upper(&mut ix, name);
+                        }
                     } else if let Some((li, tail)) = name
                         .split_once('.')
                         .and_then(|(h, t)| self.links.get(h).map(|li| (*li, t)))
                     {
-                        let t = tail.to_ascii_uppercase();
-                        ix.push(format!("L{li}.{t}"));
-                        bl.push(format!("L.{t}"));
+                        bl.push_str("L.");
+                        push_upper(&mut bl, tail);
+                        if want_ix {
+                            let _ = write!(ix, "L{li}.");
+                            push_upper(&mut ix, tail);
+                        }
                     } else if let Some(&si) = self.svars.get(name) {
-                        ix.push(format!("SV{si}"));
-                        bl.push("SV".into());
+                        bl.push_str("SV");
+                        if want_ix {
+                            let _ = write!(ix, "SV{si}");
+                        }
                     } else if let Some(pi) = self.param_ref(name) {
-                        ix.push(format!("P{pi}"));
-                        bl.push("P".into());
+                        bl.push('P');
+                        if want_ix {
+                            let _ = write!(ix, "P{pi}");
+                        }
                     } else {
-                        let u = name.to_ascii_uppercase();
-                        ix.push(u.clone());
-                        bl.push(u);
+                        push_upper(&mut bl, name);
+                        if want_ix {
+                            push_upper(&mut ix, name);
+                        }
                     }
                 }
                 Tok::SysVar(v) => {
-                    let u = v.to_ascii_uppercase();
-                    ix.push(u.clone());
-                    bl.push(u);
+                    push_upper(&mut bl, v);
+                    if want_ix {
+                        push_upper(&mut ix, v);
+                    }
                 }
                 Tok::Str(s) | Tok::Num(s) => {
                     self.slot(&format!("{path}.lit[{lit}]"), SlotKind::Literal, s);
                     lit += 1;
-                    ix.push("?".into());
-                    bl.push("?".into());
+                    bl.push('?');
+                    if want_ix {
+                        ix.push('?');
+                    }
                 }
                 Tok::Param(p) => match self.param_ref(p) {
                     Some(pi) => {
-                        ix.push(format!("#P{pi}#"));
-                        bl.push("#P#".into());
+                        bl.push_str("#P#");
+                        if want_ix {
+                            let _ = write!(ix, "#P{pi}#");
+                        }
                     }
                     None => {
-                        let u = format!("#{}#", p.to_ascii_uppercase());
-                        ix.push(u.clone());
-                        bl.push(u);
+                        bl.push('#');
+                        push_upper(&mut bl, p);
+                        bl.push('#');
+                        if want_ix {
+                            ix.push('#');
+                            push_upper(&mut ix, p);
+                            ix.push('#');
+                        }
                     }
                 },
                 Tok::Punct(p) => {
-                    ix.push(p.to_string());
-                    bl.push(p.to_string());
+                    bl.push_str(p);
+                    if want_ix {
+                        ix.push_str(p);
+                    }
                 }
             }
         }
         Rendered {
-            indexed: ix.join(" "),
-            blind: bl.join(" "),
+            indexed: ix,
+            blind: bl,
             parts: Vec::new(),
         }
     }
@@ -791,8 +830,10 @@ impl Norm {
             PropValue::Connector(pairs) => {
                 for (k, v) in pairs.iter().filter(|(k, _)| !is_noise(k)) {
                     let v = self.value(&format!("{path}.{k}"), k, v);
-                    r.indexed.push_str(&format!("{{{k}={}}}", v.indexed));
-                    r.blind.push_str(&format!("{{{k}={}}}", v.blind));
+                    if self.indexed {
+                        let _ = write!(r.indexed, "{{{k}={}}}", v.indexed);
+                    }
+                    let _ = write!(r.blind, "{{{k}={}}}", v.blind);
                 }
             }
         }
@@ -809,7 +850,11 @@ impl Norm {
         };
         let v = self.value(path, kind_name, &n.value);
         let mut r = Rendered {
-            indexed: format!("{{{}={}", n.name, v.indexed),
+            indexed: if self.indexed {
+                format!("{{{}={}", n.name, v.indexed)
+            } else {
+                String::new()
+            },
             blind: format!("{{{}={}", n.name, v.blind),
             parts: Vec::new(),
         };
@@ -932,6 +977,11 @@ impl Norm {
         }
         r
     }
+}
+
+/// `out += s.to_ascii_uppercase()`, without the temporary string.
+fn push_upper(out: &mut String, s: &str) {
+    out.extend(s.chars().map(|c| c.to_ascii_uppercase()));
 }
 
 fn verbatim(s: &str) -> Rendered {

@@ -44,18 +44,20 @@ pub fn unescape_hex_codes(s: &str) -> Cow<'_, str> {
 
 /// Property names whose literal values are credentials.
 pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "apikey",
-        "api_key",
-        "credential",
-    ]
-    .iter()
-    .any(|k| n.contains(k))
+    // Asked of every property of every stage: compare in place, without
+    // lower-casing into a new string or building a substring searcher.
+    const KEYS: [&[u8]; 7] = [
+        b"password",
+        b"passwd",
+        b"pwd",
+        b"secret",
+        b"apikey",
+        b"api_key",
+        b"credential",
+    ];
+    let n = name.as_bytes();
+    KEYS.iter()
+        .any(|k| n.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
 }
 
 /// A value that may stay when its name is secret: a pure parameter

@@ -48,6 +48,10 @@ pub const FORMAT_VERSION: u32 = 1;
 
 const DB_FILE: &str = "store.redb";
 
+/// redb's page cache (its default is 1 GiB). Blobs are read about once per
+/// run and memo pages are few: a small cache costs no hits, and a large one
+/// only fills with pages written, then re-zeroed by the kernel for nothing.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// Commit pending writes after this much data or time.
 const FLUSH_BYTES: usize = 32 * 1024 * 1024;
 /// Default commit interval; `DSMIG_FLUSH_MS` overrides it (a shorter
@@ -161,7 +165,10 @@ impl Store {
         })?;
         let path = dir.join(DB_FILE);
         let db = loop {
-            match redb::Database::create(&path) {
+            match redb::Builder::new()
+                .set_cache_size(CACHE_BYTES)
+                .create(&path)
+            {
                 Ok(db) => break db,
                 Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                     if !wait {
@@ -426,10 +433,10 @@ impl Store {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         {
             let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
+            // No look-up first: the key is the content's hash, so writing
+            // over an existing blob writes the same bytes.
             for (k, v) in &pending.blobs {
-                if blobs.get(k).map_err(|e| self.io(e))?.is_none() {
-                    blobs.insert(k, v.as_slice()).map_err(|e| self.io(e))?;
-                }
+                blobs.insert(k, v.as_slice()).map_err(|e| self.io(e))?;
             }
             let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
             for (k, v) in &pending.memo {

@@ -21,7 +21,9 @@ pub mod switch;
 pub mod terraform;
 pub mod values;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -29,6 +31,7 @@ use super::plan::{Plan, PlanStage};
 use super::templates::Templates;
 use super::{GlueContext, Todo};
 use crate::expr::translate::pyspark::py_str;
+use crate::expr::{Expr, ParseError};
 use crate::ir::{Job, Link, ParamType};
 use values::Cell;
 
@@ -119,6 +122,9 @@ pub struct Gen<'a> {
     pub coverage: Vec<(String, String, Coverage)>,
     /// Stage id → message of the NotImplementedError its function raises.
     pub raising: BTreeMap<String, String>,
+    /// Expressions parsed once per job: the script and the simulation of
+    /// its expected rows read the same derivations.
+    parsed: RefCell<HashMap<String, Result<Rc<Expr>, ParseError>>>,
 }
 
 const RESERVED: &[&str] = &[
@@ -224,11 +230,22 @@ impl<'a> Gen<'a> {
             mappings: Vec::new(),
             coverage: Vec::new(),
             raising: BTreeMap::new(),
+            parsed: RefCell::new(HashMap::new()),
         };
         for p in g.plan.problems.clone() {
             g.warnings.push(format!("plan: {p}"));
         }
         g
+    }
+
+    /// [`crate::expr::parse`], remembered for this job.
+    pub fn parse(&self, text: &str) -> Result<Rc<Expr>, ParseError> {
+        if let Some(r) = self.parsed.borrow().get(text) {
+            return r.clone();
+        }
+        let r = crate::expr::parse(text).map(Rc::new);
+        self.parsed.borrow_mut().insert(text.to_string(), r.clone());
+        r
     }
 
     pub fn key<'s>(&'s self, l: &'s Link) -> &'s str {

@@ -8,6 +8,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::props;
 use super::values::{Cell, conform, spark_type};
@@ -894,7 +895,7 @@ fn translate(
     condition: bool,
     coverage: &mut Coverage,
 ) -> String {
-    match parse(text) {
+    match g.parse(text) {
         Ok(e) => {
             let t = if condition {
                 to_pyspark_condition(&e, scope)
@@ -942,14 +943,14 @@ pub fn simulate_transformer(
         Err(done) => return done,
     };
     let detail = ps.stage.transformer.clone().unwrap_or_default();
-    let parse_all = |texts: Vec<&str>| -> Option<Vec<Option<Expr>>> {
+    let parse_all = |texts: Vec<&str>| -> Option<Vec<Option<Rc<Expr>>>> {
         texts
             .into_iter()
             .map(|t| {
                 if t.trim().is_empty() {
                     Some(None)
                 } else {
-                    parse(t).ok().map(Some)
+                    g.parse(t).ok().map(Some)
                 }
             })
             .collect()
@@ -966,6 +967,28 @@ pub fn simulate_transformer(
     if crate::expr::stagevars::analyse(&detail).needs_row_order() || !detail.loop_vars.is_empty() {
         return Ok(vec![Table::unknown("previous-row stage variables"); n]);
     }
+    // Parsed once, not per row.
+    let constraints: Vec<Option<Result<Rc<Expr>, _>>> = ps
+        .outputs
+        .iter()
+        .map(|l| (!l.constraint.trim().is_empty()).then(|| g.parse(&l.constraint)))
+        .collect();
+    let derivations: Vec<Vec<Option<Rc<Expr>>>> = ps
+        .outputs
+        .iter()
+        .map(|l| {
+            l.columns
+                .iter()
+                .map(|c| {
+                    if c.derivation.trim().is_empty() {
+                        None
+                    } else {
+                        g.parse(&c.derivation).ok()
+                    }
+                })
+                .collect()
+        })
+        .collect();
     let mut out: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); n];
     let mut unknown: Vec<Option<String>> = vec![None; n];
     for (prow, refs) in &joined {
@@ -1018,17 +1041,17 @@ pub fn simulate_transformer(
         }
         let mut taken = false;
         for (oi, l) in ps.outputs.iter().enumerate() {
-            let goes = match l.kind {
-                LinkKind::Reject => false,
-                LinkKind::Otherwise => !taken,
-                _ if l.constraint.trim().is_empty() => true,
-                _ => {
-                    let Ok(e) = parse(&l.constraint) else {
-                        unknown[oi] = Some("constraint does not parse".into());
-                        continue;
-                    };
-                    let a = eval(&e, &e2[0]).ok().and_then(|v| truthy(&v));
-                    let b = eval(&e, &e2[1]).ok().and_then(|v| truthy(&v));
+            let goes = match (l.kind, &constraints[oi]) {
+                (LinkKind::Reject, _) => false,
+                (LinkKind::Otherwise, _) => !taken,
+                (_, None) => true,
+                (_, Some(Err(_))) => {
+                    unknown[oi] = Some("constraint does not parse".into());
+                    continue;
+                }
+                (_, Some(Ok(e))) => {
+                    let a = eval(e, &e2[0]).ok().and_then(|v| truthy(&v));
+                    let b = eval(e, &e2[1]).ok().and_then(|v| truthy(&v));
                     match (a, b) {
                         (Some(a), Some(b)) if a == b => {
                             taken |= a;
@@ -1047,7 +1070,7 @@ pub fn simulate_transformer(
                 continue;
             }
             let mut cells = Vec::new();
-            for c in &l.columns {
+            for (c, parsed) in l.columns.iter().zip(&derivations[oi]) {
                 let cell = if c.derivation.trim().is_empty() {
                     col_idx(primary, &c.name).and_then(|i| prow[i].clone()).or(
                         if col_idx(primary, &c.name).is_none() {
@@ -1057,17 +1080,14 @@ pub fn simulate_transformer(
                         },
                     )
                 } else {
-                    match parse(&c.derivation) {
-                        Ok(e) => {
-                            let a = eval(&e, &e2[0]).ok();
-                            let b = eval(&e, &e2[1]).ok();
-                            match (a, b) {
-                                (Some(a), Some(b)) if a == b => Some(a),
-                                _ => None,
-                            }
+                    parsed.as_ref().and_then(|e| {
+                        let a = eval(e, &e2[0]).ok();
+                        let b = eval(e, &e2[1]).ok();
+                        match (a, b) {
+                            (Some(a), Some(b)) if a == b => Some(a),
+                            _ => None,
                         }
-                        Err(_) => None,
-                    }
+                    })
                 };
                 cells.push(cell);
             }
