@@ -63,7 +63,9 @@ fn per_job<T: Serialize + DeserializeOwned>(
     compute: impl FnOnce(&Job) -> T,
 ) -> Option<T> {
     let key = ctx.memo_key(phase, &[&ir.0]);
-    if let Some(v) = lock(&ctx.fresh).get(&key).and_then(|b| decode(b)) {
+    // Decoded outside the lock: every worker reads this map at once.
+    let fresh = lock(&ctx.fresh).get(&key).cloned();
+    if let Some(v) = fresh.and_then(|b| decode(&b)) {
         return Some(v);
     }
     if let Ok(Some(bytes)) = ctx.store.memo(&key)

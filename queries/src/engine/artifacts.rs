@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Phase;
 use crate::engine::db::Db;
 use crate::engine::job_ir::load_ir;
+use crate::engine::materialize::write_early;
 use crate::ir::EntityHash;
 use crate::store::{Hash, decode, encode};
 
@@ -162,7 +163,7 @@ fn generate(
     let Some(job) = entity.as_job() else {
         return ArtifactSet::default();
     };
-    let mut set = job_card(ctx, job);
+    let mut set = job_card(ctx, job, stem);
     if set.problem.is_some() {
         return set;
     }
@@ -191,7 +192,10 @@ fn generate(
     };
     for (path, bytes) in glue.files {
         match ctx.store.put_blob(&bytes) {
-            Ok(blob) => set.files.push(Artifact { path, blob }),
+            Ok(blob) => {
+                write_early(ctx, &path.replace("{stem}", stem), &blob, &bytes);
+                set.files.push(Artifact { path, blob });
+            }
             Err(e) => set.problem = Some(e.to_string()),
         }
     }
@@ -204,7 +208,7 @@ fn generate(
     set
 }
 
-fn job_card(ctx: &crate::engine::Ctx, job: &crate::ir::Job) -> ArtifactSet {
+fn job_card(ctx: &crate::engine::Ctx, job: &crate::ir::Job, stem: &str) -> ArtifactSet {
     let mut json = match serde_json::to_vec_pretty(&JobCard::of(job)) {
         Ok(j) => j,
         Err(e) => {
@@ -215,14 +219,18 @@ fn job_card(ctx: &crate::engine::Ctx, job: &crate::ir::Job) -> ArtifactSet {
         }
     };
     json.push(b'\n');
+    const PATH: &str = "jobs/{stem}.json";
     match ctx.store.put_blob(&json) {
-        Ok(blob) => ArtifactSet {
-            files: vec![Artifact {
-                path: "jobs/{stem}.json".to_string(),
-                blob,
-            }],
-            ..ArtifactSet::default()
-        },
+        Ok(blob) => {
+            write_early(ctx, &PATH.replace("{stem}", stem), &blob, &json);
+            ArtifactSet {
+                files: vec![Artifact {
+                    path: PATH.to_string(),
+                    blob,
+                }],
+                ..ArtifactSet::default()
+            }
+        }
         Err(e) => ArtifactSet {
             problem: Some(e.to_string()),
             ..ArtifactSet::default()

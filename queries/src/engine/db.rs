@@ -1,7 +1,8 @@
 //! The salsa database and the context every query reaches through it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::engine::counters::{Counters, Phase};
 use crate::engine::job_ir::JobIrResult;
@@ -38,6 +39,13 @@ pub struct Ctx {
     pub prediction: crate::config::PredictionConfig,
     /// Files already re-streamed to compute missing job_ir results.
     pub restreamed: Mutex<HashSet<String>>,
+    /// `dsmig build`: the output folder, where a job's generated files are
+    /// written as soon as they exist (see `materialize::write_early`).
+    pub output_dir: Option<PathBuf>,
+    /// Files written that way (path under the output folder → blob).
+    pub written_early: Mutex<HashMap<String, Hash>>,
+    /// The outputs recorded by the last build, read once when needed.
+    pub previous_outputs: OnceLock<HashMap<String, Hash>>,
 }
 
 impl Ctx {
@@ -56,6 +64,9 @@ impl Ctx {
             sql: crate::config::SqlConfig::default(),
             templates: None,
             restreamed: Mutex::new(HashSet::new()),
+            output_dir: None,
+            written_early: Mutex::new(HashMap::new()),
+            previous_outputs: OnceLock::new(),
         }
     }
 

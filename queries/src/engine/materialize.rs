@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::db::{Ctx, lock};
 use crate::engine::source::{has_content, record_content};
 use crate::store::{Hash, Store};
 
@@ -76,12 +77,39 @@ pub fn sanitise(name: &str) -> String {
     s
 }
 
+/// Write one generated file the moment it is made, while its bytes are in
+/// memory: otherwise [`materialize`] reads it back from the store and
+/// inflates it (a cold build makes tens of thousands). Best effort: a file
+/// that fails here is written, or its error reported, by `materialize`.
+pub fn write_early(ctx: &Ctx, rel: &str, blob: &Hash, bytes: &[u8]) {
+    let Some(dir) = &ctx.output_dir else {
+        return;
+    };
+    let previous = ctx.previous_outputs.get_or_init(|| {
+        ctx.store
+            .outputs()
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    });
+    let target = dir.join(rel);
+    if previous.get(rel) == Some(blob) && has_content(&target, blob, &ctx.store, true) {
+        return;
+    }
+    if write_atomic(&target, bytes).is_ok() {
+        record_content(&target, blob, &ctx.store);
+        lock(&ctx.written_early).insert(rel.to_string(), *blob);
+    }
+}
+
 /// Make `output_dir` hold exactly `wanted` (relative path → blob), as far
-/// as files dsmig wrote are concerned.
+/// as files dsmig wrote are concerned. `early`: files [`write_early`]
+/// already wrote in this run.
 pub fn materialize(
     store: &Store,
     output_dir: &Path,
     wanted: &BTreeMap<String, Hash>,
+    early: &HashMap<String, Hash>,
 ) -> Result<FileCounts, String> {
     let previous: BTreeMap<String, Hash> = store
         .outputs()
@@ -94,6 +122,9 @@ pub fn materialize(
     // (a cold build writes tens of thousands).
     use rayon::prelude::*;
     let write_one = |(rel, blob): (&String, &Hash)| -> Result<bool, String> {
+        if early.get(rel) == Some(blob) {
+            return Ok(true);
+        }
         let target = output_dir.join(rel);
         let same_record = previous.get(rel) == Some(blob);
         if same_record && has_content(&target, blob, store, true) {

@@ -119,6 +119,9 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     ctx.prediction = req.prediction.clone();
     ctx.glue = req.glue.clone();
     ctx.sql = req.sql.clone();
+    if !req.dry_run {
+        ctx.output_dir = Some(req.output_dir.clone());
+    }
     if let Some(dir) = &req.templates_dir {
         ctx.templates = Some(Arc::new(crate::generate::templates::Templates::load(
             Some(dir),
@@ -393,7 +396,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         )
     } else {
         store.flush().map_err(|e| e.to_string())?;
-        materialize::materialize(&store, &req.output_dir, &wanted)?
+        materialize::materialize(&store, &req.output_dir, &wanted, &lock(&ctx.written_early))?
     };
 
     timings.mark("materialize");
