@@ -13,3 +13,4 @@ pub mod llm;
 pub mod parse;
 pub mod report;
 pub mod store;
+pub mod sync;

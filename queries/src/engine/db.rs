@@ -117,7 +117,4 @@ impl Db for Database {
     }
 }
 
-/// Lock a mutex whose data stays consistent even if a holder panicked.
-pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use crate::sync::lock;

@@ -96,8 +96,8 @@ pub fn write_early(ctx: &Ctx, rel: &str, blob: &Hash, bytes: &[u8]) {
     if previous.get(rel) == Some(blob) && has_content(&target, blob, &ctx.store, true) {
         return;
     }
-    if write_atomic(&target, bytes).is_ok() {
-        record_content(&target, blob, &ctx.store);
+    if let Ok(meta) = write_atomic(&target, bytes) {
+        record_content(&target, &meta, blob, &ctx.store);
         lock(&ctx.written_early).insert(rel.to_string(), *blob);
     }
 }
@@ -134,8 +134,8 @@ pub fn materialize(
             .blob(blob)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
-        write_atomic(&target, &bytes)?;
-        record_content(&target, blob, store);
+        let meta = write_atomic(&target, &bytes)?;
+        record_content(&target, &meta, blob, store);
         Ok(true)
     };
     let outcomes: Vec<Result<bool, String>> = if std::env::var_os("DSMIG_SERIAL_WRITE").is_some() {
@@ -186,7 +186,11 @@ fn file_has(path: &Path, blob: &Hash, store: &Store) -> bool {
     has_content(path, blob, store, false)
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+/// Write through a temporary file and a rename, so a file is whole or
+/// absent. Returns the written file's metadata for the stat cache (taken
+/// from the open file: a rename keeps size, mtime and inode).
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<std::fs::Metadata, String> {
+    use std::io::Write;
     // Never rename over something that is not a regular file.
     if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
         return Err(format!(
@@ -198,14 +202,34 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.dsmig-tmp"));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    // The folder usually exists: create it only when the file cannot be.
+    let mut file = match std::fs::File::create(&tmp) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::File::create(&tmp)
+        }
+        other => other,
+    }
+    .map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let written = file.write_all(bytes).and_then(|()| file.metadata());
+    drop(file);
+    let meta = written
+        .map_err(|e| format!("{}: {e}", tmp.display()))
+        .and_then(|meta| {
+            std::fs::rename(&tmp, path)
+                .map(|()| meta)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        });
+    if meta.is_err() {
+        // Nothing half-written stays behind.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    meta
 }
 
 fn remove_empty_parents(file: &Path, root: &Path) {

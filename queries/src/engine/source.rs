@@ -18,14 +18,18 @@ pub struct SourceFile {
 
 /// (size, mtime in ns, inode) of a file, as the stat cache compares them.
 pub fn file_stat(path: &Path) -> Option<(u64, i128, u64)> {
-    let meta = std::fs::metadata(path).ok()?;
+    std::fs::metadata(path).ok().map(|m| stat_of(&m))
+}
+
+/// (size, mtime in ns, inode): what the stat cache compares.
+fn stat_of(meta: &std::fs::Metadata) -> (u64, i128, u64) {
     let mtime_ns = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_nanos() as i128)
         .unwrap_or(0);
-    Some((meta.len(), mtime_ns, inode(&meta)))
+    (meta.len(), mtime_ns, inode(meta))
 }
 
 /// Whether the file at `path` holds the content hashed `content`: from the
@@ -60,18 +64,18 @@ pub fn has_content(path: &Path, content: &Hash, store: &Store, record: bool) -> 
 }
 
 /// Record that `path` now holds `content` (after dsmig wrote it).
-pub fn record_content(path: &Path, content: &Hash, store: &Store) {
-    if let Some((len, mtime_ns, inode)) = file_stat(path) {
-        let _ = store.put_stat(
-            &path.display().to_string(),
-            &StatEntry {
-                len,
-                mtime_ns,
-                inode,
-                content: *content,
-            },
-        );
-    }
+/// Remember that the file at `path`, as `meta` describes it, holds `content`.
+pub fn record_content(path: &Path, meta: &std::fs::Metadata, content: &Hash, store: &Store) {
+    let (len, mtime_ns, inode) = stat_of(meta);
+    let _ = store.put_stat(
+        &path.display().to_string(),
+        &StatEntry {
+            len,
+            mtime_ns,
+            inode,
+            content: *content,
+        },
+    );
 }
 
 /// blake3 of a file's bytes, from the stat cache when size, mtime and

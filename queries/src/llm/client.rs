@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::config::LlmConfig;
 use crate::store::{Hash, Store};
+use crate::sync::lock;
 
 use super::budget::{Budget, Reservation, SkipReason};
 use super::cache::{self, StoredResponse};
@@ -156,10 +157,6 @@ enum Message {
         cost: f64,
     },
     Skipped(Pending, SkipReason),
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Llm {

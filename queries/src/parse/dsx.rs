@@ -474,8 +474,21 @@ fn lex_header(text: &str, start: u64) -> RawHeader {
 }
 
 fn split_prop(t: &str) -> Option<(&str, &str)> {
-    let sp = t.find([' ', '\t'])?;
+    // Bytes, not chars: both separators are ASCII (every line of every
+    // export passes here).
+    let sp = t.bytes().position(|b| b == b' ' || b == b'\t')?;
     Some((&t[..sp], t[sp..].trim_start()))
+}
+
+/// `s.trim()`, with the common all-ASCII case done on bytes. Falls back to
+/// `trim` where the ends are not plain ASCII (vertical tab and non-ASCII
+/// spaces count as whitespace there).
+fn trim(s: &str) -> &str {
+    let t = s.trim_ascii();
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(&a), Some(&b)) if a >= 0x80 || b >= 0x80 || a == 0x0B || b == 0x0B => t.trim(),
+        _ => t,
+    }
 }
 
 /// Parse a DSX quoted value: `"…"` with `\"`, `\\`, `\(hex)` and the
@@ -486,7 +499,7 @@ pub fn unquote(v: &str) -> Option<String> {
     let mut out = String::with_capacity(body.len());
     let mut rest = body;
     loop {
-        let pos = rest.find(['"', '\\'])?;
+        let pos = rest.bytes().position(|b| b == b'"' || b == b'\\')?;
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
         if tail.starts_with('"') {
@@ -628,7 +641,7 @@ pub fn lex_block(
     let mut closed = false;
     while let Some((i, line)) = lines.next() {
         let line_no = chunk.line + i as u64;
-        let t = line.trim();
+        let t = trim(line);
         if t.is_empty() || t.starts_with("COMMENT") {
             continue;
         }
@@ -690,7 +703,7 @@ pub fn lex_block(
             let mut terminated = false;
             for (_, l) in lines.by_ref() {
                 let l = l.strip_suffix('\r').unwrap_or(l);
-                if l.trim() == RAW_MARKER {
+                if trim(l) == RAW_MARKER {
                     terminated = true;
                     break;
                 }
@@ -812,6 +825,23 @@ mod tests {
     }
 
     const JOB: &str = "BEGIN HEADER\n   CharacterSet \"CP1252\"\n   ServerVersion \"9.1\"\nEND HEADER\nBEGIN DSJOB\n   Identifier \"J1\"\n   DateModified \"2015-05-20\"\n   BEGIN DSRECORD\n      Identifier \"ROOT\"\n      OLEType \"CJobDefn\"\n      Name \"J1\"\n      Parameters \"CParameters\"\n      BEGIN DSSUBRECORD\n         Name \"P\"\n         Default \"a\\\"b\\\\c\\(A)\"\n      END DSSUBRECORD\n      FullDescription =+=+=+=\nline one\nBEGIN DSJOB\n=+=+=+=\n      JobType \"3\"\n   END DSRECORD\nEND DSJOB\nBEGIN DSEXECJOB\n   Identifier \"J1\"\n   BEGIN DSBPBINARY\nEND DSJOB\n   END DSBPBINARY\nEND DSEXECJOB\n";
+
+    #[test]
+    fn fast_trim_is_str_trim() {
+        for s in [
+            "",
+            "   ",
+            "  Name \"x\"\r",
+            "\u{b}\tvalue\u{b}",
+            "\u{a0}nbsp\u{a0} ",
+            " \u{2003}em space",
+            "é  ",
+            "\u{1c}unit\u{1f}",
+            "a\u{85}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
 
     #[test]
     fn splits_lexes_and_skips_compiled_parts() {

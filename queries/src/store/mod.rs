@@ -22,7 +22,9 @@ mod lock;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use crate::sync::lock;
 use std::time::{Duration, Instant};
 
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
@@ -144,15 +146,25 @@ pub struct TableStats {
 }
 
 pub struct Store {
+    shared: Arc<Shared>,
+    flush_every: Duration,
+    /// The thread committing pending writes in the background, if any.
+    committer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    _lock: lock::PidFile,
+}
+
+/// What a commit needs, shared with the background commit thread: workers
+/// go on computing while a commit (and its fsync) runs.
+struct Shared {
     db: redb::Database,
     dir: PathBuf,
     pending: Mutex<Pending>,
     /// What a flush is committing: still visible to readers until the
     /// commit is done, so nothing is ever in neither place.
-    in_flight: Mutex<Option<std::sync::Arc<Pending>>>,
+    in_flight: Mutex<Option<Arc<Pending>>>,
     flush_lock: Mutex<()>,
-    flush_every: Duration,
-    _lock: lock::PidFile,
+    /// A background commit's error, returned by the next flush.
+    failed: Mutex<Option<StoreError>>,
 }
 
 impl Store {
@@ -189,12 +201,16 @@ impl Store {
             }
         };
         let store = Store {
-            db,
-            dir: dir.to_path_buf(),
-            pending: Mutex::new(Pending::default()),
-            in_flight: Mutex::new(None),
-            flush_lock: Mutex::new(()),
+            shared: Arc::new(Shared {
+                db,
+                dir: dir.to_path_buf(),
+                pending: Mutex::new(Pending::default()),
+                in_flight: Mutex::new(None),
+                flush_lock: Mutex::new(()),
+                failed: Mutex::new(None),
+            }),
             flush_every: flush_interval(),
+            committer: Mutex::new(None),
             _lock: lock::PidFile::write(dir),
         };
         store.check_or_init_meta(&path)?;
@@ -202,11 +218,15 @@ impl Store {
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.shared.dir
     }
 
     fn check_or_init_meta(&self, path: &Path) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(|e| unusable(path, e))?;
+        let txn = self
+            .shared
+            .db
+            .begin_write()
+            .map_err(|e| unusable(path, e))?;
         {
             let mut meta = txn.open_table(META).map_err(|e| unusable(path, e))?;
             let magic = meta
@@ -258,10 +278,7 @@ impl Store {
     }
 
     fn io(&self, e: impl std::fmt::Display) -> StoreError {
-        StoreError::Io {
-            path: self.dir.clone(),
-            why: e.to_string(),
-        }
+        self.shared.io(e)
     }
 
     fn read_by_hash(
@@ -269,7 +286,7 @@ impl Store {
         table: TableDefinition<&[u8; 32], &[u8]>,
         key: &Hash,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
         let t = txn.open_table(table).map_err(|e| self.io(e))?;
         let v = t
             .get(key)
@@ -283,7 +300,7 @@ impl Store {
         table: TableDefinition<&str, &[u8]>,
         key: &str,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
         let t = txn.open_table(table).map_err(|e| self.io(e))?;
         let v = t
             .get(key)
@@ -353,7 +370,7 @@ impl Store {
 
     /// LLM responses are paid for: committed at once, never batched.
     pub fn put_llm(&self, key: &Hash, value: &[u8]) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
         {
             let mut t = txn.open_table(LLM).map_err(|e| self.io(e))?;
             t.insert(key, value).map_err(|e| self.io(e))?;
@@ -379,20 +396,18 @@ impl Store {
         self.maybe_flush()
     }
 
-    fn in_flight(&self) -> Option<std::sync::Arc<Pending>> {
-        self.in_flight
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    fn in_flight(&self) -> Option<Arc<Pending>> {
+        self.shared.in_flight()
     }
 
     fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
-        // A poisoned lock means a worker panicked mid-insert; the map is
-        // still consistent (inserts are single calls), so keep going.
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.lock_pending()
     }
 
     fn maybe_flush(&self) -> Result<(), StoreError> {
+        if let Some(e) = lock(&self.shared.failed).take() {
+            return Err(e);
+        }
         let (due, overfull) = {
             let mut p = self.lock_pending();
             let since = *p.since.get_or_insert_with(Instant::now);
@@ -401,59 +416,57 @@ impl Store {
                 p.bytes >= 4 * FLUSH_BYTES,
             )
         };
-        // One worker commits while the others go on computing; if results
-        // pile up faster than commits drain them, workers wait their turn.
-        if overfull || (due && self.flush_lock.try_lock().is_ok()) {
-            self.flush()
-        } else {
-            Ok(())
+        // Results piling up faster than commits drain them: this worker
+        // waits for the running commit, then commits the rest itself.
+        if overfull {
+            return self.shared.flush();
         }
-    }
-
-    /// Commit everything pending in one transaction.
-    pub fn flush(&self) -> Result<(), StoreError> {
-        let _one_at_a_time = self.flush_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let pending = {
-            let mut p = self.lock_pending();
-            let taken = std::sync::Arc::new(std::mem::take(&mut *p));
-            // Published before the pending lock is released: a reader that
-            // misses it in `pending` finds it here or, after the commit, in the file.
-            *self.in_flight.lock().unwrap_or_else(|e| e.into_inner()) = Some(taken.clone());
-            taken
-        };
-        let result = self.commit(&pending);
-        *self.in_flight.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        result
-    }
-
-    fn commit(&self, pending: &Pending) -> Result<(), StoreError> {
-        if pending.blobs.is_empty() && pending.memo.is_empty() && pending.stat.is_empty() {
+        if !due {
             return Ok(());
         }
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
-        {
-            let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
-            // No look-up first: the key is the content's hash, so writing
-            // over an existing blob writes the same bytes.
-            for (k, v) in &pending.blobs {
-                blobs.insert(k, v.as_slice()).map_err(|e| self.io(e))?;
+        // Otherwise one commit at a time runs on its own thread.
+        let mut committer = lock(&self.committer);
+        if committer.as_ref().is_some_and(|h| !h.is_finished()) {
+            return Ok(());
+        }
+        if let Some(done) = committer.take() {
+            let _ = done.join();
+        }
+        let shared = self.shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("dsmig-commit".into())
+            .spawn(move || {
+                if let Err(e) = shared.flush() {
+                    *lock(&shared.failed) = Some(e);
+                }
+            });
+        match spawned {
+            Ok(h) => {
+                *committer = Some(h);
+                Ok(())
             }
-            let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
-            for (k, v) in &pending.memo {
-                memo.insert(k, v.as_slice()).map_err(|e| self.io(e))?;
-            }
-            let mut stat = txn.open_table(STAT).map_err(|e| self.io(e))?;
-            for (k, v) in &pending.stat {
-                stat.insert(k.as_str(), v.as_slice())
-                    .map_err(|e| self.io(e))?;
+            Err(_) => {
+                drop(committer);
+                self.shared.flush()
             }
         }
-        txn.commit().map_err(|e| self.io(e))
+    }
+
+    /// Commit everything pending (after any background commit finishes).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        if let Some(running) = lock(&self.committer).take() {
+            let _ = running.join();
+        }
+        let result = self.shared.flush();
+        match lock(&self.shared.failed).take() {
+            Some(e) => Err(e),
+            None => result,
+        }
     }
 
     /// Every output path dsmig wrote, with the hash of what it wrote.
     pub fn outputs(&self) -> Result<Vec<(String, Hash)>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
         let t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
         let mut out = Vec::new();
         for row in t.iter().map_err(|e| self.io(e))? {
@@ -465,7 +478,7 @@ impl Store {
 
     /// Record output changes: `Some(hash)` written, `None` deleted.
     pub fn set_outputs(&self, changes: &[(String, Option<Hash>)]) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
         {
             let mut t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
             for (path, h) in changes {
@@ -480,7 +493,7 @@ impl Store {
 
     /// The newest run record, if any.
     pub fn last_run(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
         let t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
         let last = t.last().map_err(|e| self.io(e))?;
         Ok(last.map(|(k, v)| (k.value(), v.value().to_vec())))
@@ -488,7 +501,7 @@ impl Store {
 
     /// The newest `n` run records, newest first.
     pub fn runs(&self, n: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
         let t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
         let mut out = Vec::new();
         for row in t.iter().map_err(|e| self.io(e))?.rev().take(n) {
@@ -502,7 +515,7 @@ impl Store {
     /// never points at results that are not committed).
     pub fn add_run(&self, record: &[u8]) -> Result<u64, StoreError> {
         self.flush()?;
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
         let n;
         {
             let mut t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
@@ -518,7 +531,7 @@ impl Store {
     }
 
     pub fn table_stats(&self) -> Result<Vec<TableStats>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
         let mut out = Vec::new();
         macro_rules! stat {
             ($def:expr, $name:expr) => {{
@@ -550,7 +563,7 @@ impl Store {
         keep_llm: Option<&std::collections::HashSet<Hash>>,
     ) -> Result<(u64, u64, u64), StoreError> {
         self.flush()?;
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
         let mut removed = (0, 0, 0);
         {
             let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
@@ -579,7 +592,69 @@ impl Store {
     /// Reclaim file space after a gc.
     pub fn compact(&mut self) -> Result<(), StoreError> {
         self.flush()?;
-        self.db.compact().map(|_| ()).map_err(|e| self.io(e))
+        let io = self.shared.io("the store is still in use by a commit");
+        let shared = Arc::get_mut(&mut self.shared).ok_or(io)?;
+        shared.db.compact().map(|_| ()).map_err(|e| shared.io(e))
+    }
+}
+
+impl Shared {
+    fn io(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Io {
+            path: self.dir.clone(),
+            why: e.to_string(),
+        }
+    }
+
+    fn in_flight(&self) -> Option<Arc<Pending>> {
+        lock(&self.in_flight).clone()
+    }
+
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // A poisoned lock means a worker panicked mid-insert; the map is
+        // still consistent (inserts are single calls), so keep going.
+        lock(&self.pending)
+    }
+
+    /// Commit everything pending in one transaction.
+    fn flush(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = lock(&self.flush_lock);
+        let pending = {
+            let mut p = self.lock_pending();
+            let taken = Arc::new(std::mem::take(&mut *p));
+            // Published before the pending lock is released: a reader that
+            // misses it in `pending` finds it here or, after the commit, in the file.
+            *lock(&self.in_flight) = Some(taken.clone());
+            taken
+        };
+        let result = self.commit(&pending);
+        *lock(&self.in_flight) = None;
+        result
+    }
+
+    fn commit(&self, pending: &Pending) -> Result<(), StoreError> {
+        if pending.blobs.is_empty() && pending.memo.is_empty() && pending.stat.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        {
+            let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
+            // No look-up first: the key is the content's hash, so writing
+            // over an existing blob writes the same bytes.
+            for (k, v) in &pending.blobs {
+                blobs.insert(k, v.as_slice()).map_err(|e| self.io(e))?;
+            }
+            let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
+            for (k, v) in &pending.memo {
+                memo.insert(k, v.as_slice()).map_err(|e| self.io(e))?;
+            }
+            let mut stat = txn.open_table(STAT).map_err(|e| self.io(e))?;
+            for (k, v) in &pending.stat {
+                stat.insert(k.as_str(), v.as_slice())
+                    .map_err(|e| self.io(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.io(e))
     }
 }
 
