@@ -195,7 +195,12 @@ fn main() {
         );
     }
     let work = root.join(format!("work-{jobs}"));
-    let _ = std::fs::remove_dir_all(&work);
+    // The last run's folder is deleted at the end, not now: ext4 spends
+    // minutes skipping recently freed inodes, and the cold build would pay
+    // for deleting tens of thousands of files it never wrote.
+    let old_work = root.join(format!("work-{jobs}-old"));
+    let _ = std::fs::remove_dir_all(&old_work);
+    let _ = std::fs::rename(&work, &old_work);
     std::fs::create_dir_all(&work).expect("work dir");
     let corpus_arg = corpus.display().to_string();
     let bytes = dir_bytes(&corpus) as f64;
@@ -327,4 +332,5 @@ fn main() {
     }
     println!("{table}");
     let _ = std::fs::write(root.join("../bench-scale.md"), &table);
+    let _ = std::fs::remove_dir_all(&old_work);
 }

@@ -626,22 +626,23 @@ fn target_files(
         .zip(stems)
         .map(|((n, h), s)| ((n.as_str(), h.as_str()), s.as_str()))
         .collect();
-    for j in jobs
-        .iter()
+    // Sequences' workflows, made on every core (each loads its IR).
+    let sequences: Vec<(&Found, &str, Vec<(String, Vec<u8>)>)> = jobs
+        .par_iter()
         .filter(|j| j.entity.job_kind == Some(crate::ir::JobKind::Sequence))
-    {
-        let hex = j.entity.ir.hex();
-        let Some(stem) = stem_of.get(&(j.entity.name.as_str(), hex.as_str())) else {
-            continue;
-        };
-        let Some(entity) = crate::engine::job_ir::load_ir(ctx, &j.entity.ir) else {
-            continue;
-        };
-        let Some(job) = entity.as_job() else { continue };
-        let files = match &sql {
-            Some(s) => crate::generate::sql::sequence::files(job, &all_stems, s.dialect).files,
-            None => crate::generate::sequence_files(job, &all_stems).files,
-        };
+        .filter_map(|j| {
+            let hex = j.entity.ir.hex();
+            let stem = *stem_of.get(&(j.entity.name.as_str(), hex.as_str()))?;
+            let entity = crate::engine::job_ir::load_ir(ctx, &j.entity.ir)?;
+            let job = entity.as_job()?;
+            let files = match &sql {
+                Some(s) => crate::generate::sql::sequence::files(job, &all_stems, s.dialect).files,
+                None => crate::generate::sequence_files(job, &all_stems).files,
+            };
+            Some((*j, stem, files))
+        })
+        .collect();
+    for (j, stem, files) in sequences {
         for (path, bytes) in files {
             let path = path.replace("{stem}", stem);
             outputs_of
