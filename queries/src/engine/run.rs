@@ -627,7 +627,8 @@ fn target_files(
         .map(|((n, h), s)| ((n.as_str(), h.as_str()), s.as_str()))
         .collect();
     // Sequences' workflows, made on every core (each loads its IR).
-    let sequences: Vec<(&Found, &str, Vec<(String, Vec<u8>)>)> = jobs
+    type Files = Vec<(String, Vec<u8>)>;
+    let sequences: Vec<(&Found, &str, Files)> = jobs
         .par_iter()
         .filter(|j| j.entity.job_kind == Some(crate::ir::JobKind::Sequence))
         .filter_map(|j| {
