@@ -191,13 +191,7 @@ fn generate(
         _ => return set,
     };
     for (path, bytes) in glue.files {
-        match ctx.store.put_blob(&bytes) {
-            Ok(blob) => {
-                write_early(ctx, &path.replace("{stem}", stem), &blob, &bytes);
-                set.files.push(Artifact { path, blob });
-            }
-            Err(e) => set.problem = Some(e.to_string()),
-        }
+        add_file(ctx, &mut set, path, &bytes, stem);
     }
     set.todos = glue
         .todos
@@ -219,22 +213,26 @@ fn job_card(ctx: &crate::engine::Ctx, job: &crate::ir::Job, stem: &str) -> Artif
         }
     };
     json.push(b'\n');
-    const PATH: &str = "jobs/{stem}.json";
-    match ctx.store.put_blob(&json) {
+    let mut set = ArtifactSet::default();
+    add_file(ctx, &mut set, "jobs/{stem}.json".to_string(), &json, stem);
+    set
+}
+
+/// A generated file: stored as a blob, written to the output folder at
+/// once (see `materialize::write_early`), listed in the job's set.
+fn add_file(
+    ctx: &crate::engine::Ctx,
+    set: &mut ArtifactSet,
+    path: String,
+    bytes: &[u8],
+    stem: &str,
+) {
+    match ctx.store.put_blob(bytes) {
         Ok(blob) => {
-            write_early(ctx, &PATH.replace("{stem}", stem), &blob, &json);
-            ArtifactSet {
-                files: vec![Artifact {
-                    path: PATH.to_string(),
-                    blob,
-                }],
-                ..ArtifactSet::default()
-            }
+            write_early(ctx, &path.replace("{stem}", stem), &blob, bytes);
+            set.files.push(Artifact { path, blob });
         }
-        Err(e) => ArtifactSet {
-            problem: Some(e.to_string()),
-            ..ArtifactSet::default()
-        },
+        Err(e) => set.problem = Some(e.to_string()),
     }
 }
 
