@@ -31,15 +31,8 @@ fn main() {
 /// Benches read the peak resident set size and the CPU time used from
 /// here (Linux only): on a shared machine CPU time says more than wall time.
 fn report_peak_rss() {
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
-        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
-    {
-        eprintln!(
-            "dsmig-peak-rss-kb: {}",
-            line.trim_start_matches("VmHWM:")
-                .trim()
-                .trim_end_matches(" kB")
-        );
+    if let Some(kb) = queries::engine::run::peak_rss_kb() {
+        eprintln!("dsmig-peak-rss-kb: {kb}");
     }
     // utime and stime are fields 14 and 15 of /proc/self/stat, in clock
     // ticks (100 per second on Linux); the name field may hold spaces, so

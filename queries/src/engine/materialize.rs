@@ -118,8 +118,9 @@ pub fn materialize(
         .collect();
     let mut counts = FileCounts::default();
     let mut changes: Vec<(String, Option<Hash>)> = Vec::new();
-    // Each file is independent: read, inflate and write them on every core
-    // (a cold build writes tens of thousands).
+    // Files the run wrote as it generated them are done; the rest (missing
+    // files of reused jobs, shared files) are read from the store and
+    // written on every core.
     use rayon::prelude::*;
     let write_one = |(rel, blob): (&String, &Hash)| -> Result<bool, String> {
         if early.get(rel) == Some(blob) {
@@ -138,11 +139,7 @@ pub fn materialize(
         record_content(&target, &meta, blob, store);
         Ok(true)
     };
-    let outcomes: Vec<Result<bool, String>> = if std::env::var_os("DSMIG_SERIAL_WRITE").is_some() {
-        wanted.iter().map(write_one).collect()
-    } else {
-        wanted.par_iter().map(write_one).collect()
-    };
+    let outcomes: Vec<Result<bool, String>> = wanted.par_iter().map(write_one).collect();
     // Files written before a failure are still recorded as dsmig's.
     let mut failure = None;
     for ((rel, blob), outcome) in wanted.iter().zip(outcomes) {

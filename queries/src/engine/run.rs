@@ -94,14 +94,7 @@ impl Timings {
     }
     fn mark(&mut self, what: &str) {
         if let Some(t) = self.0 {
-            let hwm = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmHWM:"))
-                        .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
-                })
-                .unwrap_or_default();
+            let hwm = peak_rss_kb().map_or(String::new(), |kb| format!("{kb} kB"));
             eprintln!(
                 "dsmig-timing: {what:<14} {:>8.2} s  (peak RSS so far {hwm})",
                 t.elapsed().as_secs_f64()
@@ -109,6 +102,17 @@ impl Timings {
             self.0 = Some(std::time::Instant::now());
         }
     }
+}
+
+/// The process's peak resident set size so far (VmHWM, Linux only).
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches(" kB")
+        .parse()
+        .ok()
 }
 
 pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<Outcome, String> {
