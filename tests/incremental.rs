@@ -150,6 +150,43 @@ fn second_build_computes_nothing_and_writes_nothing() {
     assert_eq!(mtime, again, "no file rewritten");
 }
 
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).expect("under dir");
+            let bytes = std::fs::read(e.path()).expect("read");
+            (rel.to_string_lossy().into_owned(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn deleted_generated_files_are_made_again_without_recomputing_a_phase() {
+    // The store keeps what rule-made files hash to, not their bytes: a
+    // file missing from the output folder is generated again from its
+    // job's stored IR, byte for byte.
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    let out = p.root.join("generated");
+    let before = tree(&out);
+    std::fs::remove_dir_all(out.join("glue_jobs")).expect("rm");
+    std::fs::remove_file(out.join("jobs/J2.json")).expect("rm");
+    let removed = before.len() - tree(&out).len();
+    assert!(removed >= 6, "five scripts and a job card: {removed}");
+
+    let again = p.build(&[]);
+    for phase in ["split", "job_ir", "features", "artifacts"] {
+        assert_eq!(counts(&again, phase).0, 0, "{phase} computed");
+    }
+    assert_eq!(files(&again), (removed as u64, (before.len() - removed) as u64, 0));
+    assert_eq!(tree(&out), before, "the same bytes as the first build");
+}
+
 #[test]
 fn editing_one_job_in_a_multi_job_export_recomputes_that_job_alone() {
     let p = Project::new();

@@ -1,12 +1,13 @@
-//! `artifacts(job)`: the files generated for one job, as content-addressed
-//! blobs with path templates (`{stem}` is the job's file name, chosen by
-//! materialize so that names stay distinct on case-insensitive disks).
+//! `artifacts(job)`: the files generated for one job, listed by the blake3
+//! of their bytes with path templates (`{stem}` is the job's file name,
+//! chosen by materialize so that names stay distinct on case-insensitive
+//! disks). The bytes themselves go straight to the output folder; the store
+//! keeps the list, not the bytes ([`regenerate`] makes them again).
 //!
-//! Today a job's artifact is its job card (`jobs/{stem}.json`): what dsmig
-//! understood of the job (kind, parameters, stages, links and their
-//! columns), for review and for other tools; the full IR is one
-//! `dsmig dump-ir` away. The generators of the Glue and SQL targets add
-//! their files here.
+//! Every job gets a job card (`jobs/{stem}.json`): what dsmig understood of
+//! the job (kind, parameters, stages, links and their columns), for review
+//! and for other tools; the full IR is one `dsmig dump-ir` away. The
+//! generators of the Glue and SQL targets add their files.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,8 @@ use crate::store::{Hash, decode, encode};
 pub struct Artifact {
     /// Path under the output folder, with `{stem}` for the job's file name.
     pub path: String,
+    /// blake3 of the bytes. In the store only when they were not made by
+    /// rules (an LLM's code); rule-made files are regenerated when needed.
     pub blob: Hash,
 }
 
@@ -141,7 +144,10 @@ pub fn artifacts<'db>(db: &'db dyn Db, job: ArtifactKey<'db>) -> ArtifactSet {
         return ArtifactSet::default();
     }
     let result = match load_ir(ctx, &ir) {
-        Some(entity) => generate(ctx, &entity, &category, &strategy, &stem),
+        Some(entity) => {
+            let generated = generate(ctx, &entity, &category, &strategy, &stem);
+            listed(ctx, generated, &stem)
+        }
         None => ArtifactSet {
             problem: Some(format!("IR {} is missing from the store", ir.short())),
             ..ArtifactSet::default()
@@ -153,21 +159,86 @@ pub fn artifacts<'db>(db: &'db dyn Db, job: ArtifactKey<'db>) -> ArtifactSet {
     result
 }
 
+/// The files of one job, made again: their bytes are not kept in the store
+/// (the IR, the settings and the code are; generation is deterministic and
+/// costs less than storing 40 000 files' bytes on every cold build). For
+/// files missing from the output folder of a reused job, and for the LLM's
+/// drafts. Returns (blob hash, bytes) per file.
+pub fn regenerate(
+    ctx: &crate::engine::Ctx,
+    ir: &EntityHash,
+    category: &str,
+    strategy: &str,
+    stem: &str,
+) -> Option<Vec<(Hash, Vec<u8>)>> {
+    let entity = load_ir(ctx, ir)?;
+    let generated = generate(ctx, &entity, category, strategy, stem);
+    if generated.problem.is_some() {
+        return None;
+    }
+    Some(
+        generated
+            .files
+            .into_iter()
+            .map(|(_, bytes)| (*blake3::hash(&bytes).as_bytes(), bytes))
+            .collect(),
+    )
+}
+
+/// What a generator made for one job: files (path template, bytes) and notes.
+#[derive(Default)]
+struct Generated {
+    files: Vec<(String, Vec<u8>)>,
+    problem: Option<String>,
+    todos: Vec<(String, String)>,
+    warnings: Vec<String>,
+}
+
+/// A job's generated files listed by hash, and each written to the output
+/// folder at once (see `materialize::write_early`) while its bytes are here.
+fn listed(ctx: &crate::engine::Ctx, generated: Generated, stem: &str) -> ArtifactSet {
+    let files = generated
+        .files
+        .iter()
+        .map(|(path, bytes)| {
+            let blob = *blake3::hash(bytes).as_bytes();
+            write_early(ctx, &path.replace("{stem}", stem), &blob, bytes);
+            Artifact {
+                path: path.clone(),
+                blob,
+            }
+        })
+        .collect();
+    ArtifactSet {
+        files,
+        problem: generated.problem,
+        todos: generated.todos,
+        warnings: generated.warnings,
+    }
+}
+
 fn generate(
     ctx: &crate::engine::Ctx,
     entity: &crate::ir::Entity,
     category: &str,
     strategy: &str,
     stem: &str,
-) -> ArtifactSet {
+) -> Generated {
     let Some(job) = entity.as_job() else {
-        return ArtifactSet::default();
+        return Generated::default();
     };
-    let mut set = job_card(ctx, job, stem);
-    if set.problem.is_some() {
-        return set;
+    let mut out = Generated::default();
+    match serde_json::to_vec_pretty(&JobCard::of(job)) {
+        Ok(mut json) => {
+            json.push(b'\n');
+            out.files.push(("jobs/{stem}.json".to_string(), json));
+        }
+        Err(e) => {
+            out.problem = Some(e.to_string());
+            return out;
+        }
     }
-    let glue = match ctx.target.as_str() {
+    let made = match ctx.target.as_str() {
         "glue" => crate::generate::glue_job_files_with(
             job,
             &crate::generate::GlueContext {
@@ -188,52 +259,16 @@ fn generate(
                 ..sql_context(ctx)
             },
         ),
-        _ => return set,
+        _ => return out,
     };
-    for (path, bytes) in glue.files {
-        add_file(ctx, &mut set, path, &bytes, stem);
-    }
-    set.todos = glue
+    out.files.extend(made.files);
+    out.todos = made
         .todos
         .into_iter()
         .map(|t| (t.location, t.what))
         .collect();
-    set.warnings = glue.warnings;
-    set
-}
-
-fn job_card(ctx: &crate::engine::Ctx, job: &crate::ir::Job, stem: &str) -> ArtifactSet {
-    let mut json = match serde_json::to_vec_pretty(&JobCard::of(job)) {
-        Ok(j) => j,
-        Err(e) => {
-            return ArtifactSet {
-                problem: Some(e.to_string()),
-                ..ArtifactSet::default()
-            };
-        }
-    };
-    json.push(b'\n');
-    let mut set = ArtifactSet::default();
-    add_file(ctx, &mut set, "jobs/{stem}.json".to_string(), &json, stem);
-    set
-}
-
-/// A generated file: stored as a blob, written to the output folder at
-/// once (see `materialize::write_early`), listed in the job's set.
-fn add_file(
-    ctx: &crate::engine::Ctx,
-    set: &mut ArtifactSet,
-    path: String,
-    bytes: &[u8],
-    stem: &str,
-) {
-    match ctx.store.put_blob(bytes) {
-        Ok(blob) => {
-            write_early(ctx, &path.replace("{stem}", stem), &blob, bytes);
-            set.files.push(Artifact { path, blob });
-        }
-        Err(e) => set.problem = Some(e.to_string()),
-    }
+    out.warnings = made.warnings;
+    out
 }
 
 /// A job at a glance: the shape of the job card file.

@@ -46,6 +46,8 @@ pub struct Ctx {
     pub written_early: Mutex<HashMap<String, Hash>>,
     /// The outputs recorded by the last build, read once when needed.
     pub previous_outputs: OnceLock<HashMap<String, Hash>>,
+    /// Writes the output files (and knows which folders the run created).
+    pub writer: crate::engine::materialize::Writer,
 }
 
 impl Ctx {
@@ -67,6 +69,7 @@ impl Ctx {
             output_dir: None,
             written_early: Mutex::new(HashMap::new()),
             previous_outputs: OnceLock::new(),
+            writer: Default::default(),
         }
     }
 

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::groups::{SlotDiff, slot_diffs};
 use crate::config::LlmConfig;
 use crate::engine::analysis::{self as eanalysis, EstateResult};
-use crate::engine::artifacts::{ArtifactSet, JobKey};
+use crate::engine::artifacts::{ArtifactSet, JobKey, regenerate};
 use crate::engine::db::Database;
 use crate::engine::job_ir::load_ir;
 use crate::engine::run::Found;
@@ -126,6 +126,10 @@ struct Work {
     /// the stem) and language; `None` when the draft is not generated.
     code: Option<(usize, String, Lang)>,
     draft_blob: Option<Hash>,
+    /// How its files were generated and their file name: what makes the
+    /// draft again (rule-made files are not kept in the store).
+    strategy: String,
+    stem: String,
     todos: Vec<(String, String)>,
     stages: usize,
     columns: usize,
@@ -230,7 +234,7 @@ pub fn run(
     }
     let mut candidates = Vec::new();
     let mut works = Vec::new();
-    for (ir, category, _) in plan {
+    for (ir, category, strategy) in plan {
         let Some(found) = by_ir.get(ir) else { continue };
         let is_seq = found.entity.job_kind == Some(JobKind::Sequence);
         let Some(mode) = crate::llm::strategy::mode(category, is_seq) else {
@@ -260,6 +264,8 @@ pub fn run(
             source: Source::Full,
             code: code.map(|(i, p, l)| (i, p.replace("{stem}", &stem), l)),
             draft_blob: code.and_then(|(i, _, _)| set.map(|s| s.files[i].blob)),
+            strategy: strategy.clone(),
+            stem: stem.clone(),
             todos: set.map(|s| s.todos.clone()).unwrap_or_default(),
             stages,
             columns,
@@ -344,7 +350,7 @@ pub fn run(
                     if k == *i || messages.is_empty() {
                         continue;
                     }
-                    let text = p.store_text(&f.blob).unwrap_or_default();
+                    let text = job_text(ctx, w, &f.blob).unwrap_or_default();
                     if messages.iter().any(|m| text.contains(m.as_str())) {
                         let stem_path = f.path.replace("{stem}", &stem_for(&w.ir));
                         set.todos.push((
@@ -414,6 +420,17 @@ struct Ask {
     leader: Option<(usize, String)>,
 }
 
+/// One of a job's rule-made files, by its hash: generated again (see
+/// `artifacts::regenerate`), or from the store (older stores kept them).
+fn job_text(ctx: &Ctx, w: &Work, blob: &Hash) -> Option<String> {
+    if let Ok(Some(bytes)) = ctx.store.blob(blob) {
+        return String::from_utf8(bytes).ok();
+    }
+    let made = regenerate(ctx, &w.ir, &w.category, &w.strategy, &w.stem)?;
+    let (_, bytes) = made.into_iter().find(|(h, _)| h == blob)?;
+    String::from_utf8(bytes).ok()
+}
+
 enum Checked {
     Good { body: String, answer: String },
     Bad { answer: String, error: String },
@@ -425,8 +442,9 @@ impl LlmPhase<'_> {
         String::from_utf8(bytes).ok()
     }
 
+    /// The rule-based draft of a job's code.
     fn draft(&self, w: &Work) -> Option<String> {
-        self.store_text(&w.draft_blob?)
+        job_text(self.ctx, w, &w.draft_blob?)
     }
 
     fn settings_bytes(&self) -> Vec<u8> {
@@ -1344,10 +1362,15 @@ impl LlmPhase<'_> {
         let n = self.works.len();
         // Per job: (input, output) tokens of a full call, from its draft.
         let mut full: Vec<(u64, u64)> = Vec::with_capacity(n);
-        let mut drafts: Vec<Option<String>> = Vec::with_capacity(n);
-        for w in &self.works {
-            let draft = self.draft(w);
-            let (prompt, answer) = match &draft {
+        // Drafts are generated again: on every core.
+        let drafts: Vec<Option<String>> = {
+            use rayon::prelude::*;
+            let ctx = self.ctx;
+            let draft = |w: &Work| job_text(ctx, w, &w.draft_blob?);
+            self.works.par_iter().map(draft).collect()
+        };
+        for (w, draft) in self.works.iter().zip(&drafts) {
+            let (prompt, answer) = match draft {
                 Some(d) => {
                     let splice = w.code.as_ref().is_some_and(|(_, _, l)| l.splices());
                     let out = if splice {
@@ -1364,7 +1387,6 @@ impl LlmPhase<'_> {
                 }
             };
             full.push((system_tokens + prompt, answer.min(max_out)));
-            drafts.push(draft);
         }
         let mut results: Vec<Option<JobResult>> = vec![None; n];
         let mut planned: Vec<Option<PlannedCall>> = vec![None; n];

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -96,10 +97,27 @@ pub fn write_early(ctx: &Ctx, rel: &str, blob: &Hash, bytes: &[u8]) {
     if previous.get(rel) == Some(blob) && has_content(&target, blob, &ctx.store, true) {
         return;
     }
-    if let Ok(meta) = write_atomic(&target, bytes) {
+    if let Ok(meta) = ctx.writer.write(&target, bytes) {
         record_content(&target, &meta, blob, &ctx.store);
         lock(&ctx.written_early).insert(rel.to_string(), *blob);
     }
+}
+
+/// Where the bytes of a wanted file come from when the run did not write
+/// it and the store does not hold it (rule-made files are not stored): the
+/// job that makes it, generated again.
+pub struct Regenerate<'a> {
+    /// Blob → the job (an index the caller knows) whose files include it.
+    pub job_of: HashMap<Hash, usize>,
+    /// A job's files made again: (blob, bytes); `None` if it cannot be.
+    pub files_of: &'a (dyn Fn(usize) -> Option<Vec<(Hash, Vec<u8>)>> + Sync),
+}
+
+enum Outcome {
+    Written,
+    Unchanged,
+    /// Not in the store: to be generated again.
+    Regenerate,
 }
 
 /// Make `output_dir` hold exactly `wanted` (relative path → blob), as far
@@ -110,6 +128,8 @@ pub fn materialize(
     output_dir: &Path,
     wanted: &BTreeMap<String, Hash>,
     early: &HashMap<String, Hash>,
+    regenerate: &Regenerate,
+    writer: &Writer,
 ) -> Result<FileCounts, String> {
     let previous: BTreeMap<String, Hash> = store
         .outputs()
@@ -119,37 +139,88 @@ pub fn materialize(
     let mut counts = FileCounts::default();
     let mut changes: Vec<(String, Option<Hash>)> = Vec::new();
     // Files the run wrote as it generated them are done; the rest (missing
-    // files of reused jobs, shared files) are read from the store and
-    // written on every core.
+    // files of reused jobs, shared files) are written on every core, from
+    // the store or generated again.
     use rayon::prelude::*;
-    let write_one = |(rel, blob): (&String, &Hash)| -> Result<bool, String> {
+    let write = |target: &Path, blob: &Hash, bytes: &[u8]| -> Result<Outcome, String> {
+        let meta = writer.write(target, bytes)?;
+        record_content(target, &meta, blob, store);
+        Ok(Outcome::Written)
+    };
+    let write_one = |(rel, blob): (&String, &Hash)| -> Result<Outcome, String> {
         if early.get(rel) == Some(blob) {
-            return Ok(true);
+            return Ok(Outcome::Written);
         }
         let target = output_dir.join(rel);
         let same_record = previous.get(rel) == Some(blob);
         if same_record && has_content(&target, blob, store, true) {
-            return Ok(false);
+            return Ok(Outcome::Unchanged);
         }
-        let bytes = store
-            .blob(blob)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{rel}: generated content missing from the store"))?;
-        let meta = write_atomic(&target, &bytes)?;
-        record_content(&target, &meta, blob, store);
-        Ok(true)
+        match store.blob(blob).map_err(|e| e.to_string())? {
+            Some(bytes) => write(&target, blob, &bytes),
+            None => Ok(Outcome::Regenerate),
+        }
     };
-    let outcomes: Vec<Result<bool, String>> = wanted.par_iter().map(write_one).collect();
+    let entries: Vec<(&String, &Hash)> = wanted.iter().collect();
+    let mut outcomes: Vec<Result<Outcome, String>> =
+        entries.par_iter().map(|&e| write_one(e)).collect();
+    // Generated again one job at a time, each job once.
+    let mut by_job: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, outcome) in outcomes.iter_mut().enumerate() {
+        if !matches!(outcome, Ok(Outcome::Regenerate)) {
+            continue;
+        }
+        let (rel, blob) = entries[i];
+        match regenerate.job_of.get(blob) {
+            Some(&job) => by_job.entry(job).or_default().push(i),
+            None => {
+                *outcome = Err(format!(
+                    "{rel}: its generated content is not in the store and no job of this \
+                     run makes it; a build without --only makes it again"
+                ));
+            }
+        }
+    }
+    let redone: Vec<(usize, Result<Outcome, String>)> = by_job
+        .into_par_iter()
+        .flat_map_iter(|(job, files)| {
+            let made = (regenerate.files_of)(job);
+            files
+                .into_iter()
+                .map(|i| {
+                    let (rel, blob) = entries[i];
+                    let Some(made) = &made else {
+                        let e = format!("{rel}: its job could not be generated again");
+                        return (i, Err(e));
+                    };
+                    let outcome = match made.iter().find(|(h, _)| h == blob) {
+                        Some((_, bytes)) => write(&output_dir.join(rel), blob, bytes),
+                        None => Err(format!(
+                            "{rel}: generated again, its content differs from this run's \
+                             (a generator that is not deterministic: please report it)"
+                        )),
+                    };
+                    (i, outcome)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (i, outcome) in redone {
+        outcomes[i] = outcome;
+    }
     // Files written before a failure are still recorded as dsmig's.
     let mut failure = None;
-    for ((rel, blob), outcome) in wanted.iter().zip(outcomes) {
+    for ((rel, blob), outcome) in entries.into_iter().zip(outcomes) {
         match outcome {
-            Ok(true) => {
+            Ok(Outcome::Written) => {
                 counts.written += 1;
                 counts.written_paths.push(rel.clone());
                 changes.push((rel.clone(), Some(*blob)));
             }
-            Ok(false) => counts.unchanged += 1,
+            Ok(Outcome::Unchanged) => counts.unchanged += 1,
+            Ok(Outcome::Regenerate) => {
+                failure.get_or_insert(format!("{rel}: not written"));
+            }
             Err(e) => {
                 failure.get_or_insert(e);
             }
@@ -183,50 +254,63 @@ fn file_has(path: &Path, blob: &Hash, store: &Store) -> bool {
     has_content(path, blob, store, false)
 }
 
-/// Write through a temporary file and a rename, so a file is whole or
-/// absent. Returns the written file's metadata for the stat cache (taken
-/// from the open file: a rename keeps size, mtime and inode).
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<std::fs::Metadata, String> {
-    use std::io::Write;
-    // Never rename over something that is not a regular file.
-    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
-        return Err(format!(
-            "{}: exists and is not a regular file; not overwritten",
-            path.display()
-        ));
-    }
-    let dir = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.dsmig-tmp"));
-    // The folder usually exists: create it only when the file cannot be.
-    let mut file = match std::fs::File::create(&tmp) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            std::fs::File::create(&tmp)
+/// Writes files through a temporary file and a rename, so a file is whole
+/// or absent, and remembers the folders it created: nothing in them
+/// predates the run, so a path there needs no check before the rename (one
+/// `lstat` less per file of a cold build).
+#[derive(Default)]
+pub struct Writer {
+    created: Mutex<HashSet<PathBuf>>,
+}
+
+impl Writer {
+    /// Returns the written file's metadata for the stat cache (taken from
+    /// the open file: a rename keeps size, mtime and inode).
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<std::fs::Metadata, String> {
+        use std::io::Write;
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        // Never rename over something that is not a regular file.
+        if !lock(&self.created).contains(&dir)
+            && std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file())
+        {
+            return Err(format!(
+                "{}: exists and is not a regular file; not overwritten",
+                path.display()
+            ));
         }
-        other => other,
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.dsmig-tmp"));
+        // The folder usually exists: create it only when the file cannot be.
+        let mut file = match std::fs::File::create(&tmp) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                lock(&self.created).insert(dir.clone());
+                std::fs::File::create(&tmp)
+            }
+            other => other,
+        }
+        .map_err(|e| format!("{}: {e}", tmp.display()))?;
+        let written = file.write_all(bytes).and_then(|()| file.metadata());
+        drop(file);
+        let meta = written
+            .map_err(|e| format!("{}: {e}", tmp.display()))
+            .and_then(|meta| {
+                std::fs::rename(&tmp, path)
+                    .map(|()| meta)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            });
+        if meta.is_err() {
+            // Nothing half-written stays behind.
+            let _ = std::fs::remove_file(&tmp);
+        }
+        meta
     }
-    .map_err(|e| format!("{}: {e}", tmp.display()))?;
-    let written = file.write_all(bytes).and_then(|()| file.metadata());
-    drop(file);
-    let meta = written
-        .map_err(|e| format!("{}: {e}", tmp.display()))
-        .and_then(|meta| {
-            std::fs::rename(&tmp, path)
-                .map(|()| meta)
-                .map_err(|e| format!("{}: {e}", path.display()))
-        });
-    if meta.is_err() {
-        // Nothing half-written stays behind.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    meta
 }
 
 fn remove_empty_parents(file: &Path, root: &Path) {

@@ -13,7 +13,7 @@ use crate::analysis::lineage::JobIo;
 use crate::analysis::predict::Prediction;
 use crate::engine::analysis::{self, EstateResult};
 use crate::engine::artifacts::{
-    ArtifactKey, JobKey, artifacts, memo_key as artifact_memo_key, strategy,
+    ArtifactKey, JobKey, artifacts, memo_key as artifact_memo_key, regenerate, strategy,
 };
 use crate::engine::db::{Ctx, Database, lock};
 use crate::engine::job_ir::{EntityRef, Slice, job_ir};
@@ -400,7 +400,29 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         )
     } else {
         store.flush().map_err(|e| e.to_string())?;
-        materialize::materialize(&store, &req.output_dir, &wanted, &lock(&ctx.written_early))?
+        let mut job_of = HashMap::new();
+        for (i, (ir, _, _)) in plan.iter().enumerate() {
+            for a in sets.get(ir).map_or(&[][..], |s| &s.files) {
+                job_of.insert(a.blob, i);
+            }
+        }
+        let files_of = |i: usize| {
+            let (ir, category, strategy) = plan.get(i)?;
+            regenerate(&ctx, ir, category, strategy, &stem_for(ir))
+        };
+        let regenerate = materialize::Regenerate {
+            job_of,
+            files_of: &files_of,
+        };
+        let early = lock(&ctx.written_early);
+        materialize::materialize(
+            &store,
+            &req.output_dir,
+            &wanted,
+            &early,
+            &regenerate,
+            &ctx.writer,
+        )?
     };
 
     timings.mark("materialize");

@@ -239,6 +239,30 @@ impl<R: BufRead> Splitter<R> {
         None
     }
 
+    /// A line of a kept block, already appended to its bytes at `start`.
+    /// The common line (a property inside the block) stays there as it is;
+    /// any other is taken back out and handled by [`Splitter::feed_kept`].
+    fn feed_in_place(&mut self, start: usize) -> Option<Item> {
+        let State::Kept(chunk) = &mut self.state else {
+            return None;
+        };
+        let trimmed = trim_line(&chunk.bytes[start..]);
+        if self.in_raw {
+            if trimmed == RAW_MARKER.as_bytes() {
+                self.in_raw = false;
+            }
+            return None;
+        }
+        let plain = !(trimmed.starts_with(b"BEGIN ")
+            || trimmed.starts_with(b"END ")
+            || trimmed.ends_with(b"="));
+        if plain && self.nested_skip.is_none() {
+            return None;
+        }
+        let line = chunk.bytes.split_off(start);
+        self.feed_kept(&line, trim_line(&line), self.line_no)
+    }
+
     fn feed_kept(&mut self, raw_line: &[u8], trimmed: &[u8], line_no: u64) -> Option<Item> {
         let State::Kept(chunk) = &mut self.state else {
             return None;
@@ -331,8 +355,19 @@ impl<R: BufRead> Iterator for Splitter<R> {
             if self.done {
                 return None;
             }
-            self.buf.clear();
-            match self.reader.read_until(b'\n', &mut self.buf) {
+            // Lines of a kept block are read straight into its bytes (most
+            // lines need nothing else); other lines go through `buf`.
+            let (read, start) = match &mut self.state {
+                State::Kept(chunk) => {
+                    let start = chunk.bytes.len();
+                    (read_line(&mut self.reader, &mut chunk.bytes), Some(start))
+                }
+                _ => {
+                    self.buf.clear();
+                    (read_line(&mut self.reader, &mut self.buf), None)
+                }
+            };
+            match read {
                 Ok(0) => return self.finish(),
                 Ok(n) => {
                     self.read_bytes += n as u64;
@@ -348,9 +383,15 @@ impl<R: BufRead> Iterator for Splitter<R> {
                         )));
                     }
                     self.line_no += 1;
-                    let line = std::mem::take(&mut self.buf);
-                    let item = self.feed(&line);
-                    self.buf = line;
+                    let item = match start {
+                        Some(start) => self.feed_in_place(start),
+                        None => {
+                            let line = std::mem::take(&mut self.buf);
+                            let item = self.feed(&line);
+                            self.buf = line;
+                            item
+                        }
+                    };
                     if item.is_some() {
                         return item;
                     }
@@ -378,6 +419,34 @@ impl<R: BufRead> Iterator for Splitter<R> {
 
 fn trim_line(line: &[u8]) -> &[u8] {
     line.trim_ascii()
+}
+
+/// `read_until(b'\n')` with a vectorised search: every byte of every
+/// export passes here.
+fn read_line<R: BufRead>(reader: &mut R, out: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let (done, used) = match memchr::memchr(b'\n', available) {
+            Some(i) => {
+                out.extend_from_slice(&available[..=i]);
+                (true, i + 1)
+            }
+            None => {
+                out.extend_from_slice(available);
+                (available.is_empty(), available.len())
+            }
+        };
+        reader.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
+    }
 }
 
 fn is_column0(line: &[u8]) -> bool {
@@ -635,7 +704,7 @@ pub fn lex_block(
         }
         d
     };
-    let mut lines = text.split('\n').enumerate();
+    let mut lines = split_lines(&text).enumerate();
     // The first line is `BEGIN <tag>`.
     lines.next();
     let mut closed = false;
@@ -754,6 +823,24 @@ pub fn lex_block(
     Ok((block, warnings))
 }
 
+/// `text.split('\n')`, searched with memchr (the lexer's hottest loop).
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr(b'\n', r.as_bytes()) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 fn push_prop(stack: &mut [(String, Node)], block: &mut RawBlock, p: RawProp) {
     match stack.last_mut() {
         Some((_, node)) => node.push_prop(p),
@@ -840,6 +927,27 @@ mod tests {
             "a\u{85}",
         ] {
             assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn fast_line_readers_are_std_ones() {
+        for text in ["", "\n", "a", "a\n", "a\nb", "a\r\n\nb\n", "\n\nx\n\n"] {
+            let ours: Vec<&str> = split_lines(text).collect();
+            let std: Vec<&str> = text.split('\n').collect();
+            assert_eq!(ours, std, "{text:?}");
+            // A reader with a tiny buffer: lines span many refills.
+            let mut r = std::io::BufReader::with_capacity(2, text.as_bytes());
+            let mut s = std::io::BufReader::with_capacity(2, text.as_bytes());
+            loop {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let n = read_line(&mut r, &mut a).expect("read");
+                assert_eq!(n, s.read_until(b'\n', &mut b).expect("read"));
+                assert_eq!(a, b, "{text:?}");
+                if n == 0 {
+                    break;
+                }
+            }
         }
     }
 
