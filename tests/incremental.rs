@@ -183,7 +183,10 @@ fn deleted_generated_files_are_made_again_without_recomputing_a_phase() {
     for phase in ["split", "job_ir", "features", "artifacts"] {
         assert_eq!(counts(&again, phase).0, 0, "{phase} computed");
     }
-    assert_eq!(files(&again), (removed as u64, (before.len() - removed) as u64, 0));
+    assert_eq!(
+        files(&again),
+        (removed as u64, (before.len() - removed) as u64, 0)
+    );
     assert_eq!(tree(&out), before, "the same bytes as the first build");
 }
 
