@@ -591,6 +591,21 @@ fn only_regenerates_the_named_jobs_and_keeps_the_others_files() {
     assert_eq!(bad.status.code(), Some(1), "--dialect without --target sql");
     let bad = p.cmd(&["build", "in", "--target", "sql", "--dialect", "db3"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown SQL dialect"));
+    // A deleted file of a job left out by --only: its bytes are not
+    // stored, so the run says how to get it back, and a full build does.
+    let j3 = p.root.join("generated/glue_jobs/J3.py");
+    let bytes = std::fs::read(&j3).expect("J3.py");
+    std::fs::remove_file(&j3).expect("rm");
+    let only = p.cmd(&["build", "in", "--only", "J1"]);
+    let err = String::from_utf8_lossy(&only.stderr);
+    assert_eq!(only.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("glue_jobs/J3.py") && err.contains("without --only"),
+        "{err}"
+    );
+    let full = p.build(&[]);
+    assert_eq!(counts(&full, "artifacts").0, 0);
+    assert_eq!(std::fs::read(&j3).expect("J3.py again"), bytes);
 }
 
 #[test]

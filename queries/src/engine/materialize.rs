@@ -164,50 +164,9 @@ pub fn materialize(
     let entries: Vec<(&String, &Hash)> = wanted.iter().collect();
     let mut outcomes: Vec<Result<Outcome, String>> =
         entries.par_iter().map(|&e| write_one(e)).collect();
-    // Generated again one job at a time, each job once.
-    let mut by_job: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, outcome) in outcomes.iter_mut().enumerate() {
-        if !matches!(outcome, Ok(Outcome::Regenerate)) {
-            continue;
-        }
-        let (rel, blob) = entries[i];
-        match regenerate.job_of.get(blob) {
-            Some(&job) => by_job.entry(job).or_default().push(i),
-            None => {
-                *outcome = Err(format!(
-                    "{rel}: its generated content is not in the store and no job of this \
-                     run makes it; a build without --only makes it again"
-                ));
-            }
-        }
-    }
-    let redone: Vec<(usize, Result<Outcome, String>)> = by_job
-        .into_par_iter()
-        .flat_map_iter(|(job, files)| {
-            let made = (regenerate.files_of)(job);
-            files
-                .into_iter()
-                .map(|i| {
-                    let (rel, blob) = entries[i];
-                    let Some(made) = &made else {
-                        let e = format!("{rel}: its job could not be generated again");
-                        return (i, Err(e));
-                    };
-                    let outcome = match made.iter().find(|(h, _)| h == blob) {
-                        Some((_, bytes)) => write(&output_dir.join(rel), blob, bytes),
-                        None => Err(format!(
-                            "{rel}: generated again, its content differs from this run's \
-                             (a generator that is not deterministic: please report it)"
-                        )),
-                    };
-                    (i, outcome)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    for (i, outcome) in redone {
-        outcomes[i] = outcome;
-    }
+    regenerate_missing(&entries, &mut outcomes, regenerate, &|rel, blob, bytes| {
+        write(&output_dir.join(rel), blob, bytes)
+    });
     // Files written before a failure are still recorded as dsmig's.
     let mut failure = None;
     for ((rel, blob), outcome) in entries.into_iter().zip(outcomes) {
@@ -248,6 +207,56 @@ pub fn materialize(
     }
     store.set_outputs(&changes).map_err(|e| e.to_string())?;
     Ok(counts)
+}
+
+type WriteFn<'a> = dyn Fn(&str, &Hash, &[u8]) -> Result<Outcome, String> + Sync + 'a;
+
+/// The files whose outcome is `Regenerate`: their jobs generated again,
+/// one job at a time (each once, on every core), and the files written.
+fn regenerate_missing(
+    entries: &[(&String, &Hash)],
+    outcomes: &mut [Result<Outcome, String>],
+    regenerate: &Regenerate,
+    write: &WriteFn,
+) {
+    use rayon::prelude::*;
+    let mut by_job: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, outcome) in outcomes.iter_mut().enumerate() {
+        if !matches!(outcome, Ok(Outcome::Regenerate)) {
+            continue;
+        }
+        let (rel, blob) = entries[i];
+        match regenerate.job_of.get(blob) {
+            Some(&job) => by_job.entry(job).or_default().push(i),
+            None => {
+                *outcome = Err(format!(
+                    "{rel}: its generated content is not in the store and no job of this \
+                     run makes it; a build without --only makes it again"
+                ));
+            }
+        }
+    }
+    let redone: Vec<(usize, Result<Outcome, String>)> = by_job
+        .into_par_iter()
+        .flat_map_iter(|(job, files)| {
+            let made = (regenerate.files_of)(job);
+            files.into_iter().map(move |i| {
+                let (rel, blob) = entries[i];
+                let outcome = match made.as_ref().map(|m| m.iter().find(|(h, _)| h == blob)) {
+                    None => Err(format!("{rel}: its job could not be generated again")),
+                    Some(None) => Err(format!(
+                        "{rel}: generated again, its content differs from this run's \
+                         (a generator that is not deterministic: please report it)"
+                    )),
+                    Some(Some((_, bytes))) => write(rel, blob, bytes),
+                };
+                (i, outcome)
+            })
+        })
+        .collect();
+    for (i, outcome) in redone {
+        outcomes[i] = outcome;
+    }
 }
 
 fn file_has(path: &Path, blob: &Hash, store: &Store) -> bool {
