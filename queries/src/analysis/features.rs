@@ -831,8 +831,7 @@ impl Norm {
         if is_noise(&p.name) {
             return r;
         }
-        let ix = self.indexed;
-        if ix {
+        if self.indexed {
             r.indexed.push_str(&p.name);
             r.indexed.push('=');
         }

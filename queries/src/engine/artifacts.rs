@@ -199,14 +199,11 @@ struct Generated {
 fn listed(ctx: &crate::engine::Ctx, generated: Generated, stem: &str) -> ArtifactSet {
     let files = generated
         .files
-        .iter()
+        .into_iter()
         .map(|(path, bytes)| {
-            let blob = *blake3::hash(bytes).as_bytes();
-            write_early(ctx, &path.replace("{stem}", stem), &blob, bytes);
-            Artifact {
-                path: path.clone(),
-                blob,
-            }
+            let blob = *blake3::hash(&bytes).as_bytes();
+            write_early(ctx, &path.replace("{stem}", stem), &blob, &bytes);
+            Artifact { path, blob }
         })
         .collect();
     ArtifactSet {

@@ -44,8 +44,8 @@ pub struct Ctx {
     pub output_dir: Option<PathBuf>,
     /// Files written that way (path under the output folder → blob).
     pub written_early: Mutex<HashMap<String, Hash>>,
-    /// The outputs recorded by the last build, read once when needed.
-    pub previous_outputs: OnceLock<HashMap<String, Hash>>,
+    /// The outputs recorded by the last build: see [`Ctx::previous_outputs`].
+    previous_outputs: OnceLock<Result<HashMap<String, Hash>, String>>,
     /// Writes the output files (and knows which folders the run created).
     pub writer: crate::engine::materialize::Writer,
 }
@@ -71,6 +71,18 @@ impl Ctx {
             previous_outputs: OnceLock::new(),
             writer: Default::default(),
         }
+    }
+
+    /// The outputs the last build recorded (path → blob), read from the
+    /// store once per run: before this run's `materialize` records its own.
+    pub fn previous_outputs(&self) -> Result<&HashMap<String, Hash>, &str> {
+        self.previous_outputs
+            .get_or_init(|| {
+                let outputs = self.store.outputs().map_err(|e| e.to_string())?;
+                Ok(outputs.into_iter().collect())
+            })
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     pub fn templates(&self) -> &crate::generate::templates::Templates {

@@ -22,6 +22,7 @@
 //! that fail get one repair call carrying the error. An answer that still
 //! fails is stored and reported, and the job keeps its rule-based draft.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -338,7 +339,10 @@ pub fn run(
                 ));
                 // Other files (a generated test) may still expect the
                 // placeholders' errors.
-                let messages: Vec<String> = match (*lang, p.draft(w)) {
+                // The job's files made again at most once for all of them.
+                let made = OnceCell::new();
+                let draft = w.draft_blob.and_then(|b| job_text(ctx, w, &b, &made));
+                let messages: Vec<String> = match (*lang, draft) {
                     (Lang::Python, Some(d)) => pycode::placeholders(&d)
                         .into_iter()
                         .map(|x| x.message)
@@ -350,7 +354,7 @@ pub fn run(
                     if k == *i || messages.is_empty() {
                         continue;
                     }
-                    let text = job_text(ctx, w, &f.blob).unwrap_or_default();
+                    let text = job_text(ctx, w, &f.blob, &made).unwrap_or_default();
                     if messages.iter().any(|m| text.contains(m.as_str())) {
                         let stem_path = f.path.replace("{stem}", &stem_for(&w.ir));
                         set.todos.push((
@@ -420,15 +424,21 @@ struct Ask {
     leader: Option<(usize, String)>,
 }
 
-/// One of a job's rule-made files, by its hash: generated again (see
-/// `artifacts::regenerate`), or from the store (older stores kept them).
-fn job_text(ctx: &Ctx, w: &Work, blob: &Hash) -> Option<String> {
+/// The job's files generated again, once per cell (see `job_text`).
+type Made = OnceCell<Option<Vec<(Hash, Vec<u8>)>>>;
+
+/// One of a job's rule-made files, by its hash: from the store (older
+/// stores kept them), or generated again (see `artifacts::regenerate`) —
+/// at most once per `made`.
+fn job_text(ctx: &Ctx, w: &Work, blob: &Hash, made: &Made) -> Option<String> {
     if let Ok(Some(bytes)) = ctx.store.blob(blob) {
         return String::from_utf8(bytes).ok();
     }
-    let made = regenerate(ctx, &w.ir, &w.category, &w.strategy, &w.stem)?;
-    let (_, bytes) = made.into_iter().find(|(h, _)| h == blob)?;
-    String::from_utf8(bytes).ok()
+    let made = made
+        .get_or_init(|| regenerate(ctx, &w.ir, &w.category, &w.strategy, &w.stem))
+        .as_ref()?;
+    let (_, bytes) = made.iter().find(|(h, _)| h == blob)?;
+    String::from_utf8(bytes.clone()).ok()
 }
 
 enum Checked {
@@ -444,7 +454,7 @@ impl LlmPhase<'_> {
 
     /// The rule-based draft of a job's code.
     fn draft(&self, w: &Work) -> Option<String> {
-        job_text(self.ctx, w, &w.draft_blob?)
+        job_text(self.ctx, w, &w.draft_blob?, &OnceCell::new())
     }
 
     fn settings_bytes(&self) -> Vec<u8> {
@@ -1366,7 +1376,7 @@ impl LlmPhase<'_> {
         let drafts: Vec<Option<String>> = {
             use rayon::prelude::*;
             let ctx = self.ctx;
-            let draft = |w: &Work| job_text(ctx, w, &w.draft_blob?);
+            let draft = |w: &Work| job_text(ctx, w, &w.draft_blob?, &OnceCell::new());
             self.works.par_iter().map(draft).collect()
         };
         for (w, draft) in self.works.iter().zip(&drafts) {

@@ -86,13 +86,9 @@ pub fn write_early(ctx: &Ctx, rel: &str, blob: &Hash, bytes: &[u8]) {
     let Some(dir) = &ctx.output_dir else {
         return;
     };
-    let previous = ctx.previous_outputs.get_or_init(|| {
-        ctx.store
-            .outputs()
-            .unwrap_or_default()
-            .into_iter()
-            .collect()
-    });
+    let Ok(previous) = ctx.previous_outputs() else {
+        return; // materialize reports it
+    };
     let target = dir.join(rel);
     if previous.get(rel) == Some(blob) && has_content(&target, blob, &ctx.store, true) {
         return;
@@ -121,21 +117,17 @@ enum Outcome {
 }
 
 /// Make `output_dir` hold exactly `wanted` (relative path → blob), as far
-/// as files dsmig wrote are concerned. `early`: files [`write_early`]
-/// already wrote in this run.
+/// as files dsmig wrote are concerned. `previous`: the outputs the last
+/// build recorded; `early`: files [`write_early`] already wrote in this run.
 pub fn materialize(
     store: &Store,
     output_dir: &Path,
     wanted: &BTreeMap<String, Hash>,
+    previous: &HashMap<String, Hash>,
     early: &HashMap<String, Hash>,
     regenerate: &Regenerate,
     writer: &Writer,
 ) -> Result<FileCounts, String> {
-    let previous: BTreeMap<String, Hash> = store
-        .outputs()
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .collect();
     let mut counts = FileCounts::default();
     let mut changes: Vec<(String, Option<Hash>)> = Vec::new();
     // Files the run wrote as it generated them are done; the rest (missing
@@ -189,10 +181,12 @@ pub fn materialize(
         store.set_outputs(&changes).map_err(|e| e.to_string())?;
         return Err(e);
     }
-    for (rel, blob) in &previous {
-        if wanted.contains_key(rel) {
-            continue;
-        }
+    let mut stale: Vec<(&String, &Hash)> = previous
+        .iter()
+        .filter(|(rel, _)| !wanted.contains_key(*rel))
+        .collect();
+    stale.sort();
+    for (rel, blob) in stale {
         let target = output_dir.join(rel);
         if !target.exists() || file_has(&target, blob, store) {
             if target.exists() {

@@ -359,8 +359,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         }
     }
     if let Some(sel) = &selected {
-        let previous_outputs: BTreeMap<String, Hash> =
-            store.outputs().unwrap_or_default().into_iter().collect();
+        let previous_outputs = ctx.previous_outputs()?;
         for r in previous.as_deref().unwrap_or_default() {
             if sel.contains(&r.ir) || !records.iter().any(|n| n.id == r.id) {
                 continue;
@@ -396,6 +395,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
             &store,
             &req.output_dir,
             &wanted,
+            ctx.previous_outputs()?,
             ctx.counters.get(Phase::Artifacts).computed,
         )
     } else {
@@ -419,6 +419,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
             &store,
             &req.output_dir,
             &wanted,
+            ctx.previous_outputs()?,
             &early,
             &regenerate,
             &ctx.writer,
@@ -893,10 +894,9 @@ fn plan_files(
     store: &Store,
     output_dir: &std::path::Path,
     wanted: &BTreeMap<String, Hash>,
+    previous: &HashMap<String, Hash>,
     pending_jobs: u64,
 ) -> FileCounts {
-    let previous: BTreeMap<String, Hash> =
-        store.outputs().unwrap_or_default().into_iter().collect();
     let mut counts = FileCounts::default();
     for (rel, blob) in wanted {
         let on_disk = crate::engine::source::has_content(&output_dir.join(rel), blob, store, false);

@@ -925,6 +925,11 @@ fn translate(
     }
 }
 
+/// An expression of the job (parsed once per job); `None` when blank.
+fn parse_given(g: &Gen, text: &str) -> Option<Result<Rc<Expr>, crate::expr::ParseError>> {
+    (!text.trim().is_empty()).then(|| g.parse(text))
+}
+
 pub fn simulate_transformer(
     g: &Gen,
     ps: &PlanStage,
@@ -943,16 +948,11 @@ pub fn simulate_transformer(
         Err(done) => return done,
     };
     let detail = ps.stage.transformer.clone().unwrap_or_default();
+    // Every stage variable must parse (an empty one is no expression).
     let parse_all = |texts: Vec<&str>| -> Option<Vec<Option<Rc<Expr>>>> {
         texts
             .into_iter()
-            .map(|t| {
-                if t.trim().is_empty() {
-                    Some(None)
-                } else {
-                    g.parse(t).ok().map(Some)
-                }
-            })
+            .map(|t| parse_given(g, t).transpose().ok())
             .collect()
     };
     let Some(svars) = parse_all(
@@ -971,7 +971,7 @@ pub fn simulate_transformer(
     let constraints: Vec<Option<Result<Rc<Expr>, _>>> = ps
         .outputs
         .iter()
-        .map(|l| (!l.constraint.trim().is_empty()).then(|| g.parse(&l.constraint)))
+        .map(|l| parse_given(g, &l.constraint))
         .collect();
     let derivations: Vec<Vec<Option<Rc<Expr>>>> = ps
         .outputs
@@ -979,13 +979,7 @@ pub fn simulate_transformer(
         .map(|l| {
             l.columns
                 .iter()
-                .map(|c| {
-                    if c.derivation.trim().is_empty() {
-                        None
-                    } else {
-                        g.parse(&c.derivation).ok()
-                    }
-                })
+                .map(|c| parse_given(g, &c.derivation).and_then(Result::ok))
                 .collect()
         })
         .collect();
