@@ -91,7 +91,7 @@ fn case(job: &Job) -> Option<(Json, Case)> {
         return None; // the job is expected to stop; covered by the Glue tests
     };
     let ctx = SqlContext {
-        stem: Some(queries::engine::materialize::sanitise(&job.name)),
+        stem: Some(queries::escape::file_stem(&job.name)),
         ..SqlContext::new(Dialect::Postgres)
     };
     let files = sql_job_files(job, &ctx).files;

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod config;
 pub mod corpus_gen;
 pub mod engine;
+pub mod escape;
 pub mod expr;
 pub mod generate;
 pub mod inventory;

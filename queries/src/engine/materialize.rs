@@ -30,7 +30,7 @@ pub struct FileCounts {
 /// a case-insensitive disk. Input: (job name, IR hash hex), output in the
 /// same order.
 pub fn stems(jobs: &[(String, String)]) -> Vec<String> {
-    let base: Vec<String> = jobs.iter().map(|(n, _)| sanitise(n)).collect();
+    let base: Vec<String> = jobs.iter().map(|(n, _)| file_stem(n)).collect();
     let mut owners: HashMap<String, HashSet<&str>> = HashMap::new();
     for (b, (_, h)) in base.iter().zip(jobs) {
         owners
@@ -50,33 +50,7 @@ pub fn stems(jobs: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
-/// A job name as a file name: `[A-Za-z0-9_.-]` kept, the rest `_`, no
-/// leading or trailing dot, at most 120 characters, never empty.
-pub fn sanitise(name: &str) -> String {
-    let mut s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(120)
-        .collect();
-    // No leading dot (hidden file, `..`), no trailing dot (Windows drops it).
-    while s.starts_with('.') {
-        s.replace_range(0..1, "_");
-    }
-    while s.ends_with('.') {
-        s.pop();
-        s.push('_');
-    }
-    if s.is_empty() {
-        s.push('_');
-    }
-    s
-}
+use crate::escape::file_stem;
 
 /// Write one generated file the moment it is made, while its bytes are in
 /// memory: otherwise [`materialize`] reads it back from the store and
@@ -345,7 +319,7 @@ mod tests {
         assert_eq!(s[2], "__");
         assert_eq!(s[3], "ok");
         assert_eq!(s[4], "ok", "the same job twice shares its files");
-        assert_eq!(sanitise("nul\u{0}x"), "nul_x");
-        assert_eq!(sanitise(&"x".repeat(300)).len(), 120);
+        assert_eq!(file_stem("nul\u{0}x"), "nul_x");
+        assert_eq!(file_stem(&"x".repeat(300)).len(), 120);
     }
 }

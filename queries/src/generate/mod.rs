@@ -35,7 +35,7 @@ impl GlueContext {
     pub fn stem_of(&self, job: &Job) -> String {
         self.stem
             .clone()
-            .unwrap_or_else(|| crate::engine::materialize::sanitise(&job.name))
+            .unwrap_or_else(|| crate::escape::file_stem(&job.name))
     }
 }
 

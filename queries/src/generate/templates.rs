@@ -106,11 +106,67 @@ impl Templates {
     }
 }
 
-/// A handlebars registry of `(name, source)` templates (no HTML escaping:
-/// the output is code) and the blake3 of all their sources.
+/// A template helper that prints its one argument through the escaper of
+/// one output context (`{{py_doc job_name}}`, `{{hcl_str folder}}`...).
+struct Escape(fn(&str) -> String);
+
+impl handlebars::HelperDef for Escape {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc handlebars::Context,
+        _: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let text = match h.param(0).map(|p| p.value()) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        };
+        out.write(&(self.0)(&text))?;
+        Ok(())
+    }
+}
+
+/// Helper names, each an escaper of `crate::escape` (the one table of
+/// contexts is `escape::by_helper`).
+pub const ESCAPE_HELPERS: &[&str] = &[
+    "py_str",
+    "py_doc",
+    "py_inner",
+    "py_comment",
+    "hcl_str",
+    "hcl_comment",
+    "sh_single",
+    "md",
+    "md_code",
+];
+
+/// A handlebars registry of `(name, source)` templates and the blake3 of
+/// all their sources. Export text reaches the output only through a context
+/// helper (`ESCAPE_HELPERS`); pre-rendered code, which the generators
+/// assemble from escaped parts, through `{{{code}}}`. A bare `{{value}}`
+/// prints only characters inert in every context (`escape::inert`), so a
+/// template that forgets the helper cannot emit an injection.
 pub fn compile(sources: &[(&str, String)]) -> Result<(Handlebars<'static>, [u8; 32]), String> {
+    compile_with(sources, crate::escape::inert)
+}
+
+/// `compile` with another escape function for bare `{{value}}`: the LLM
+/// prompts print values verbatim (`handlebars::no_escape`; a prompt is read
+/// by a model, never run, and is scrubbed of secrets before use).
+pub fn compile_with(
+    sources: &[(&str, String)],
+    escape: fn(&str) -> String,
+) -> Result<(Handlebars<'static>, [u8; 32]), String> {
     let mut registry = Handlebars::new();
-    registry.register_escape_fn(handlebars::no_escape);
+    registry.register_escape_fn(escape);
+    for name in ESCAPE_HELPERS {
+        if let Some(f) = crate::escape::by_helper(name) {
+            registry.register_helper(name, Box::new(Escape(f)));
+        }
+    }
     registry.set_strict_mode(false);
     let mut hasher = blake3::Hasher::new();
     for (name, source) in sources {
@@ -122,4 +178,87 @@ pub fn compile(sources: &[(&str, String)]) -> Result<(Handlebars<'static>, [u8; 
             .map_err(|e| format!("template {name}: {e}"))?;
     }
     Ok((registry, *hasher.finalize().as_bytes()))
+}
+
+/// Template slots that hold code the generators assembled from escaped
+/// parts (`{{{slot}}}`, printed as is). Anything else a template prints
+/// goes through a context helper or the inert escaper.
+pub const CODE_SLOTS: &[&str] = &[
+    // job.py
+    "params",
+    "schemas",
+    "layouts",
+    "stubs",
+    "functions",
+    "body",
+    "targets",
+    "readers",
+    "writers",
+    // test_job.py
+    "inputs",
+    "raises",
+    "checks",
+    "args",
+    "roundtrips",
+    // job.tf, workflow.tf: HCL literals made by `escape::hcl_str`
+    "glue_name",
+    "description",
+    "connections",
+    "triggers",
+    // job.md: Markdown made by `generate::glue::docs` from escaped cells
+    "purpose",
+    "reasons",
+    "lineage",
+    "stages",
+    "mappings",
+    "todos",
+    "warnings",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded templates print export text only through a context
+    /// helper, and raw (`{{{ }}}`) only the declared code slots.
+    #[test]
+    fn templates_print_nothing_unescaped() {
+        for (name, text) in EMBEDDED {
+            let mut rest = *text;
+            while let Some(i) = rest.find("{{") {
+                rest = &rest[i..];
+                let raw = rest.starts_with("{{{");
+                let open = if raw { 3 } else { 2 };
+                let close = if raw { "}}}" } else { "}}" };
+                let end = rest.find(close).expect("closed tag");
+                let inner = rest[open..end].trim().trim_start_matches('~').trim();
+                rest = &rest[end + close.len()..];
+                if raw {
+                    assert!(
+                        CODE_SLOTS.contains(&inner),
+                        "{name}: raw slot {{{{{{{inner}}}}}}}"
+                    );
+                    continue;
+                }
+                if inner.starts_with(['#', '/', '!']) || inner == "else" {
+                    continue;
+                }
+                let mut words = inner.split_whitespace();
+                let first = words.next().unwrap_or("");
+                if words.next().is_some() {
+                    assert!(ESCAPE_HELPERS.contains(&first), "{name}: helper {first}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_bare_value_is_inert_and_a_helper_escapes() {
+        let (reg, _) =
+            compile(&[("t", "{{v}}|{{py_doc v}}|{{{v}}}".to_string())]).expect("compiles");
+        let out = reg
+            .render("t", &serde_json::json!({"v": "a\"\"\"\n$b"}))
+            .expect("renders");
+        assert_eq!(out, "a_____b|a\\\"\\\"\\\"\\x0a$b|a\"\"\"\n$b");
+    }
 }

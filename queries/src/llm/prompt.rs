@@ -52,7 +52,8 @@ impl Prompts {
             sources.push((*name, source));
         }
         let (registry, fingerprint) =
-            crate::generate::templates::compile(&sources).map_err(|e| format!("prompt {e}"))?;
+            crate::generate::templates::compile_with(&sources, handlebars::no_escape)
+                .map_err(|e| format!("prompt {e}"))?;
         Ok(Prompts {
             registry,
             fingerprint,

@@ -2,10 +2,16 @@
 //! TODOs.
 
 use super::{Gen, is_io, script_params};
+use crate::escape::{md_code, md_text};
 use crate::generate::templates::Templates;
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+/// Free text of several lines (a description, an annotation) as Markdown:
+/// each line escaped, the line breaks kept.
+fn md_lines(s: &str, prefix: &str) -> String {
+    s.lines()
+        .map(|l| format!("{prefix}{}", md_text(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub fn job_md(g: &Gen, templates: &Templates) -> String {
@@ -13,10 +19,10 @@ pub fn job_md(g: &Gen, templates: &Templates) -> String {
     let purpose = if !job.description.trim().is_empty() || !job.annotations.is_empty() {
         let mut v = Vec::new();
         if !job.description.trim().is_empty() {
-            v.push(job.description.trim().to_string());
+            v.push(md_lines(job.description.trim(), ""));
         }
         for a in &job.annotations {
-            v.push(format!("> {}", a.trim().replace('\n', "\n> ")));
+            v.push(md_lines(a.trim(), "> "));
         }
         v.join("\n\n")
     } else {
@@ -27,21 +33,21 @@ pub fn job_md(g: &Gen, templates: &Templates) -> String {
         .stages
         .iter()
         .filter(|ps| is_io(&ps.stage.stage_type) && ps.inputs.is_empty())
-        .map(|ps| format!("{} ({})", ps.stage.name, ps.stage.stage_type))
+        .map(|ps| format!("{} ({})", md_text(&ps.stage.name), ps.stage.stage_type))
         .collect();
     let middle: Vec<String> = g
         .plan
         .stages
         .iter()
         .filter(|ps| !is_io(&ps.stage.stage_type))
-        .map(|ps| ps.stage.name.clone())
+        .map(|ps| md_text(&ps.stage.name))
         .collect();
     let targets: Vec<String> = g
         .plan
         .stages
         .iter()
         .filter(|ps| is_io(&ps.stage.stage_type) && !ps.inputs.is_empty())
-        .map(|ps| format!("{} ({})", ps.stage.name, ps.stage.stage_type))
+        .map(|ps| format!("{} ({})", md_text(&ps.stage.name), ps.stage.stage_type))
         .collect();
     let mut lineage = format!(
         "Sources: {}\n\nStages (in order): {}\n\nTargets: {}\n\nLinks:\n",
@@ -71,8 +77,10 @@ pub fn job_md(g: &Gen, templates: &Templates) -> String {
             .map(|t| job.stage(t).map_or(t, |s| s.name.as_str()))
             .unwrap_or("(nowhere)");
         lineage.push_str(&format!(
-            "- `{}`: {from} → {to} ({}, {} columns)\n",
-            l.name,
+            "- {}: {} → {} ({}, {} columns)\n",
+            md_code(&l.name),
+            md_text(from),
+            md_text(to),
             l.kind.as_str(),
             l.columns.len()
         ));
@@ -80,33 +88,42 @@ pub fn job_md(g: &Gen, templates: &Templates) -> String {
     let stages: Vec<String> = g
         .coverage
         .iter()
-        .map(|(n, t, c)| format!("| {} | {} | {} |", cell(n), t, c.as_str()))
+        .map(|(n, t, c)| format!("| {} | {} | {} |", md_text(n), md_text(t), c.as_str()))
         .collect();
     let mappings: Vec<String> = g
         .mappings
         .iter()
         .map(|m| {
             format!(
-                "| {} | {} | `{}` | `{}` |",
-                cell(&m.link),
-                cell(&m.column),
-                cell(&m.derivation),
-                cell(&m.code)
+                "| {} | {} | {} | {} |",
+                md_text(&m.link),
+                md_text(&m.column),
+                md_code(&m.derivation),
+                md_code(&m.code)
             )
         })
         .collect();
     let params: Vec<String> = script_params(job)
         .iter()
         .map(|(ds, arg, ty, default)| {
-            format!("- `{ds}` (Glue argument `--{arg}`, {ty}), default `{default}`")
+            format!(
+                "- {} (Glue argument {}, {ty}), default {}",
+                md_code(ds),
+                md_code(&format!("--{arg}")),
+                md_code(default)
+            )
         })
         .collect();
     let todos: Vec<String> = g
         .todos
         .iter()
-        .map(|t| format!("- **{}**: {}", t.location, t.what))
+        .map(|t| format!("- **{}**: {}", md_text(&t.location), md_text(&t.what)))
         .collect();
-    let warnings: Vec<String> = g.warnings.iter().map(|w| format!("- {w}")).collect();
+    let warnings: Vec<String> = g
+        .warnings
+        .iter()
+        .map(|w| format!("- {}", md_text(w)))
+        .collect();
     let data = serde_json::json!({
         "job_name": job.name,
         "kind": job.kind.as_str(),
@@ -114,7 +131,7 @@ pub fn job_md(g: &Gen, templates: &Templates) -> String {
         "purpose": purpose,
         "category": g.ctx.category,
         "strategy": g.ctx.strategy,
-        "reasons": if g.ctx.reasons.is_empty() { String::new() } else { g.ctx.reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n") },
+        "reasons": if g.ctx.reasons.is_empty() { String::new() } else { g.ctx.reasons.iter().map(|r| format!("- {}", md_text(r))).collect::<Vec<_>>().join("\n") },
         "lineage": lineage,
         "stages": stages.join("\n"),
         "mappings": if mappings.is_empty() { "| | | | |".to_string() } else { mappings.join("\n") },

@@ -174,16 +174,7 @@ pub fn py_ident(name: &str) -> String {
     s
 }
 
-/// One line of DataStage text for a Python comment.
-pub fn one_line(s: &str, max: usize) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > max {
-        let cut: String = flat.chars().take(max).collect();
-        format!("{cut}...")
-    } else {
-        flat
-    }
-}
+pub use crate::escape::one_line;
 
 /// File and database stage types: read in `main()` / written there.
 pub fn is_io(stage_type: &str) -> bool {

@@ -7,23 +7,8 @@ use super::{Gen, io, is_io, py_ident, script_params};
 use crate::generate::templates::Templates;
 use crate::ir::Job;
 
-/// An HCL string literal.
-pub fn hcl_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out.replace("${", "$${").replace("%{", "%%{")
-}
+pub use crate::escape::hcl_str;
+use crate::escape::line_comment;
 
 /// A Terraform resource name.
 pub fn resource_name(name: &str) -> String {
@@ -183,12 +168,12 @@ pub fn workflow_tf(
                     .collect();
                 triggers.push(format!(
                     "\n# {} -> {} ({})\nresource \"aws_glue_trigger\" \"{wf}_{}_{ti}_{k}\" {{\n  name          = {}\n  type          = \"CONDITIONAL\"\n  workflow_name = aws_glue_workflow.{wf}.name\n  predicate {{\n    logical = \"ANY\"\n{}\n  }}\n  actions {{\n    job_name = {target}\n  }}\n}}",
-                    s.name,
-                    by_id(to).map_or(to, |d| d.name.as_str()),
+                    line_comment(&s.name),
+                    line_comment(by_id(to).map_or(to, |d| d.name.as_str())),
                     if t.expression.is_empty() {
                         states.join(" or ").to_ascii_lowercase()
                     } else {
-                        t.expression.replace('\n', " ")
+                        line_comment(&t.expression)
                     },
                     resource_name(&s.name),
                     hcl_str(&format!("{}-{}-{ti}-{k}", job.name, s.name)),

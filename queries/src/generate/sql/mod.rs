@@ -183,7 +183,7 @@ impl<'a> SqlGen<'a> {
         let stem = ctx
             .stem
             .clone()
-            .unwrap_or_else(|| crate::engine::materialize::sanitise(&job.name));
+            .unwrap_or_else(|| crate::escape::file_stem(&job.name));
         let mut names = BTreeMap::new();
         let mut used = BTreeSet::new();
         for l in &job.links {
