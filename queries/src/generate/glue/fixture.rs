@@ -4,6 +4,7 @@
 //! reference evaluator for derivations and constraints, the stage
 //! semantics for joins, lookups, aggregates, sorts, dedups).
 
+use crate::escape::py_comment;
 use std::collections::BTreeMap;
 
 use super::io::{FieldLayout, field_layouts};
@@ -243,7 +244,7 @@ pub fn render(g: &Gen, f: &Fixture, templates: &Templates) -> String {
                             .unwrap_or_else(|| "not computed".into());
                         checks.push(format!(
                             "    # Rows not predicted at generation time ({}): schema only.\n    assert_frame(outputs[{}], {schema}, None)",
-                            why.replace('\n', " "),
+                            py_comment(&why),
                             py_str(&key)
                         ));
                     }

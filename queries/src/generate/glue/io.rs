@@ -5,6 +5,7 @@
 
 use super::props;
 use super::{Gen, is_io, one_line};
+use crate::escape::py_comment;
 use crate::expr::translate::pyspark::py_str;
 use crate::ir::{Link, PropValue, Stage};
 
@@ -18,7 +19,12 @@ pub fn param_text(s: &str) -> String {
     let mut body = String::new();
     let parts: Vec<&str> = s.split('#').collect();
     for (i, p) in parts.iter().enumerate() {
-        if i % 2 == 1 && i + 1 < parts.len() && !p.is_empty() && !p.contains(' ') {
+        // Only a parameter-like name becomes a look-up: anything else (quotes,
+        // backslashes, braces) would be Python code inside the f-string.
+        let is_name = !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$'));
+        if i % 2 == 1 && i + 1 < parts.len() && is_name {
             body.push_str(&format!("{{params[{}]}}", py_str(p).replace('"', "'")));
         } else {
             let lit = py_str(p);
@@ -438,7 +444,7 @@ pub fn main_io(g: &mut Gen) -> (String, String) {
         if l.to_stage.is_none() {
             writers.push(format!(
                 "    # Link {} goes to no stage in the export: not written.",
-                l.name
+                py_comment(&l.name)
             ));
         }
     }
@@ -456,9 +462,9 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
             let path = file_path(st, l, true);
             let comment = format!(
                 "    # Sequential file {} -> link {}: {}",
-                st.name,
-                l.name,
-                one_line(&path, 80)
+                py_comment(&st.name),
+                py_comment(&l.name),
+                py_comment(&one_line(&path, 80))
             );
             match layout(l, true) {
                 Layout::Csv(f) => format!(
@@ -477,9 +483,9 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
             let path = file_path(st, l, true);
             format!(
                 "    # {} {} -> link {}: Parquet on S3\n    inputs[{key}] = read_parquet(glue_context, s3_path({}, params), {key}, ctx={ctx})",
-                st.stage_type,
-                st.name,
-                l.name,
+                py_comment(&st.stage_type),
+                py_comment(&st.name),
+                py_comment(&l.name),
                 param_text(&path)
             )
         }
@@ -495,18 +501,18 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
             match (sql, table) {
                 (Some(sql), _) => format!(
                     "    # {} {} -> link {}: user SQL\n    inputs[{key}] = read_jdbc(\n        glue_context,\n        {},\n        {key},\n        query={},\n    )",
-                    st.stage_type,
-                    st.name,
-                    l.name,
+                    py_comment(&st.stage_type),
+                    py_comment(&st.name),
+                    py_comment(&l.name),
                     py_str(&conn),
                     param_text(&sql)
                 ),
                 (None, Some(table)) => format!(
                     "    # {} {} -> link {}: table {}\n    inputs[{key}] = read_jdbc(\n        glue_context,\n        {},\n        {key},\n        table={},\n        connection_type={},\n        bookmark_keys=[{}],\n        ctx={ctx},\n    )",
-                    st.stage_type,
-                    st.name,
-                    l.name,
-                    table,
+                    py_comment(&st.stage_type),
+                    py_comment(&st.name),
+                    py_comment(&l.name),
+                    py_comment(&table),
                     py_str(&conn),
                     param_text(&table),
                     vendor(&st.stage_type).map_or("None".into(), py_str),
@@ -519,9 +525,9 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
                     );
                     format!(
                         "    # {} {} -> link {}: no table or SQL in the export\n    raise NotImplementedError({})",
-                        st.stage_type,
-                        st.name,
-                        l.name,
+                        py_comment(&st.stage_type),
+                        py_comment(&st.name),
+                        py_comment(&l.name),
                         py_str(&format!("{}: source table unknown (dsmig)", st.name))
                     )
                 }
@@ -558,9 +564,9 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
             let mode = py_str(if append { "append" } else { "overwrite" });
             let comment = format!(
                 "    # Link {} -> sequential file {}: {}",
-                l.name,
-                st.name,
-                one_line(&path, 80)
+                py_comment(&l.name),
+                py_comment(&st.name),
+                py_comment(&one_line(&path, 80))
             );
             match layout(l, false) {
                 Layout::Csv(f) => format!(
@@ -579,9 +585,9 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
             let path = file_path(st, l, false);
             format!(
                 "    # Link {} -> {} {}: Parquet on S3\n    {df}.write.mode(\"overwrite\").parquet(s3_path({}, params))",
-                l.name,
-                st.stage_type,
-                st.name,
+                py_comment(&l.name),
+                py_comment(&st.stage_type),
+                py_comment(&st.name),
                 param_text(&path)
             )
         }
@@ -609,8 +615,13 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
                 .map(|c| py_str(&c.name))
                 .collect();
             let mut lines = vec![format!(
-                "    # Link {} -> {} {}: table {table} (WriteMode {write_mode}, TableAction {table_action})",
-                l.name, st.stage_type, st.name
+                "    # Link {} -> {} {}: table {} (WriteMode {}, TableAction {})",
+                py_comment(&l.name),
+                py_comment(&st.stage_type),
+                py_comment(&st.name),
+                py_comment(&table),
+                py_comment(&write_mode),
+                py_comment(&table_action)
             )];
             if let Some(b) = &before
                 && !truncate
@@ -640,7 +651,8 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
                         );
                     }
                     format!(
-                        "    # Upsert: load a staging table, then MERGE it into {table} (post-action)\n    upsert_jdbc(glue_context, {df}, {}, {}, keys=[{}])",
+                        "    # Upsert: load a staging table, then MERGE it into {} (post-action)\n    upsert_jdbc(glue_context, {df}, {}, {}, keys=[{}])",
+                        py_comment(&table),
                         py_str(&conn),
                         param_text(&table),
                         keys.join(", ")
@@ -652,7 +664,8 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
                         format!("write mode code {other} of {table} is not mapped; the script appends. Check the DataStage stage."),
                     );
                     format!(
-                        "    # TODO(dsmig): WriteMode {other} not mapped; appending\n    write_jdbc(glue_context, {df}, {}, {}, mode=\"append\")",
+                        "    # TODO(dsmig): WriteMode {} not mapped; appending\n    write_jdbc(glue_context, {df}, {}, {}, mode=\"append\")",
+                        py_comment(other),
                         py_str(&conn),
                         param_text(&table)
                     )

@@ -175,6 +175,7 @@ pub fn py_ident(name: &str) -> String {
 }
 
 pub use crate::escape::one_line;
+use crate::escape::py_comment;
 
 /// File and database stage types: read in `main()` / written there.
 pub fn is_io(stage_type: &str) -> bool {
@@ -355,10 +356,10 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
                 for o in &ps.outputs {
                     body.push(format!(
                         "    # {} {}: written by {}, read back by {}",
-                        ps.stage.stage_type,
-                        ps.stage.name,
-                        g.key(input),
-                        g.key(o)
+                        py_comment(&ps.stage.stage_type),
+                        py_comment(&ps.stage.name),
+                        py_comment(g.key(input)),
+                        py_comment(g.key(o))
                     ));
                     body.push(format!(
                         "    frames[{}] = conform(frames[{}], {})",
@@ -478,7 +479,7 @@ pub fn stub_definition(name: &str) -> String {
         .collect();
     format!(
         "def dsmig_stub_{safe}(*columns):\n    \"\"\"Placeholder for DataStage {}: fails when a row reaches it.\"\"\"\n\n    def fail(*values):\n        raise NotImplementedError({})\n\n    return F.udf(fail, \"string\")(*columns)\n",
-        name.replace('"', "'"),
+        crate::escape::py_doc(&name.replace('"', "'")),
         py_str(&format!("DataStage {name}: translate by hand (dsmig)"))
     )
 }

@@ -22,6 +22,7 @@
 use super::stages::{col_idx, conform_row, finish, map_column, placeholder, single_input};
 use super::values::{Cell, spark_type};
 use super::{Coverage, Gen, StageCode, Table};
+use crate::escape::py_comment;
 use crate::expr::eval::Value;
 use crate::expr::translate::pyspark::py_str;
 use crate::generate::plan::PlanStage;
@@ -168,7 +169,7 @@ pub fn emit(g: &mut Gen, ps: &PlanStage) -> StageCode {
         }
         lines.push(format!(
             "    # Output link {}: {n} row(s) per input row\n    rows{oi} = F.array(\n{}\n    )\n    out{oi} = {}.select(F.inline(rows{oi}))",
-            l.name,
+            py_comment(&l.name),
             structs.join("\n"),
             g.ident(input)
         ));

@@ -13,6 +13,7 @@ use std::rc::Rc;
 use super::props;
 use super::values::{Cell, conform, spark_type};
 use super::{Coverage, Gen, Mapping, StageCode, Table, one_line};
+use crate::escape::{py_comment, py_doc};
 use crate::expr::ast::{BinOp, ExprKind};
 use crate::expr::eval::{Env, Value, compare, eval};
 use crate::expr::resolve::Scope;
@@ -61,19 +62,20 @@ pub(super) fn header(g: &Gen, ps: &PlanStage, summary: &str) -> String {
     let ins: Vec<String> = ps.inputs.iter().map(|l| g.key(l).to_string()).collect();
     let outs: Vec<String> = ps.outputs.iter().map(|l| g.key(l).to_string()).collect();
     format!(
-        "def {name}({}):\n    \"\"\"{} stage {}: {summary}\n\n    Inputs: {}. Outputs: {}.\n    \"\"\"\n",
+        "def {name}({}):\n    \"\"\"{} stage {}: {}\n\n    Inputs: {}. Outputs: {}.\n    \"\"\"\n",
         args.join(", "),
-        ps.stage.stage_type,
-        ps.stage.name.replace('"', "'"),
+        py_doc(&ps.stage.stage_type),
+        py_doc(&ps.stage.name.replace('"', "'")),
+        py_doc(summary),
         if ins.is_empty() {
             "none".into()
         } else {
-            ins.join(", ")
+            py_doc(&ins.join(", "))
         },
         if outs.is_empty() {
             "none".into()
         } else {
-            outs.join(", ")
+            py_doc(&outs.join(", "))
         },
     )
 }
@@ -456,8 +458,8 @@ fn emit_reference_joins(
         let ident = g.ident(l).to_string();
         lines.push(format!(
             "    # Reference link {} (lookup failure: {}{}{})",
-            l.name,
-            join.fail,
+            py_comment(&l.name),
+            py_comment(&join.fail),
             if join.allow_dups {
                 ", all matches"
             } else {
@@ -756,7 +758,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
             );
             lines.push(format!(
                 "    # {} = {}\n    df = df.withColumn({}, dsmig_stub_PreviousRowValue(F.lit({})))",
-                sv.name,
+                py_comment(&sv.name),
                 one_line(&sv.expression, 90),
                 py_str(&sv.name),
                 py_str(&sv.name)
@@ -767,7 +769,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
         let code = translate(g, ps, &sv.expression, &scope, &loc, false, &mut coverage);
         lines.push(format!(
             "    # {} = {}",
-            sv.name,
+            py_comment(&sv.name),
             one_line(&sv.expression, 90)
         ));
         lines.push(format!(
@@ -798,7 +800,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
             LinkKind::Reject => {
                 lines.push(format!(
                     "    # Reject link {}: rows DataStage could not write. Spark raises instead, so it stays empty.",
-                    l.name
+                    py_comment(&l.name)
                 ));
                 lines.push(format!("    {var} = empty_like(df, {})", py_str(g.key(l))));
                 outs.push((l, var));
@@ -807,7 +809,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
             LinkKind::Otherwise => {
                 lines.push(format!(
                     "    # Otherwise link {}: rows no earlier output took",
-                    l.name
+                    py_comment(&l.name)
                 ));
                 if taken.is_empty() {
                     "df".to_string()
@@ -816,7 +818,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
                 }
             }
             _ if l.constraint.trim().is_empty() => {
-                lines.push(format!("    # Output link {}", l.name));
+                lines.push(format!("    # Output link {}", py_comment(&l.name)));
                 "df".to_string()
             }
             _ => {
@@ -825,7 +827,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
                 let c = format!("c{oi}");
                 lines.push(format!(
                     "    # Output link {}, constraint: {}",
-                    l.name,
+                    py_comment(&l.name),
                     one_line(&l.constraint, 80)
                 ));
                 if code.contains(".over(") {
@@ -1148,7 +1150,7 @@ fn lookup(g: &mut Gen, ps: &PlanStage) -> StageCode {
             } else {
                 lines.push(format!(
                     "    # Reject link {}: primary rows without a match\n    {var} = df.filter(~({})).select(*[F.col(c) for c in {}.columns])",
-                    l.name,
+                    py_comment(&l.name),
                     matched_conds.join(" & "),
                     g.ident(primary)
                 ));
@@ -1170,7 +1172,7 @@ fn lookup(g: &mut Gen, ps: &PlanStage) -> StageCode {
         });
         lines.push(format!(
             "    # Output link {}\n    {var} = {base}.select(\n{cols}\n    )",
-            l.name
+            py_comment(&l.name)
         ));
         outs.push((l, var));
     }
@@ -1891,7 +1893,7 @@ fn filter(g: &mut Gen, ps: &PlanStage) -> StageCode {
             };
             lines.push(format!(
                 "    # Reject link {}: rows no clause took\n    {var} = df.filter({cond})",
-                l.name
+                py_comment(&l.name)
             ));
         } else {
             let k = data_outs.iter().position(|x| x.id == l.id).unwrap_or(0);
@@ -1923,7 +1925,7 @@ fn filter(g: &mut Gen, ps: &PlanStage) -> StageCode {
             };
             lines.push(format!(
                 "    # Output link {}\n    {var} = df.filter({cond})",
-                l.name
+                py_comment(&l.name)
             ));
         }
         outs.push((*l, var));
@@ -2127,8 +2129,9 @@ fn sort(g: &mut Gen, ps: &PlanStage) -> StageCode {
                 coverage = Coverage::Approximate;
             }
             lines.push(format!(
-                "    # {column}: 1 on the first row of each group of {}, else 0\n    w = Window.partitionBy({}).orderBy(\"_dsmig_seq\")\n    df = df.withColumn({}, F.when(F.row_number().over(w) == 1, F.lit(1)).otherwise(F.lit(0)))",
-                group.join(", "),
+                "    # {}: 1 on the first row of each group of {}, else 0\n    w = Window.partitionBy({}).orderBy(\"_dsmig_seq\")\n    df = df.withColumn({}, F.when(F.row_number().over(w) == 1, F.lit(1)).otherwise(F.lit(0)))",
+                py_comment(column),
+                py_comment(&group.join(", ")),
                 group.iter().map(|k| py_str(k)).collect::<Vec<_>>().join(", "),
                 py_str(column)
             ));
@@ -2512,7 +2515,7 @@ fn projection(g: &mut Gen, ps: &PlanStage) -> StageCode {
     for conv in &spec.conversions {
         lines.push(format!(
             "    # modify: {} (a cast to the output type)",
-            one_line(conv, 80)
+            py_comment(&one_line(conv, 80))
         ));
         coverage = Coverage::Approximate;
     }

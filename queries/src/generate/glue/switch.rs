@@ -16,6 +16,7 @@ use super::stages::{
 };
 use super::values::{Cell, conform, spark_type};
 use super::{Coverage, Gen, StageCode, Table};
+use crate::escape::py_comment;
 use crate::expr::eval::Value;
 use crate::expr::translate::pyspark::py_str;
 use crate::generate::plan::PlanStage;
@@ -244,12 +245,16 @@ pub fn emit(g: &mut Gen, ps: &PlanStage) -> StageCode {
         let var = format!("out{oi}");
         let filter = if l.kind == LinkKind::Reject {
             if s.not_found == NotFound::Output && s.mode != Mode::Hash {
-                lines.push(format!("    # Reject link {}: rows no case names", l.name));
+                lines.push(format!(
+                    "    # Reject link {}: rows no case names",
+                    py_comment(&l.name)
+                ));
                 "df.filter(~matched)".to_string()
             } else {
                 lines.push(format!(
                     "    # Reject link {}: not used (if not found: {:?})",
-                    l.name, s.not_found
+                    py_comment(&l.name),
+                    s.not_found
                 ));
                 "df.limit(0)".to_string()
             }
@@ -270,7 +275,7 @@ pub fn emit(g: &mut Gen, ps: &PlanStage) -> StageCode {
             };
             lines.push(format!(
                 "    # Output link {} (link number {number})",
-                l.name
+                py_comment(&l.name)
             ));
             if s.mode == Mode::Hash {
                 format!("df.filter(F.col(\"_dsmig_link\") == {number})")
