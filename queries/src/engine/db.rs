@@ -97,7 +97,10 @@ impl Ctx {
     }
 
     pub fn memo_key(&self, p: Phase, parts: &[&[u8]]) -> Hash {
-        crate::store::memo_key(p.name(), self.version(p), parts)
+        let mut all: Vec<&[u8]> = Vec::with_capacity(parts.len() + 1);
+        all.push(p.code_digest());
+        all.extend_from_slice(parts);
+        crate::store::memo_key(p.name(), self.version(p), &all)
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod artifacts;
+pub mod code_digest;
 mod counters;
 pub mod db;
 pub mod explain;
