@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use crate::ir::{
     Activity, Column, Entity, Job, JobKind, Link, LinkKind, Location, OtherEntity, ParamType,
-    Parameter, ParameterSet, Property, Routine, Stage, StageVar, TableDef,
-    TransformerDetail, Trigger,
+    Parameter, ParameterSet, Property, Routine, Stage, StageVar, TableDef, TransformerDetail,
+    Trigger,
 };
 use crate::parse::diag::Diagnostic;
 use crate::parse::props::decode_property;
-use crate::parse::secrets;
 use crate::parse::raw::{RawBlock, RawCollection, RawProp, RawRecord, RawSub, normalise_class};
+use crate::parse::secrets;
 use crate::parse::stage_types;
 
 /// Put a job in canonical order so that its hash does not depend on record

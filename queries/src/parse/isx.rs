@@ -35,8 +35,8 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::ir::{
     Activity, Column, Entity, Job, JobKind, Link, LinkKind, Located, Location, OtherEntity,
-    ParamType, Parameter, ParameterSet, Property, Routine, SourceFormat, Stage, StageVar,
-    TableDef, TransformerDetail, Trigger, entity_hash,
+    ParamType, Parameter, ParameterSet, Property, Routine, SourceFormat, Stage, StageVar, TableDef,
+    TransformerDetail, Trigger, entity_hash,
 };
 use crate::parse::{Diagnostic, Limits, build, props, secrets, stage_types};
 

@@ -379,7 +379,18 @@ fn is_delim(b: u8) -> bool {
     b.is_ascii_whitespace()
         || matches!(
             b,
-            b';' | b',' | b'&' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b'\'' | b'<' | b'>'
+            b';' | b','
+                | b'&'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'"'
+                | b'\''
+                | b'<'
+                | b'>'
         )
 }
 
@@ -422,14 +433,38 @@ fn user_boundary(b: &[u8], at: usize) -> bool {
     }
     let c = b[at - 1];
     c.is_ascii_whitespace()
-        || matches!(c, b'"' | b'\'' | b'=' | b'(' | b',' | b';' | b'>' | b'[' | b'`')
+        || matches!(
+            c,
+            b'"' | b'\'' | b'=' | b'(' | b',' | b';' | b'>' | b'[' | b'`'
+        )
         || (c == b'/' && at >= 2 && b[at - 2] == b'/')
 }
 
 fn host_start(b: &[u8], at: usize) -> bool {
-    b.get(at + 1)
-        .is_some_and(|&c| c.is_ascii_alphanumeric() || matches!(c, b'[' | b'#' | b'$' | b'(' | b'%'))
+    b.get(at + 1).is_some_and(|&c| {
+        c.is_ascii_alphanumeric() || matches!(c, b'[' | b'#' | b'$' | b'(' | b'%')
+    })
 }
+
+/// `To:someone@example.com` is a mail header, not user info.
+const MAIL_WORDS: &[&str] = &[
+    "mailto",
+    "to",
+    "from",
+    "cc",
+    "bcc",
+    "reply-to",
+    "sender",
+    "email",
+    "e-mail",
+    "mail",
+    "contact",
+    "owner",
+    "author",
+    "notify",
+    "recipient",
+    "recipients",
+];
 
 /// `user:pass@host`, with or without `scheme://`.
 fn userinfo(text: &str, spans: &mut Vec<(usize, usize)>) {
@@ -464,7 +499,7 @@ fn userinfo(text: &str, spans: &mut Vec<(usize, usize)>) {
         let pass = &text[ps..at];
         if !user.bytes().any(|c| c.is_ascii_alphanumeric())
             || !pass.bytes().any(|c| c.is_ascii_alphanumeric())
-            || user.eq_ignore_ascii_case("mailto")
+            || MAIL_WORDS.iter().any(|w| user.eq_ignore_ascii_case(w))
         {
             continue;
         }
@@ -491,7 +526,9 @@ fn slash_at(text: &str, spans: &mut Vec<(usize, usize)>) {
         }
         let slash = ps - 1;
         let mut us = slash;
-        while us > 0 && (b[us - 1].is_ascii_alphanumeric() || matches!(b[us - 1], b'_' | b'$' | b'#' | b'.')) {
+        while us > 0
+            && (b[us - 1].is_ascii_alphanumeric() || matches!(b[us - 1], b'_' | b'$' | b'#' | b'.'))
+        {
             us -= 1;
         }
         if us == slash {
@@ -499,7 +536,10 @@ fn slash_at(text: &str, spans: &mut Vec<(usize, usize)>) {
         }
         let ok_before = us == 0
             || b[us - 1].is_ascii_whitespace()
-            || matches!(b[us - 1], b'"' | b'\'' | b'=' | b'(' | b',' | b':' | b'>' | b';');
+            || matches!(
+                b[us - 1],
+                b'"' | b'\'' | b'=' | b'(' | b',' | b':' | b'>' | b';'
+            );
         if ok_before && text[ps..at].bytes().any(|c| c.is_ascii_alphanumeric()) {
             push(spans, text, ps, at);
         }
@@ -571,7 +611,9 @@ fn keywords(text: &str, spans: &mut Vec<(usize, usize)>) {
     let b = text.as_bytes();
     // CONNECT scott/tiger[@db], sqlplus -s scott/tiger, userid=scott/tiger
     if text.contains('/') {
-        for kw in ["connect", "conn", "sqlplus", "sqlldr", "expdp", "impdp", "exp", "imp"] {
+        for kw in [
+            "connect", "conn", "sqlplus", "sqlldr", "expdp", "impdp", "exp", "imp",
+        ] {
             for at in word_at(text, kw) {
                 let mut k = skip_blanks(b, at + kw.len());
                 if k == at + kw.len() {
@@ -602,11 +644,16 @@ fn keywords(text: &str, spans: &mut Vec<(usize, usize)>) {
     // IDENTIFIED BY [VALUES] pass
     for at in word_at(text, "identified") {
         let k = skip_space(b, at + 10);
-        if !b.get(k..k + 2).is_some_and(|w| w.eq_ignore_ascii_case(b"by")) {
+        if !b
+            .get(k..k + 2)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"by"))
+        {
             continue;
         }
         let mut k = skip_space(b, k + 2);
-        if b.get(k..k + 6).is_some_and(|w| w.eq_ignore_ascii_case(b"values")) {
+        if b.get(k..k + 6)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"values"))
+        {
             k = skip_space(b, k + 6);
         }
         if let Some((s, e)) = value_at(b, k) {
@@ -619,7 +666,11 @@ fn keywords(text: &str, spans: &mut Vec<(usize, usize)>) {
         let Some((head, _user)) = before.rsplit_once(|c: char| c.is_whitespace()) else {
             continue;
         };
-        let last = head.trim_end().rsplit(char::is_whitespace).next().unwrap_or("");
+        let last = head
+            .trim_end()
+            .rsplit(char::is_whitespace)
+            .next()
+            .unwrap_or("");
         if !last.eq_ignore_ascii_case("user") {
             continue;
         }
@@ -747,7 +798,10 @@ fn is_dotted_identifier(v: &str) -> bool {
 /// Is byte `at` inside a literal quoted with `q` (an odd number of `q`
 /// before it on its line)?
 fn inside_literal(b: &[u8], at: usize, q: u8) -> bool {
-    let start = b[..at].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+    let start = b[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
     b[start..at].iter().filter(|&&c| c == q).count() % 2 == 1
 }
 
@@ -787,7 +841,9 @@ fn find_value(text: &str, ws: usize, we: usize, mode: Mode) -> Option<(usize, us
     let literal = if key_quote.is_some() {
         None
     } else {
-        [b'"', b'\''].into_iter().find(|&q| inside_literal(b, ws, q))
+        [b'"', b'\'']
+            .into_iter()
+            .find(|&q| inside_literal(b, ws, q))
     };
     let after_name = k;
     k = skip_blanks(b, k);
@@ -966,7 +1022,8 @@ pub fn server_name(value: &str) -> String {
         None if v.contains("://") || v.to_ascii_lowercase().starts_with("jdbc:") => {
             // jdbc:db2:host... without user info: the part after the last
             // scheme word.
-            rest.rsplit(':').find(|p| !p.is_empty() && !p.chars().all(|c| c.is_ascii_digit()))
+            rest.rsplit(':')
+                .find(|p| !p.is_empty() && !p.chars().all(|c| c.is_ascii_digit()))
                 .unwrap_or("")
         }
         None => rest,
@@ -1184,7 +1241,10 @@ mod tests {
         assert_eq!(redact_named("API_TOKEN", "abc").as_deref(), Some(REDACTED));
         assert_eq!(redact_named("Password", "#PWD#"), None);
         assert_eq!(redact_named("$DB_PASSWORD", "$PROJDEF"), None);
-        assert_eq!(redact_named("Default", "{iisenc}xyz").as_deref(), Some(REDACTED));
+        assert_eq!(
+            redact_named("Default", "{iisenc}xyz").as_deref(),
+            Some(REDACTED)
+        );
         assert_eq!(redact_named("Name", "abc"), None);
         assert_eq!(redact_named("KEY_COL", "CUST_ID"), None);
     }
@@ -1201,7 +1261,10 @@ mod tests {
                 "DRIVER={ODBC};SERVER=h;UID=u;PWD={a;b}",
                 "DRIVER={ODBC};SERVER=h;UID=u;PWD={<redacted>}",
             ),
-            ("Password=\"a b;c\";Server=x", "Password=\"<redacted>\";Server=x"),
+            (
+                "Password=\"a b;c\";Server=x",
+                "Password=\"<redacted>\";Server=x",
+            ),
             ("pwd: hunter2", "pwd: <redacted>"),
             (
                 "jdbc:oracle:thin:scott/tiger@dbhost:1521:ORCL",
@@ -1212,7 +1275,10 @@ mod tests {
                 "postgres://etl:<redacted>@db.example/dw",
             ),
             ("url etl:S3cret@db.example", "url etl:<redacted>@db.example"),
-            ("CONNECT scott/tiger@orcl;", "CONNECT scott/<redacted>@orcl;"),
+            (
+                "CONNECT scott/tiger@orcl;",
+                "CONNECT scott/<redacted>@orcl;",
+            ),
             ("connect scott/tiger", "connect scott/<redacted>"),
             (
                 "sqlplus -s scott/tiger @script.sql",
@@ -1226,7 +1292,10 @@ mod tests {
                 "alter user x identified by \"Tig er\"",
                 "alter user x identified by \"<redacted>\"",
             ),
-            (".LOGON tdp1/etl,Sup3r;\nSELECT 1;", ".LOGON tdp1/etl,<redacted>;\nSELECT 1;"),
+            (
+                ".LOGON tdp1/etl,Sup3r;\nSELECT 1;",
+                ".LOGON tdp1/etl,<redacted>;\nSELECT 1;",
+            ),
             (
                 "CONNECT TO SAMPLE USER db2inst1 USING pw123",
                 "CONNECT TO SAMPLE USER db2inst1 USING <redacted>",
@@ -1271,6 +1340,7 @@ mod tests {
             "Password=<redacted>",
             "PWD=$DBPWD",
             "mailto:ops@example.com",
+            "p = \"To:ops@example.com\\nFrom:etl@example.com\"",
             "https://example.com/path?x=1",
             "s3://bucket/path/file.csv",
             "Never write a password in the code.",
