@@ -793,6 +793,14 @@ fn contains(hay: &[u8], needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
+/// A marker in any case, also with `-` or nothing for its `_`: names made
+/// from a secret (a Glue connection name, an identifier) count as leaks.
+/// `hay` is already lower-cased.
+fn leaks(hay: &str, marker: &str) -> bool {
+    let m = marker.to_ascii_lowercase();
+    hay.contains(&m) || hay.contains(&m.replace('_', "-")) || hay.contains(&m.replace('_', ""))
+}
+
 fn job<'a>(entities: &'a [Located], name: &str) -> &'a queries::ir::Job {
     entities
         .iter()
@@ -1010,14 +1018,19 @@ fn planted_secrets_reach_no_output_store_log_or_prompt() {
         .count();
 
     // The table.
+    let lowered: Vec<String> = haystacks
+        .iter()
+        .map(|(_, h)| String::from_utf8_lossy(h).to_ascii_lowercase())
+        .collect();
     let mut found: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for (place, _) in PLACES {
         for fmt in FORMATS {
             let m = marker(place, fmt);
             let wheres: Vec<String> = haystacks
                 .iter()
-                .filter(|(_, h)| contains(h, &m))
-                .map(|(w, _)| w.clone())
+                .zip(&lowered)
+                .filter(|(_, h)| leaks(h, &m))
+                .map(|((w, _), _)| w.clone())
                 .collect();
             found.insert((place, fmt), wheres);
         }
