@@ -204,6 +204,18 @@ fn credential_word(w: &str, prev: Option<&str>) -> bool {
     false
 }
 
+/// Could `b` hold a credential name at all? One pass, so that most texts
+/// (numbers, paths, column lists) skip the word-by-word scan.
+fn has_name_hint(b: &[u8]) -> bool {
+    const HINTS: [&[u8]; 7] = [b"pas", b"pw", b"ps", b"secret", b"token", b"cred", b"key"];
+    b.iter().enumerate().any(|(i, &c)| {
+        matches!(c | 0x20, b'p' | b's' | b't' | b'c' | b'k')
+            && HINTS
+                .iter()
+                .any(|h| b.len() - i >= h.len() && b[i..i + h.len()].eq_ignore_ascii_case(h))
+    })
+}
+
 /// Does this name (parameter, property, connection-string key) hold a
 /// credential? Word-based, any case and position: `DB_PASS`, `dbPassword`,
 /// `API_TOKEN`, `ORAPWD`, `ClientSecret`, `AWS_SECRET_ACCESS_KEY`,
@@ -212,13 +224,7 @@ fn credential_word(w: &str, prev: Option<&str>) -> bool {
 /// name that describes a credential (`PASSWORD_FILE`, `SECRET_NAME`).
 pub fn is_credential_name(name: &str) -> bool {
     // Asked of every word of every text: a cheap test first.
-    const HINTS: [&[u8]; 6] = [b"pas", b"pw", b"ps", b"secret", b"token", b"cred"];
-    let n = name.as_bytes();
-    let hinted = HINTS
-        .iter()
-        .any(|k| n.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
-        || n.windows(3).any(|w| w.eq_ignore_ascii_case(b"key"));
-    if !hinted {
+    if !has_name_hint(name.as_bytes()) {
         return false;
     }
     let ws = words(name);
@@ -336,7 +342,9 @@ fn scrub_mode(text: &str, mode: Mode) -> Cow<'_, str> {
         slash_at(text, &mut spans);
     }
     keywords(text, &mut spans);
-    named(text, mode, &mut spans);
+    if has_name_hint(text.as_bytes()) {
+        named(text, mode, &mut spans);
+    }
     if spans.is_empty() {
         return Cow::Borrowed(text);
     }
