@@ -920,6 +920,10 @@ fn find_value(text: &str, ws: usize, we: usize, mode: Mode) -> Option<(usize, us
     while ve < b.len() && !is_delim(b[ve]) {
         ve += 1;
     }
+    // A subscript or a call (`conf["password"]`, `getpass()`) is code.
+    if literal.is_none() && matches!(b.get(ve), Some(b'[' | b'(')) {
+        return None;
+    }
     // Inside a literal the value is literal text.
     (ve > vs).then_some((vs, ve, literal.is_some(), spaced))
 }
@@ -1356,6 +1360,8 @@ mod tests {
             "<Password/>",
             "-key CUST_ID -key ORDER_ID",
             "x = password::text",
+            "{\"user\": conf[\"user\"], \"password\": conf[\"password\"]}",
+            "password=getpass()",
             "12:30",
         ] {
             assert_eq!(scrub(s), s);
