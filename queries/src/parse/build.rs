@@ -5,12 +5,13 @@ use std::collections::HashMap;
 
 use crate::ir::{
     Activity, Column, Entity, Job, JobKind, Link, LinkKind, Location, OtherEntity, ParamType,
-    Parameter, ParameterSet, Property, REDACTED, Routine, Stage, StageVar, TableDef,
-    TransformerDetail, Trigger,
+    Parameter, ParameterSet, Property, Routine, Stage, StageVar, TableDef, TransformerDetail,
+    Trigger,
 };
 use crate::parse::diag::Diagnostic;
-use crate::parse::props::{decode_property, redact};
+use crate::parse::props::decode_property;
 use crate::parse::raw::{RawBlock, RawCollection, RawProp, RawRecord, RawSub, normalise_class};
+use crate::parse::secrets;
 use crate::parse::stage_types;
 
 /// Put a job in canonical order so that its hash does not depend on record
@@ -102,6 +103,13 @@ pub fn entities_from_block(block: &RawBlock, file: &str) -> (Vec<Built>, Vec<Dia
             .with_job(block.identifier.clone()),
         );
     }
+    let built = built
+        .into_iter()
+        .map(|mut b| {
+            secrets::scrub_entity(&mut b.entity);
+            b
+        })
+        .collect();
     (built, diags)
 }
 
@@ -317,16 +325,9 @@ fn description(short: Option<&str>, full: Option<&str>) -> String {
 fn parameter(sub: &RawSub) -> Parameter {
     let name = sub.get("Name").unwrap_or("").to_string();
     let param_type = ParamType::from_code(sub.get("ParamType").unwrap_or("0"));
-    let raw_default = sub.get("Default").unwrap_or("");
-    let default = if param_type == ParamType::Encrypted {
-        if raw_default.is_empty() {
-            String::new()
-        } else {
-            REDACTED.to_string()
-        }
-    } else {
-        redact(&name, raw_default).unwrap_or_else(|| raw_default.to_string())
-    };
+    // Encrypted and credential-named defaults are redacted by
+    // `secrets::scrub_entity`, with everything else.
+    let default = sub.get("Default").unwrap_or("").to_string();
     let parameter_set = if param_type == ParamType::ParameterSet {
         Some(name.clone())
     } else {
@@ -449,7 +450,7 @@ fn activity_params(r: &RawRecord) -> Vec<(String, String)> {
                 .or_else(|| s.get("Value"))
                 .or_else(|| s.get("Expression"))
                 .unwrap_or("");
-            Some((n.to_string(), redact(n, v).unwrap_or_else(|| v.to_string())))
+            Some((n.to_string(), v.to_string()))
         })
         .collect()
 }
@@ -765,12 +766,7 @@ fn parameter_set(r: &RawRecord) -> ParameterSet {
                 .props
                 .iter()
                 .filter(|p| p.name != "Name")
-                .map(|p| {
-                    (
-                        p.name.clone(),
-                        redact(&p.name, &p.value).unwrap_or_else(|| p.value.clone()),
-                    )
-                })
+                .map(|p| (p.name.clone(), p.value.clone()))
                 .collect();
             (name, values)
         })

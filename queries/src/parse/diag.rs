@@ -43,12 +43,18 @@ impl Diagnostic {
         expected: impl Into<String>,
         found: impl Into<String>,
     ) -> Self {
+        // A problem may quote the input: the quote goes through the same
+        // recogniser as the IR, so no log line or error row holds a secret.
+        let scrub = |s: String| match crate::parse::secrets::scrub(&s) {
+            std::borrow::Cow::Owned(t) => t,
+            std::borrow::Cow::Borrowed(_) => s,
+        };
         Diagnostic {
             severity,
             location,
             job: None,
-            expected: expected.into(),
-            found: found.into(),
+            expected: scrub(expected.into()),
+            found: scrub(found.into()),
         }
     }
 
@@ -104,4 +110,21 @@ pub fn clip(s: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_input_is_scrubbed() {
+        let d = Diagnostic::error(
+            Location::default(),
+            "a record",
+            "line `Password=hunter2;Server=db`",
+        );
+        assert_eq!(d.found, "line `Password=<redacted>;Server=db`");
+        let d = Diagnostic::warning(Location::default(), "x", "CONNECT etl/tiger@orcl");
+        assert_eq!(d.found, "CONNECT etl/<redacted>@orcl");
+    }
 }

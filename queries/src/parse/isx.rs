@@ -35,10 +35,10 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::ir::{
     Activity, Column, Entity, Job, JobKind, Link, LinkKind, Located, Location, OtherEntity,
-    ParamType, Parameter, ParameterSet, Property, REDACTED, Routine, SourceFormat, Stage, StageVar,
-    TableDef, TransformerDetail, Trigger, entity_hash,
+    ParamType, Parameter, ParameterSet, Property, Routine, SourceFormat, Stage, StageVar, TableDef,
+    TransformerDetail, Trigger, entity_hash,
 };
-use crate::parse::{Diagnostic, Limits, build, props, stage_types};
+use crate::parse::{Diagnostic, Limits, build, props, secrets, stage_types};
 
 const MANIFEST: &str = "META-INF/IS-MANIFEST.MF";
 
@@ -216,7 +216,7 @@ fn read_asset(bytes: &[u8], kind: AssetKind) -> Result<(Entity, Vec<Warning>), S
     let mut warnings = Vec::new();
     // The root element decides; the extension only breaks ties, so a job
     // saved under an odd extension is still a job.
-    let entity = match root.tag.as_str() {
+    let mut entity = match root.tag.as_str() {
         "DSJobDefSDO" => Entity::Job(build_job(&root, &mut warnings)),
         t if t.contains("SharedContainer") || t.contains("ContainerDef") => {
             Entity::SharedContainer(build_job(&root, &mut warnings))
@@ -230,6 +230,8 @@ fn read_asset(bytes: &[u8], kind: AssetKind) -> Result<(Entity, Vec<Warning>), S
             AssetKind::Other => Entity::Other(build_other(&root)),
         },
     };
+    // Before the entity is hashed: the IR never holds a secret.
+    secrets::scrub_entity(&mut entity);
     Ok((entity, warnings))
 }
 
@@ -450,12 +452,8 @@ fn param_type(def: &Node) -> ParamType {
 fn parameter(def: &Node) -> Parameter {
     let name = def.get("name").to_string();
     let param_type = param_type(def);
-    let raw_default = def.get("defaultValue");
-    let default = if param_type == ParamType::Encrypted && !raw_default.is_empty() {
-        REDACTED.to_string()
-    } else {
-        props::redact(&name, raw_default).unwrap_or_else(|| raw_default.to_string())
-    };
+    // Redacted by `secrets::scrub_entity` with everything else.
+    let default = def.get("defaultValue").to_string();
     let parameter_set = if param_type == ParamType::ParameterSet {
         Some(name.clone())
     } else {
@@ -1001,8 +999,7 @@ fn activity(node: &Node, stage_type: &str) -> Activity {
             .filter(|p| !JOB_ACTIVITY_CONTROLS.contains(&p.get("parameterName")))
             .map(|p| {
                 let (name, value) = (p.get("parameterName"), p.get("valueExpression"));
-                let value = props::redact(name, value).unwrap_or_else(|| value.to_string());
-                (name.to_string(), value)
+                (name.to_string(), value.to_string())
             })
             .collect()
     } else {
@@ -1093,11 +1090,6 @@ fn build_routine(root: &Node) -> Routine {
 /// elements is one named value set.
 fn build_parameter_set(root: &Node) -> ParameterSet {
     let params = parameters(root);
-    let encrypted: Vec<&str> = params
-        .iter()
-        .filter(|p| p.param_type == ParamType::Encrypted)
-        .map(|p| p.name.as_str())
-        .collect();
     let value_sets = root
         .children
         .iter()
@@ -1107,12 +1099,7 @@ fn build_parameter_set(root: &Node) -> ParameterSet {
                 .children_tagged("has_ParameterVal")
                 .map(|v| {
                     let (name, value) = (v.get("parameterName"), v.get("valueExpression"));
-                    let value = if encrypted.contains(&name) && !value.is_empty() {
-                        REDACTED.to_string()
-                    } else {
-                        props::redact(name, value).unwrap_or_else(|| value.to_string())
-                    };
-                    (name.to_string(), value)
+                    (name.to_string(), value.to_string())
                 })
                 .collect();
             (set.get("name").to_string(), values)
@@ -1165,6 +1152,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::ir::REDACTED;
     use crate::parse::Severity;
 
     // ----- helpers ------------------------------------------------------

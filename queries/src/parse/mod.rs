@@ -8,6 +8,7 @@ pub mod input;
 pub mod isx;
 pub mod props;
 pub mod raw;
+pub mod secrets;
 pub mod stage_types;
 pub mod xml;
 

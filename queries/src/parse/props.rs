@@ -1,11 +1,12 @@
 //! Decoding of property values: DataStage escapes, OSH property trees,
-//! connector `XMLProperties`, and the redaction of secrets.
+//! connector `XMLProperties`. Secrets are removed later, from the whole
+//! entity, by [`super::secrets::scrub_entity`].
 
 use std::borrow::Cow;
 
 use quick_xml::events::Event;
 
-use crate::ir::{PropNode, PropValue, Property, REDACTED};
+use crate::ir::{PropNode, PropValue, Property};
 
 /// Replace every `\(H…)` (1+ hex digits) by the character with that code
 /// point. DSX quoted values and XML values both carry these escapes.
@@ -42,54 +43,11 @@ pub fn unescape_hex_codes(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Property names whose literal values are credentials.
-pub fn is_secret_name(name: &str) -> bool {
-    // Asked of every property of every stage: compare in place, without
-    // lower-casing into a new string or building a substring searcher.
-    const KEYS: [&[u8]; 7] = [
-        b"password",
-        b"passwd",
-        b"pwd",
-        b"secret",
-        b"apikey",
-        b"api_key",
-        b"credential",
-    ];
-    let n = name.as_bytes();
-    KEYS.iter()
-        .any(|k| n.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
-}
-
-/// A value that may stay when its name is secret: a pure parameter
-/// reference (`#DB_PASSWORD#`, `#SET.$pwd#`) or nothing at all.
-fn is_reference_or_empty(v: &str) -> bool {
-    let t = v.trim();
-    t.is_empty()
-        || (t.len() > 2
-            && t.starts_with('#')
-            && t.ends_with('#')
-            && !t[1..t.len() - 1].contains('#'))
-}
-
-/// Redact a value if its name is secret or the value itself is an
-/// engine-encrypted string.
-pub fn redact(name: &str, value: &str) -> Option<String> {
-    let encrypted =
-        value.trim_start().starts_with("{iisenc}") || value.trim_start().starts_with("{dsnenc}");
-    if encrypted || (is_secret_name(name) && !is_reference_or_empty(value)) {
-        Some(REDACTED.to_string())
-    } else {
-        None
-    }
-}
-
 /// Decode one stage or pin property.
 pub fn decode_property(name: &str, value: &str) -> Property {
     let name = name.trim().to_string();
     let value = if name == "XMLProperties" {
         PropValue::Connector(flatten_connector_xml(value))
-    } else if let Some(r) = redact(&name, value) {
-        PropValue::Text(r)
     } else if value.contains('\u{1}') && value.contains('\u{2}') {
         PropValue::Tree(decode_tree(value))
     } else {
@@ -112,7 +70,6 @@ pub fn decode_tree(value: &str) -> Vec<PropNode> {
         if depth == 0 && name.is_empty() {
             continue;
         }
-        let val = redact(&name, &val).unwrap_or(val);
         let node = PropNode {
             name,
             value: val,
@@ -173,9 +130,7 @@ pub fn flatten_connector_xml(xml: &str) -> Vec<(String, String)> {
 fn flush_text(path: &[String], text: &mut String, out: &mut Vec<(String, String)>) {
     if path.len() > 1 && !text.trim().is_empty() {
         let p = path[1..].join("/");
-        let leaf = path.last().map(String::as_str).unwrap_or("");
-        let value = redact(leaf, text).unwrap_or_else(|| text.clone());
-        out.push((p, value));
+        out.push((p, text.clone()));
     }
     text.clear();
 }
@@ -238,23 +193,14 @@ mod tests {
     }
 
     #[test]
-    fn connector_xml_flattens_and_redacts() {
+    fn connector_xml_flattens() {
         let xml = "<?xml version='1.0' encoding='UTF-16'?><Properties version='1.1'><Connection><Server type='string'><![CDATA[#TGTDB#]]></Server><Password><![CDATA[hunter2]]></Password><Username><![CDATA[#U#]]></Username></Connection><Usage><SQL><SelectStatement><![CDATA[SELECT a &amp; b]]><ReadFromFileSelect><![CDATA[0]]></ReadFromFileSelect></SelectStatement></SQL></Usage></Properties>";
         let flat = flatten_connector_xml(xml);
         assert!(flat.contains(&("Connection/Server".into(), "#TGTDB#".into())));
-        assert!(flat.contains(&("Connection/Password".into(), REDACTED.into())));
+        assert!(flat.contains(&("Connection/Password".into(), "hunter2".into())));
         assert!(flat.contains(&(
             "Usage/SQL/SelectStatement".into(),
             "SELECT a &amp; b".into()
         )));
-        assert!(!format!("{flat:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn secrets() {
-        assert!(redact("Password", "#PWD#").is_none());
-        assert!(redact("Password", "abc").is_some());
-        assert!(redact("Default", "{iisenc}xyz").is_some());
-        assert!(redact("Name", "abc").is_none());
     }
 }

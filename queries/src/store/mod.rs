@@ -553,6 +553,44 @@ impl Store {
         Ok(out)
     }
 
+    /// Every key and value of every table, blobs inflated, with the table's
+    /// name: for audits such as "the store holds no secret"
+    /// (`tests/secrets.rs`). Values of other tables are given as stored and,
+    /// when they unpack, unpacked too.
+    pub fn every_entry(&self) -> Result<Vec<(&'static str, Vec<u8>)>, StoreError> {
+        self.flush()?;
+        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+        let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+        macro_rules! dump {
+            ($def:expr, $name:expr, $key:expr) => {{
+                let t = txn.open_table($def).map_err(|e| self.io(e))?;
+                for row in t.iter().map_err(|e| self.io(e))? {
+                    let (k, v) = row.map_err(|e| self.io(e))?;
+                    let key: Vec<u8> = $key(k.value());
+                    out.push(($name, key));
+                    let value: Vec<u8> = v.value().to_vec();
+                    if let Some(u) = codec::unpack(&value) {
+                        out.push(($name, u));
+                    }
+                    out.push(($name, value));
+                }
+            }};
+        }
+        dump!(BLOBS, "blobs", |k: &[u8; 32]| k.to_vec());
+        dump!(MEMO, "memo", |k: &[u8; 32]| k.to_vec());
+        dump!(LLM, "llm", |k: &[u8; 32]| k.to_vec());
+        dump!(STAT, "stat", |k: &str| k.as_bytes().to_vec());
+        dump!(RUNS, "runs", |k: u64| k.to_le_bytes().to_vec());
+        dump!(META, "meta", |k: &str| k.as_bytes().to_vec());
+        let t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
+        for row in t.iter().map_err(|e| self.io(e))? {
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            out.push(("outputs", k.value().as_bytes().to_vec()));
+            out.push(("outputs", v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
     /// Drop memo entries and blobs not in `keep_memo` / `keep_blobs`, and
     /// LLM responses not in `keep_llm` when given. Returns the number of
     /// entries removed per table.

@@ -50,9 +50,10 @@ pub fn connection_name(g: &mut Gen, stage: &Stage) -> String {
         .or_else(|| props::connector(stage, "Connection/URL"))
         .or_else(|| props::text(&stage.properties, "DSN"))
         .or_else(|| props::text(&stage.properties, "Server"))
-        .unwrap_or("")
-        .trim()
-        .to_string();
+        .unwrap_or("");
+    // The server or data source only: never a connection string's
+    // credentials (already redacted, but not a name either).
+    let server = crate::parse::secrets::server_name(server);
     let cfg = &g.ctx.config.connections;
     if let Some(c) = cfg
         .get(&server)
