@@ -584,3 +584,154 @@ fn derivation_just_under_the_height_limit_is_translated() {
     }
     assert!(run.root.join("glue/glue_jobs/Tall.py").is_file());
 }
+
+// ---- The store: damaged or on a full disk, a clear error, never a panic --
+
+/// Build the good job once into `st`, damage `st/store.redb` with `damage`,
+/// build again: a non-zero exit with the remedy, no panic text.
+fn damaged_store(damage: impl FnOnce(&mut Vec<u8>)) {
+    let run = Run::new();
+    let first = dsmig_in(
+        &run.root,
+        &["build", ".", "--output-dir", "out", "--store", "st"],
+    );
+    assert_eq!(first.code, Some(0), "{}", first.text());
+    let file = run.root.join("st/store.redb");
+    let mut bytes = std::fs::read(&file).expect("store file");
+    damage(&mut bytes);
+    std::fs::write(&file, &bytes).expect("write");
+    for args in [
+        &["build", ".", "--output-dir", "out", "--store", "st"][..],
+        &["store", "stats", "--store", "st"][..],
+    ] {
+        let ran = dsmig_in(&run.root, args);
+        ran.assert_no_crash();
+        assert_eq!(ran.code, Some(1), "{args:?}: {}", ran.text());
+        assert!(
+            ran.stderr.contains(
+                "the store is damaged: move it aside (st/store.redb), the next build \
+                 recomputes everything and pays again for LLM calls"
+            ),
+            "{args:?}: {}",
+            ran.text()
+        );
+    }
+}
+
+/// Deterministic noise (no rand dependency).
+fn noise(n: usize, mut seed: u64) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn damaged_store_truncated() {
+    damaged_store(|b| b.truncate(b.len() / 2));
+}
+
+#[test]
+fn damaged_store_random_bytes_in_the_middle() {
+    damaged_store(|b| {
+        let (from, to) = (b.len() / 3, 2 * b.len() / 3);
+        b[from..to].copy_from_slice(&noise(to - from, 0x9E37_79B9_7F4A_7C15));
+    });
+}
+
+#[test]
+fn damaged_store_zeroed_header() {
+    damaged_store(|b| b[..4096].fill(0));
+}
+
+/// A 2 MB tmpfs, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: PathBuf) -> Result<Tmpfs, String> {
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+            .arg(&dir)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        }
+        Ok(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn store_on_a_full_disk_says_so() {
+    let run = Run::new();
+    let disk = match Tmpfs::mount(run.root.join("disk")) {
+        Ok(d) => d,
+        Err(why) => {
+            println!("skipped: cannot mount a 2 MB tmpfs here ({why})");
+            return;
+        }
+    };
+    // 60 more jobs: about 400 KB of store; leave about 200 KB free.
+    let mut many = String::new();
+    for i in 0..60 {
+        let job = job_named(&format!("Many{i}"));
+        many.push_str(&job[job.find("BEGIN DSJOB").unwrap_or(0)..]);
+    }
+    run.file(
+        "many.dsx",
+        format!("{}{many}", &GOOD[..GOOD.find("BEGIN DSJOB").unwrap_or(0)]).as_bytes(),
+    );
+    let filler = disk.0.join("filler");
+    std::fs::write(&filler, vec![0u8; 1850 * 1024]).expect("filler");
+    let store = disk.0.join("st");
+    let store_arg = store.display().to_string();
+    let args = [
+        "build",
+        ".",
+        "--output-dir",
+        "out",
+        "--store",
+        store_arg.as_str(),
+    ];
+    let ran = dsmig_in(&run.root, &args);
+    ran.assert_no_crash();
+    assert_eq!(ran.code, Some(1), "{}", ran.text());
+    let expected = format!(
+        "no space left on the device of the store {}",
+        store.join("store.redb").display()
+    );
+    assert!(ran.stderr.contains(&expected), "{}", ran.text());
+    assert!(ran.stderr.contains("MB"), "how much: {}", ran.text());
+    assert!(!ran.text().contains("Previous I/O error"), "{}", ran.text());
+    // Space freed, the same store works: nothing was damaged.
+    std::fs::remove_file(&filler).expect("rm");
+    let again = dsmig_in(&run.root, &args);
+    assert_eq!(again.code, Some(0), "{}", again.text());
+    assert!(run.root.join("out/glue_jobs/Many59.py").is_file());
+}
+
+#[test]
+fn store_commands_accept_wait() {
+    let run = Run::new();
+    let build = dsmig_in(&run.root, &["build", ".", "--store", "st", "--wait"]);
+    assert_eq!(build.code, Some(0), "{}", build.text());
+    for args in [
+        &["store", "stats", "--store", "st", "--wait"][..],
+        &["store", "gc", "--store", "st", "--wait"][..],
+        &["explain", "GoodJob", "--store", "st", "--wait"][..],
+    ] {
+        let ran = dsmig_in(&run.root, args);
+        assert_eq!(ran.code, Some(0), "{args:?}: {}", ran.text());
+    }
+}
