@@ -363,6 +363,23 @@ fn dsx_subrecords_nested_100000_deep() {
     assert_eq!(rows[0].job.as_deref(), Some("Deep"), "{}", rows[0]);
     assert!(rows[0].location.line.is_some(), "{}", rows[0]);
     assert!(rows[0].expected.contains("nested at most"), "{}", rows[0]);
+    build_reports_and_goes_on(&run, "deep.dsx");
+}
+
+/// `dsmig build` over the run's folder: no crash, the good job generated,
+/// an error row for `bad`.
+fn build_reports_and_goes_on(run: &Run, bad: &str) {
+    let ran = dsmig_in(&run.root, &["build", ".", "--output-dir", "out"]);
+    ran.assert_no_crash();
+    assert_eq!(ran.code, Some(0), "{}", ran.text());
+    assert!(run.root.join("out/glue_jobs/GoodJob.py").is_file());
+    assert!(
+        ran.text()
+            .lines()
+            .any(|l| l.starts_with("error:") && l.contains(bad) && l.contains("nested at most")),
+        "{}",
+        ran.text()
+    );
 }
 
 #[test]
@@ -389,6 +406,7 @@ fn xml_subrecords_nested_100000_deep() {
         "the next block of the same file is read"
     );
     assert!(!read.entities.iter().any(|e| e.entity.name() == "DeepXml"));
+    build_reports_and_goes_on(&run, "deep.xml");
 }
 
 // ---- Long derivations, through the whole `dsmig build` ------------------
