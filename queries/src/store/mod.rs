@@ -340,6 +340,15 @@ impl Store {
         Ok(store)
     }
 
+    /// The failure that made the store unusable in this run (damaged file,
+    /// full disk, failed write), if any.
+    pub fn health(&self) -> Result<(), StoreError> {
+        match lock(&self.shared.fatal).clone() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.shared.dir
     }
