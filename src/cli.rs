@@ -313,6 +313,10 @@ pub struct StoreArgs {
     /// The store folder (default: store.path).
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
+
+    /// If another dsmig holds the store, wait for it instead of failing.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Args, Debug)]
@@ -354,4 +358,8 @@ pub struct ExplainArgs {
     /// The store folder (default: store.path).
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
+
+    /// If another dsmig holds the store, wait for it instead of failing.
+    #[arg(long)]
+    pub wait: bool,
 }

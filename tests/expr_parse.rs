@@ -131,13 +131,49 @@ fn errors_carry_line_and_column() {
     );
     assert!(parse(&"-".repeat(10_000)).is_err());
     assert!(parse(&format!("{}1{}", "(".repeat(60), ")".repeat(60))).is_ok());
-    let chain: String = (0..2000)
-        .map(|i| format!("If a = {i} Then {i} Else "))
-        .collect();
+    // Else If chains are parsed in a loop, but the tree they make is as
+    // high as they are long, and every later pass recurses over it: past
+    // the height limit they are an error too (a 2000-arm chain used to
+    // parse, then overflow the stack in the Glue translator).
+    let arms = |n: usize| -> String {
+        let chain: String = (0..n)
+            .map(|i| format!("If a = {i} Then {i} Else "))
+            .collect();
+        format!("{chain}0")
+    };
+    assert!(parse(&arms(200)).is_ok());
+    let e = parse(&arms(2000)).unwrap_err();
+    assert!(e.message.contains("more than 256"), "{e}");
+}
+
+#[test]
+fn trees_higher_than_the_limit_are_errors_not_overflows() {
+    use queries::expr::parser::MAX_HEIGHT;
+    // n chained operators make a tree n + 1 high.
+    let chain = |op: &str, n: usize| vec!["a"; n + 1].join(op);
+    for op in [" + ", " : ", " * ", " AND ", " = "] {
+        assert!(parse(&chain(op, MAX_HEIGHT - 1)).is_ok(), "{op}");
+        let e = parse(&chain(op, MAX_HEIGHT)).unwrap_err();
+        assert!(e.message.contains("too deep"), "{op}: {e}");
+        let e = parse(&chain(op, 100_000)).unwrap_err();
+        assert!(e.message.contains("too deep"), "{op}: {e}");
+    }
+    assert!(parse(&format!("a{}", "[1,2]".repeat(MAX_HEIGHT - 1))).is_ok());
+    assert!(parse(&format!("a{}", "[1,2]".repeat(100_000))).is_err());
     assert!(
-        parse(&format!("{chain}0")).is_ok(),
-        "long Else If chains are not nesting"
+        parse(&format!(
+            "{}a{}",
+            "Abs(".repeat(100_000),
+            ")".repeat(100_000)
+        ))
+        .is_err()
     );
+    assert!(parse(&format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000))).is_err());
+    // A tree at the limit is walked without recursion.
+    let e = parse(&chain(" + ", MAX_HEIGHT - 1)).expect("parses");
+    let mut nodes = 0;
+    e.walk(&mut |_| nodes += 1);
+    assert_eq!(nodes, 2 * MAX_HEIGHT - 1);
 }
 
 proptest! {

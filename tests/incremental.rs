@@ -360,7 +360,8 @@ fn a_corrupt_store_gives_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("cannot be used as a dsmig store") && err.contains("Move it aside"),
+        err.contains("the store is damaged: move it aside (")
+            && err.contains("pays again for LLM calls"),
         "{err}"
     );
 }

@@ -17,7 +17,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         .store
         .clone()
         .unwrap_or_else(|| config.store.path.clone());
-    let store = Arc::new(Store::open(&dir, false).map_err(|e| e.to_string())?);
+    let store = Arc::new(Store::open(&dir, args.wait).map_err(|e| e.to_string())?);
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         let last = store.last_run().map_err(|e| e.to_string())?;
         let record = last.and_then(|(_, b)| decode::<RunRecord>(&b));

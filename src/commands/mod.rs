@@ -12,15 +12,21 @@ use queries::config::Config;
 
 use crate::cli::{Cli, Command};
 
+const WORKER_STACK: usize = 16 << 20;
+
 pub fn run(cli: Cli) -> Result<i32, String> {
     let config = Config::load(cli.config.as_deref())?;
     let threads = cli.threads.unwrap_or(config.parser.threads);
-    if threads > 0 {
-        // Only fails if a pool exists already, which cannot happen here.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global();
-    }
+    // Workers get 16 MiB stacks (reserved, touched only as used): passes
+    // over a Transformer expression recurse once per level of its tree, up
+    // to the parser's limit (`expr::parser::MAX_HEIGHT`), and an
+    // unoptimised build spends several KiB of stack per level. 0 threads
+    // is rayon's default, one per core.
+    // Only fails if a pool exists already, which cannot happen here.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(WORKER_STACK)
+        .build_global();
     match cli.command {
         Command::Analyze(args) => analyze::run(&config, &args),
         Command::Build(args) => build::run(&config, &args),

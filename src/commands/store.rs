@@ -12,7 +12,7 @@ pub fn run(config: &Config, cmd: &StoreCommand) -> Result<i32, String> {
     match cmd {
         StoreCommand::Stats(a) => {
             let dir = a.store.clone().unwrap_or_else(|| config.store.path.clone());
-            let store = Store::open(&dir, false).map_err(|e| e.to_string())?;
+            let store = Store::open(&dir, a.wait).map_err(|e| e.to_string())?;
             let stats = store.table_stats().map_err(|e| e.to_string())?;
             println!("store {}", dir.display());
             println!("  {:<8} {:>10} {:>12}", "table", "entries", "bytes");
@@ -52,7 +52,7 @@ pub fn run(config: &Config, cmd: &StoreCommand) -> Result<i32, String> {
                 .store
                 .clone()
                 .unwrap_or_else(|| config.store.path.clone());
-            let mut store = Store::open(&dir, false).map_err(|e| e.to_string())?;
+            let mut store = Store::open(&dir, a.store.wait).map_err(|e| e.to_string())?;
             let runs = store.runs(a.keep_runs.max(1)).map_err(|e| e.to_string())?;
             if runs.is_empty() {
                 println!("no run recorded: nothing is known to be in use, nothing dropped");

@@ -217,7 +217,11 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         .collect();
 
     let mut found: Vec<Found> = Vec::new();
-    let mut skipped = 0;
+    // Paths left out while listing (a FIFO, a device) count as skipped files.
+    let mut skipped = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Skipped)
+        .count() as u64;
     let mut with_errors = 0;
     let mut memo_keys: Vec<Hash> = Vec::new();
     for FileResult {

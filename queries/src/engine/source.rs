@@ -123,7 +123,13 @@ fn inode(_meta: &std::fs::Metadata) -> u64 {
 }
 
 pub fn hash_file(path: &Path) -> std::io::Result<Hash> {
-    let mut f = std::fs::File::open(path)?;
+    // Never blocks on a FIFO swapped in after the folder was listed.
+    let mut f = crate::parse::input::open_regular(path)?.map_err(|kind| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{kind}, not a regular file: not read"),
+        )
+    })?;
     let mut h = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {

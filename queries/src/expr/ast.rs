@@ -134,9 +134,11 @@ impl BinOp {
 impl Expr {
     /// Visit this node and every descendant, parents first.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
-        f(self);
-        for child in self.children() {
-            child.walk(f);
+        // An explicit stack: the order of a recursive pre-order walk.
+        let mut todo = vec![self];
+        while let Some(e) = todo.pop() {
+            f(e);
+            todo.extend(e.children().into_iter().rev());
         }
     }
 

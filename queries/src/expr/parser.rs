@@ -18,6 +18,20 @@ use super::lexer::{Tok, Token, lex};
 /// nest (they are parsed in a loop), so real expressions stay far below.
 const MAX_DEPTH: usize = 64;
 
+/// Highest syntax tree built: every later pass (type inference,
+/// translation, evaluation, `Drop`) recurses over the tree, on worker
+/// threads with 2 MiB stacks in tests. A left-deep chain `a + a + ... + a`
+/// of n operators, or an `Else If` chain of n arms, is n high although
+/// parsing it costs no recursion, so the height is counted as the tree is
+/// built and anything higher is a parse error (a blocking item for that
+/// derivation, not a crash). An unoptimised build spends about 7 KiB of
+/// stack per level translating to PySpark (it overflowed 2 MiB near 290
+/// levels); real derivations are a handful of levels high (the real
+/// corpus: at most 3 operators in one derivation).
+pub const MAX_HEIGHT: usize = 256;
+
+type P = Result<(Expr, usize), ParseError>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     /// 1-based line of the offending token.
@@ -59,7 +73,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
     if matches!(p.peek(), Tok::Eof) {
         return Err(ParseError::at(p.pos(), "empty expression"));
     }
-    let e = p.expr()?;
+    let (e, _) = p.expr()?;
     if !matches!(p.peek(), Tok::Eof) {
         return Err(ParseError::at(
             p.pos(),
@@ -147,59 +161,77 @@ impl Parser {
         Ok(())
     }
 
-    fn expr(&mut self) -> Result<Expr, ParseError> {
+    /// A node of height `h`, refused past [`MAX_HEIGHT`] so no tree deeper
+    /// than that is ever built (nor dropped, walked or translated).
+    fn node(kind: ExprKind, pos: Pos, h: usize) -> Result<(Expr, usize), ParseError> {
+        if h > MAX_HEIGHT {
+            return Err(ParseError::at(
+                pos,
+                &format!(
+                    "expression too deep: more than {MAX_HEIGHT} nested operators, calls or \
+                     parentheses (split it, e.g. into stage variables)"
+                ),
+            ));
+        }
+        Ok((Expr { kind, pos }, h))
+    }
+
+    fn expr(&mut self) -> P {
         self.enter()?;
         let r = self.or_expr();
         self.depth -= 1;
         r
     }
 
-    fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+    fn binary(op: BinOp, (lhs, hl): (Expr, usize), (rhs, hr): (Expr, usize)) -> P {
         let pos = lhs.pos;
-        Expr {
-            kind: ExprKind::Binary {
+        Self::node(
+            ExprKind::Binary {
                 op,
                 lhs: Box::new(lhs),
                 rhs: Box::new(rhs),
             },
             pos,
-        }
+            1 + hl.max(hr),
+        )
     }
 
-    fn or_expr(&mut self) -> Result<Expr, ParseError> {
+    fn or_expr(&mut self) -> P {
         let mut lhs = self.and_expr()?;
         while self.is_keyword("OR") {
             self.bump();
             let rhs = self.and_expr()?;
-            lhs = Self::binary(BinOp::Or, lhs, rhs);
+            lhs = Self::binary(BinOp::Or, lhs, rhs)?;
         }
         Ok(lhs)
     }
 
-    fn and_expr(&mut self) -> Result<Expr, ParseError> {
+    fn and_expr(&mut self) -> P {
         let mut lhs = self.not_expr()?;
         while self.is_keyword("AND") {
             self.bump();
             let rhs = self.not_expr()?;
-            lhs = Self::binary(BinOp::And, lhs, rhs);
+            lhs = Self::binary(BinOp::And, lhs, rhs)?;
         }
         Ok(lhs)
     }
 
-    fn not_expr(&mut self) -> Result<Expr, ParseError> {
+    fn not_expr(&mut self) -> P {
         // `Not(x)` is also a BASIC function; as a prefix it covers both.
         if self.is_keyword("NOT") {
             let pos = self.bump().pos;
             self.enter()?;
             let operand = self.not_expr();
             self.depth -= 1;
-            return Ok(Expr {
-                kind: ExprKind::Unary {
+            let (operand, h) = operand?;
+            return Self::node(
+                ExprKind::Unary {
                     op: UnaryOp::Not,
-                    operand: Box::new(operand?),
+                    operand: Box::new(operand),
                 },
                 pos,
-            });
+                h + 1,
+            );
         }
         self.comparison()
     }
@@ -216,27 +248,27 @@ impl Parser {
         }
     }
 
-    fn comparison(&mut self) -> Result<Expr, ParseError> {
+    fn comparison(&mut self) -> P {
         let mut lhs = self.concat()?;
         while let Some(op) = self.comparison_op() {
             self.bump();
             let rhs = self.concat()?;
-            lhs = Self::binary(op, lhs, rhs);
+            lhs = Self::binary(op, lhs, rhs)?;
         }
         Ok(lhs)
     }
 
-    fn concat(&mut self) -> Result<Expr, ParseError> {
+    fn concat(&mut self) -> P {
         let mut lhs = self.additive()?;
         while self.is_op(":") {
             self.bump();
             let rhs = self.additive()?;
-            lhs = Self::binary(BinOp::Concat, lhs, rhs);
+            lhs = Self::binary(BinOp::Concat, lhs, rhs)?;
         }
         Ok(lhs)
     }
 
-    fn additive(&mut self) -> Result<Expr, ParseError> {
+    fn additive(&mut self) -> P {
         let mut lhs = self.multiplicative()?;
         loop {
             let op = match self.peek() {
@@ -246,11 +278,11 @@ impl Parser {
             };
             self.bump();
             let rhs = self.multiplicative()?;
-            lhs = Self::binary(op, lhs, rhs);
+            lhs = Self::binary(op, lhs, rhs)?;
         }
     }
 
-    fn multiplicative(&mut self) -> Result<Expr, ParseError> {
+    fn multiplicative(&mut self) -> P {
         let mut lhs = self.power()?;
         loop {
             let op = match self.peek() {
@@ -260,21 +292,21 @@ impl Parser {
             };
             self.bump();
             let rhs = self.power()?;
-            lhs = Self::binary(op, lhs, rhs);
+            lhs = Self::binary(op, lhs, rhs)?;
         }
     }
 
-    fn power(&mut self) -> Result<Expr, ParseError> {
+    fn power(&mut self) -> P {
         let mut lhs = self.unary()?;
         while self.is_op("^") {
             self.bump();
             let rhs = self.unary()?;
-            lhs = Self::binary(BinOp::Pow, lhs, rhs);
+            lhs = Self::binary(BinOp::Pow, lhs, rhs)?;
         }
         Ok(lhs)
     }
 
-    fn unary(&mut self) -> Result<Expr, ParseError> {
+    fn unary(&mut self) -> P {
         let op = match self.peek() {
             Tok::Op("-") => Some(UnaryOp::Neg),
             Tok::Op("+") => Some(UnaryOp::Plus),
@@ -285,19 +317,21 @@ impl Parser {
             self.enter()?;
             let operand = self.unary();
             self.depth -= 1;
-            return Ok(Expr {
-                kind: ExprKind::Unary {
+            let (operand, h) = operand?;
+            return Self::node(
+                ExprKind::Unary {
                     op,
-                    operand: Box::new(operand?),
+                    operand: Box::new(operand),
                 },
                 pos,
-            });
+                h + 1,
+            );
         }
         self.postfix()
     }
 
-    fn postfix(&mut self) -> Result<Expr, ParseError> {
-        let mut e = self.primary()?;
+    fn postfix(&mut self) -> P {
+        let (mut e, mut h) = self.primary()?;
         while self.is_op("[") {
             self.bump();
             let mut parts = vec![self.expr()?];
@@ -307,7 +341,8 @@ impl Parser {
             }
             self.expect_op("]")?;
             let pos = e.pos;
-            let mut it = parts.into_iter().map(Box::new);
+            let height = 1 + parts.iter().map(|(_, h)| *h).fold(h, usize::max);
+            let mut it = parts.into_iter().map(|(e, _)| Box::new(e));
             let form = match (it.next(), it.next(), it.next(), it.next()) {
                 (Some(count), None, None, None) => SubstringForm::Last { count },
                 (Some(start), Some(len), None, None) => SubstringForm::Range { start, len },
@@ -323,18 +358,19 @@ impl Parser {
                     ));
                 }
             };
-            e = Expr {
-                kind: ExprKind::Substring {
+            (e, h) = Self::node(
+                ExprKind::Substring {
                     subject: Box::new(e),
                     form,
                 },
                 pos,
-            };
+                height,
+            )?;
         }
-        Ok(e)
+        Ok((e, h))
     }
 
-    fn primary(&mut self) -> Result<Expr, ParseError> {
+    fn primary(&mut self) -> P {
         let Token { tok, pos } = self.bump();
         let kind = match tok {
             Tok::Str(s) => ExprKind::Str(s),
@@ -349,7 +385,7 @@ impl Parser {
             Tok::Ident(name) if name.eq_ignore_ascii_case("IF") => {
                 // `If a Then x Else If b Then y Else z`: collect the arms in
                 // a loop and nest them afterwards, so long chains cost no
-                // recursion depth.
+                // recursion depth (the tree's height still counts).
                 let mut arms = Vec::new();
                 let mut arm_pos = pos;
                 let els = loop {
@@ -358,6 +394,12 @@ impl Parser {
                     let then = self.expr()?;
                     self.expect_keyword("ELSE")?;
                     arms.push((arm_pos, cond, then));
+                    if arms.len() > MAX_HEIGHT {
+                        return Err(ParseError::at(
+                            arm_pos,
+                            &format!("more than {MAX_HEIGHT} Else If arms in one expression"),
+                        ));
+                    }
                     if self.is_keyword("IF") {
                         arm_pos = self.bump().pos;
                         continue;
@@ -365,15 +407,17 @@ impl Parser {
                     break self.expr()?;
                 };
                 let mut acc = els;
-                while let Some((p, cond, then)) = arms.pop() {
-                    acc = Expr {
-                        kind: ExprKind::If {
+                while let Some((p, (cond, hc), (then, ht))) = arms.pop() {
+                    let h = 1 + acc.1.max(hc).max(ht);
+                    acc = Self::node(
+                        ExprKind::If {
                             cond: Box::new(cond),
                             then: Box::new(then),
-                            els: Box::new(acc),
+                            els: Box::new(acc.0),
                         },
-                        pos: p,
-                    };
+                        p,
+                        h,
+                    )?;
                 }
                 return Ok(acc);
             }
@@ -394,13 +438,16 @@ impl Parser {
                     }
                 }
                 self.expect_op(")")?;
-                match functions::lookup(&name) {
+                let h = 1 + args.iter().map(|(_, h)| *h).max().unwrap_or(0);
+                let args = args.into_iter().map(|(e, _)| e).collect();
+                let kind = match functions::lookup(&name) {
                     Some(def) => ExprKind::Call {
                         name: def.name.to_string(),
                         args,
                     },
                     None => ExprKind::Routine { name, args },
-                }
+                };
+                return Self::node(kind, pos, h);
             }
             Tok::Ident(name) => match name.split_once('.') {
                 Some((link, column)) => ExprKind::Column {
@@ -416,7 +463,7 @@ impl Parser {
                 ));
             }
         };
-        Ok(Expr { kind, pos })
+        Self::node(kind, pos, 1)
     }
 }
 

@@ -299,7 +299,13 @@ impl Llm {
         }
 
         if !pending.is_empty() {
-            let rx = self.dispatch(pending);
+            // A store that cannot save answers (damaged, disk full) stops
+            // the sending: an answer paid for and not stored would be
+            // bought again by the next run. Calls already sent still land.
+            let store_failed = Arc::new(std::sync::atomic::AtomicBool::new(
+                store.is_some_and(|s| s.health().is_err()),
+            ));
+            let rx = self.dispatch(pending, store_failed.clone());
             match rx {
                 Ok((rt, rx)) => {
                     for msg in rx {
@@ -321,6 +327,8 @@ impl Llm {
                                         response: response.clone(),
                                     };
                                     if let Err(e) = cache::put(store, &pending.key, &value) {
+                                        store_failed
+                                            .store(true, std::sync::atomic::Ordering::SeqCst);
                                         report.failures.push(format!(
                                             "LLM answer for job {} received but not stored: {e}",
                                             pending.job
@@ -401,6 +409,7 @@ impl Llm {
     fn dispatch(
         &self,
         pending: Vec<Pending>,
+        store_failed: Arc<std::sync::atomic::AtomicBool>,
     ) -> Result<(tokio::runtime::Runtime, std::sync::mpsc::Receiver<Message>), LlmError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(self.opts.max_concurrency.clamp(1, 2))
@@ -428,6 +437,17 @@ impl Llm {
                 let Ok(permit) = sem.clone().acquire_owned().await else {
                     break;
                 };
+                if store_failed.load(std::sync::atomic::Ordering::SeqCst) {
+                    let _ = tx.send(Message::Done {
+                        pending: p,
+                        result: Err(LlmError::Store(
+                            "not sent: the store cannot save answers (see the store error)".into(),
+                        )),
+                        attempts: 0,
+                        cost: 0.0,
+                    });
+                    continue;
+                }
                 let admitted = lock(&budget).admit(&p.job, &p.request);
                 let reservation: Reservation = match admitted {
                     Ok(r) => r,

@@ -45,6 +45,11 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
 
 const RAW_MARKER: &str = "=+=+=+=";
 
+/// Most BEGIN/END levels inside a top-level block. Real exports nest a
+/// record and a subrecord or two; refusing deeper input keeps the raw tree
+/// (whose `Drop`, `Clone` and comparisons recurse) far from the stack limit.
+pub const MAX_NESTING: usize = 256;
+
 /// One top-level block's bytes, undecoded.
 #[derive(Debug, Clone)]
 pub struct Chunk {
@@ -715,6 +720,17 @@ pub fn lex_block(
             continue;
         }
         if let Some(tag) = t.strip_prefix("BEGIN ") {
+            if stack.len() >= MAX_NESTING {
+                return Err(err(
+                    line_no,
+                    format!("records nested at most {MAX_NESTING} deep"),
+                    format!(
+                        "BEGIN {} nested deeper (the block is not read)",
+                        clip(tag.trim(), 40)
+                    ),
+                    &block,
+                ));
+            }
             stack.push((
                 tag.trim().to_string(),
                 Node {

@@ -42,58 +42,158 @@ pub struct ReadResult<T = Located> {
 
 /// Expand paths: files as given, folders walked (sorted, hidden entries
 /// and the dsmig store skipped). Missing paths become diagnostics.
+///
+/// Only regular files are read: a FIFO, a device or a socket (named on the
+/// command line or met in a folder) is a `Skipped` row, never opened. In a
+/// folder, symbolic links are not followed out of it: a link to a file
+/// outside the folder is a warning row; a link to a file inside it is read;
+/// a link to a folder is not walked (what it holds inside the folder is
+/// walked anyway, and a link out of it is reported).
 pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diags = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let walker = walkdir::WalkDir::new(p)
-                .follow_links(true)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                });
-            for entry in walker {
-                match entry {
-                    Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
-                    Ok(_) => {}
-                    // A dangling link: let opening it report the problem.
-                    Err(e)
-                        if e.io_error()
-                            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
-                            && e.path().is_some() =>
-                    {
-                        if let Some(path) = e.path() {
-                            files.push(path.to_path_buf());
-                        }
-                    }
-                    Err(e) => {
-                        let path = e
-                            .path()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_else(|| p.display().to_string());
-                        diags.push(Diagnostic::error(
-                            loc(&path),
-                            "a readable folder entry",
-                            e.to_string(),
-                        ));
-                    }
-                }
-            }
-        } else if p.exists() || p.is_symlink() {
-            files.push(p.clone());
+            walk_folder(p, &mut files, &mut diags);
         } else {
-            diags.push(Diagnostic::error(
-                loc(&p.display().to_string()),
-                "an existing file or folder",
-                "no such path",
-            ));
+            match std::fs::metadata(p) {
+                Ok(m) if m.is_file() => files.push(p.clone()),
+                Ok(m) => diags.push(not_regular(&p.display().to_string(), &m.file_type())),
+                // A dangling link: let opening it report the problem.
+                Err(_) if p.is_symlink() => files.push(p.clone()),
+                Err(_) => diags.push(Diagnostic::error(
+                    loc(&p.display().to_string()),
+                    "an existing file or folder",
+                    "no such path",
+                )),
+            }
         }
     }
     files.sort();
     files.dedup();
     (files, diags)
+}
+
+fn walk_folder(root: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
+    let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) if e.file_type().is_symlink() => symlink(e.path(), &inside, files, diags),
+            Ok(e) => diags.push(not_regular(&e.path().display().to_string(), &e.file_type())),
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| root.display().to_string());
+                diags.push(Diagnostic::error(
+                    loc(&path),
+                    "a readable folder entry",
+                    e.to_string(),
+                ));
+            }
+        }
+    }
+}
+
+/// A symbolic link met while walking the folder `inside` (canonical).
+fn symlink(path: &Path, inside: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
+    let name = path.display().to_string();
+    let Ok(target) = std::fs::canonicalize(path) else {
+        // Dangling (or a loop): opening it reports the problem.
+        files.push(path.to_path_buf());
+        return;
+    };
+    if !target.starts_with(inside) {
+        diags.push(Diagnostic::warning(
+            loc(&name),
+            format!(
+                "a file inside the input folder {}",
+                clip(&inside.display().to_string(), 200)
+            ),
+            format!(
+                "a symbolic link to {}, outside it: not followed (name the target as an input to read it)",
+                clip(&target.display().to_string(), 200)
+            ),
+        ));
+        return;
+    }
+    match std::fs::metadata(&target) {
+        Ok(m) if m.is_file() => files.push(path.to_path_buf()),
+        // Its contents are walked under their own path.
+        Ok(m) if m.is_dir() => {}
+        Ok(m) => diags.push(not_regular(&name, &m.file_type())),
+        Err(_) => files.push(path.to_path_buf()),
+    }
+}
+
+/// What a file that is not a regular file or a folder is, for its row.
+fn file_kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if ft.is_char_device() {
+            return "a character device";
+        }
+        if ft.is_block_device() {
+            return "a block device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+    }
+    if ft.is_dir() {
+        return "a folder";
+    }
+    if ft.is_symlink() {
+        return "a symbolic link";
+    }
+    "not a regular file"
+}
+
+fn not_regular(name: &str, ft: &std::fs::FileType) -> Diagnostic {
+    Diagnostic::skipped(
+        loc(name),
+        format!("{}, not a regular file: not opened", file_kind(ft)),
+    )
+}
+
+/// Open `path` for reading if it is a regular file, without blocking on a
+/// FIFO (opened non-blocking, then checked on the open file itself, so a
+/// file swapped after a check by path is still caught; non-blocking mode
+/// changes nothing for a regular file). `Ok(Err(kind))` says what it is
+/// instead (a socket cannot be opened: its error names it too).
+pub fn open_regular(path: &Path) -> std::io::Result<Result<File, &'static str>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            return match std::fs::metadata(path) {
+                Ok(m) if !m.is_file() && !m.is_dir() => Ok(Err(file_kind(&m.file_type()))),
+                _ => Err(e),
+            };
+        }
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(Err(file_kind(&meta.file_type())));
+    }
+    Ok(Ok(file))
 }
 
 fn loc(file: &str) -> Location {
@@ -223,15 +323,26 @@ pub fn open(
     limits: &Limits,
     summary: &mut FileSummary,
 ) -> Result<Opened, Diagnostic> {
-    let file = File::open(path).map_err(|e| {
-        Diagnostic::error(loc(name), "a readable file", format!("cannot open: {e}"))
-    })?;
+    let file = match open_regular(path) {
+        Ok(Ok(file)) => file,
+        Ok(Err("a folder")) => return Err(Diagnostic::error(loc(name), "a file", "a folder")),
+        Ok(Err(kind)) => {
+            return Err(Diagnostic::skipped(
+                loc(name),
+                format!("{kind}, not a regular file: not read"),
+            ));
+        }
+        Err(e) => {
+            return Err(Diagnostic::error(
+                loc(name),
+                "a readable file",
+                format!("cannot open: {e}"),
+            ));
+        }
+    };
     let meta = file.metadata().map_err(|e| {
         Diagnostic::error(loc(name), "a readable file", format!("cannot stat: {e}"))
     })?;
-    if meta.is_dir() {
-        return Err(Diagnostic::error(loc(name), "a file", "a folder"));
-    }
     summary.bytes = meta.len();
     if meta.len() > limits.max_file_size {
         return Err(Diagnostic::error(

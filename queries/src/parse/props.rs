@@ -80,14 +80,21 @@ pub fn decode_tree(value: &str) -> Vec<PropNode> {
     roots
 }
 
+/// Deepest level of a property tree kept as such: deeper entries join the
+/// last node at this level (real trees nest two or three levels; the IR's
+/// hashing, serialisation and `Drop` recurse over the tree).
+pub const MAX_TREE_DEPTH: usize = 64;
+
 fn insert_at_depth(nodes: &mut Vec<PropNode>, node: PropNode, depth: usize) {
-    if depth <= 1 || nodes.is_empty() {
-        nodes.push(node);
-        return;
+    let mut nodes = nodes;
+    for _ in 1..depth.min(MAX_TREE_DEPTH) {
+        if nodes.is_empty() {
+            break;
+        }
+        let last = nodes.len() - 1;
+        nodes = &mut nodes[last].children;
     }
-    if let Some(last) = nodes.last_mut() {
-        insert_at_depth(&mut last.children, node, depth - 1);
-    }
+    nodes.push(node);
 }
 
 /// Flatten a connector's XMLProperties document into `(path, text)` pairs
@@ -177,6 +184,24 @@ mod tests {
             unescape_hex_codes("keep \\(zz) and \\("),
             "keep \\(zz) and \\("
         );
+    }
+
+    #[test]
+    fn deep_property_trees_are_capped() {
+        // Entries one level deeper each time.
+        let mut text = String::new();
+        for d in 1..=2_000usize {
+            text.push_str(&"\u{3}".repeat(d));
+            text.push_str("k\u{2}v\u{2}0\u{1}");
+        }
+        let tree = decode_tree(&text);
+        let mut depth = 0;
+        let mut level = &tree;
+        while let Some(last) = level.last() {
+            depth += 1;
+            level = &last.children;
+        }
+        assert_eq!(depth, MAX_TREE_DEPTH);
     }
 
     #[test]

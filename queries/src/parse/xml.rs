@@ -70,6 +70,11 @@ fn block_tag(element: &str) -> String {
     }
 }
 
+/// Most open elements (the root, a block, a record, collections and
+/// subrecords...). Real exports nest about eight; deeper input would build
+/// a subrecord tree whose `Drop` and comparisons recurse.
+pub const MAX_NESTING: usize = 256;
+
 /// Most distinct unknown entity names reported per file.
 const MAX_ENTITY_WARNINGS: usize = 64;
 
@@ -210,6 +215,12 @@ impl<'s> Parser<'s> {
     }
 
     fn start(&mut self, e: &BytesStart<'_>, line: u64) -> Flow {
+        // A block is always the root's child: no search of a deep stack.
+        if self.stack.len() >= MAX_NESTING
+            && matches!(self.stack.get(1), Some((Frame::Block(..), _)))
+        {
+            self.drop_block(line);
+        }
         let name = e.local_name();
         let name: &str = name.as_ref();
         let frame = match self.stack.last().map(|(f, _)| f) {
@@ -421,6 +432,25 @@ impl<'s> Parser<'s> {
         }
         out.push_str(rest);
         out
+    }
+
+    /// The open block nests deeper than [`MAX_NESTING`]: report it and
+    /// read the rest of it as elements to skip (a flat stack of names), so
+    /// no deeper tree is built and the next block is read as usual.
+    fn drop_block(&mut self, line: u64) {
+        let context = self.block_context();
+        let d = Diagnostic::error(
+            self.loc(line),
+            format!("elements nested at most {MAX_NESTING} deep{context}"),
+            "deeper nesting",
+        );
+        self.emit(d);
+        for (frame, _) in &mut self.stack {
+            if !matches!(frame, Frame::Root | Frame::Skip(_)) {
+                let name = frame.element().to_string();
+                *frame = Frame::Skip(name);
+            }
+        }
     }
 
     /// Context of the innermost open block, for error messages.

@@ -68,15 +68,26 @@ fn flush_interval() -> Duration {
         .unwrap_or(FLUSH_INTERVAL)
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum StoreError {
     /// Another process holds the store.
     InUse {
         path: PathBuf,
         pid: Option<u32>,
     },
-    /// Not a dsmig store, written by a newer dsmig, or damaged.
+    /// Not a dsmig store, or written by a newer dsmig.
     Unusable {
+        path: PathBuf,
+        why: String,
+    },
+    /// The store file (`path`) cannot be read back: truncated, overwritten,
+    /// or its structure is inconsistent (redb found it so, or failed on it).
+    Damaged {
+        path: PathBuf,
+        why: String,
+    },
+    /// The device holding the store file (`path`) is full.
+    DiskFull {
         path: PathBuf,
         why: String,
     },
@@ -105,6 +116,19 @@ impl std::fmt::Display for StoreError {
                  a new store recomputes everything and pays again for LLM calls",
                 path.display()
             ),
+            StoreError::Damaged { path, why } => write!(
+                f,
+                "the store is damaged: move it aside ({}), the next build recomputes everything \
+                 and pays again for LLM calls ({why})",
+                path.display()
+            ),
+            StoreError::DiskFull { path, why } => write!(
+                f,
+                "no space left on the device of the store {}: {why}. Free some space (or put the \
+                 store elsewhere: --store or store.path) and run again; what was committed \
+                 before is kept",
+                path.display()
+            ),
             StoreError::Io { path, why } => write!(f, "{}: {why}", path.display()),
         }
     }
@@ -117,6 +141,100 @@ fn unusable(path: &Path, why: impl std::fmt::Display) -> StoreError {
         path: path.to_path_buf(),
         why: why.to_string(),
     }
+}
+
+fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// A redb error on the store file `file`, by what it means to the user.
+fn classify(file: &Path, e: redb::Error) -> StoreError {
+    let damaged = |why: String| StoreError::Damaged {
+        path: file.to_path_buf(),
+        why,
+    };
+    match e {
+        redb::Error::Corrupted(why) => damaged(why),
+        redb::Error::Io(io) if is_disk_full(&io) => {
+            let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+            StoreError::DiskFull {
+                path: file.to_path_buf(),
+                why: format!("{io} (the store file is now {})", megabytes(size)),
+            }
+        }
+        redb::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+            damaged(format!("not a readable redb file: {io}"))
+        }
+        redb::Error::UpgradeRequired(v) => {
+            unusable(file, format!("redb file format {v} needs an upgrade"))
+        }
+        redb::Error::LockPoisoned(_) | redb::Error::TransactionPoisoned => {
+            damaged(format!("redb stopped after an earlier failure: {e}"))
+        }
+        other => StoreError::Io {
+            path: file.to_path_buf(),
+            why: other.to_string(),
+        },
+    }
+}
+
+thread_local! {
+    /// Set while a guarded store call runs on this thread: a panic there is
+    /// redb failing on a damaged file, reported as an error, not printed.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// What the last silenced panic said, for the error message.
+    static SILENCED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Wrap the panic hook once: panics inside [`guarded`] are recorded, not
+/// printed; any other panic goes to the previous hook as before.
+fn install_quiet_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARDED.with(std::cell::Cell::get) {
+                let what = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let place = info
+                    .location()
+                    .map(|l| {
+                        let file = l.file().rsplit_once("/src/").map_or(l.file(), |(_, f)| f);
+                        format!(" at {file}:{}", l.line())
+                    })
+                    .unwrap_or_default();
+                SILENCED.with(|s| *s.borrow_mut() = Some(format!("{what}{place}")));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Run `f`, turning a panic inside it (redb asserts on inconsistent pages
+/// rather than returning an error) into [`StoreError::Damaged`] for `file`.
+fn guarded<T>(file: &Path, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    install_quiet_hook();
+    let outer = GUARDED.with(|g| g.replace(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(outer));
+    r.unwrap_or_else(|_| {
+        let what = SILENCED
+            .with(|s| s.borrow_mut().take())
+            .unwrap_or_else(|| "no detail".into());
+        Err(StoreError::Damaged {
+            path: file.to_path_buf(),
+            why: format!("redb failed reading it: {what}"),
+        })
+    })
 }
 
 /// What the stat cache remembers about an input file.
@@ -156,8 +274,15 @@ pub struct Store {
 /// What a commit needs, shared with the background commit thread: workers
 /// go on computing while a commit (and its fsync) runs.
 struct Shared {
-    db: redb::Database,
+    /// Dropped inside [`guarded`] (closing a damaged file may fail too).
+    db: std::mem::ManuallyDrop<redb::Database>,
     dir: PathBuf,
+    /// `dir/store.redb`, named by errors.
+    file: PathBuf,
+    /// The first failure that leaves the file unusable for this run (damaged,
+    /// disk full, a failed write): redb answers every later call with
+    /// "Previous I/O error", so this is what errors report instead.
+    fatal: Mutex<Option<StoreError>>,
     pending: Mutex<Pending>,
     /// What a flush is committing: still visible to readers until the
     /// commit is done, so nothing is ever in neither place.
@@ -177,10 +302,12 @@ impl Store {
         })?;
         let path = dir.join(DB_FILE);
         let db = loop {
-            match redb::Builder::new()
-                .set_cache_size(CACHE_BYTES)
-                .create(&path)
-            {
+            let created = guarded(&path, || {
+                Ok(redb::Builder::new()
+                    .set_cache_size(CACHE_BYTES)
+                    .create(&path))
+            })?;
+            match created {
                 Ok(db) => break db,
                 Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
                     if !wait {
@@ -191,19 +318,15 @@ impl Store {
                     }
                     std::thread::sleep(Duration::from_millis(200));
                 }
-                Err(redb::DatabaseError::UpgradeRequired(v)) => {
-                    return Err(unusable(
-                        &path,
-                        format!("redb file format {v} needs an upgrade"),
-                    ));
-                }
-                Err(e) => return Err(unusable(&path, e)),
+                Err(e) => return Err(classify(&path, e.into())),
             }
         };
         let store = Store {
             shared: Arc::new(Shared {
-                db,
+                db: std::mem::ManuallyDrop::new(db),
                 dir: dir.to_path_buf(),
+                file: path.clone(),
+                fatal: Mutex::new(None),
                 pending: Mutex::new(Pending::default()),
                 in_flight: Mutex::new(None),
                 flush_lock: Mutex::new(()),
@@ -217,27 +340,36 @@ impl Store {
         Ok(store)
     }
 
+    /// The failure that made the store unusable in this run (damaged file,
+    /// full disk, failed write), if any.
+    pub fn health(&self) -> Result<(), StoreError> {
+        match lock(&self.shared.fatal).clone() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.shared.dir
     }
 
     fn check_or_init_meta(&self, path: &Path) -> Result<(), StoreError> {
-        let txn = self
-            .shared
-            .db
-            .begin_write()
-            .map_err(|e| unusable(path, e))?;
+        self.guard(|| self.check_or_init_meta_unguarded(path))
+    }
+
+    fn check_or_init_meta_unguarded(&self, path: &Path) -> Result<(), StoreError> {
+        let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
         {
-            let mut meta = txn.open_table(META).map_err(|e| unusable(path, e))?;
+            let mut meta = txn.open_table(META).map_err(|e| self.io(e))?;
             let magic = meta
                 .get("magic")
-                .map_err(|e| unusable(path, e))?
+                .map_err(|e| self.io(e))?
                 .map(|v| v.value().to_vec());
             match magic {
                 Some(m) if m == MAGIC => {
                     let v = meta
                         .get("format")
-                        .map_err(|e| unusable(path, e))?
+                        .map_err(|e| self.io(e))?
                         .and_then(|v| v.value().try_into().ok().map(u32::from_le_bytes))
                         .unwrap_or(0);
                     if v > FORMAT_VERSION {
@@ -253,7 +385,7 @@ impl Store {
                 }
                 Some(_) => return Err(unusable(path, "its marker is not dsmig's")),
                 None => {
-                    let tables = txn.list_tables().map_err(|e| unusable(path, e))?.count();
+                    let tables = txn.list_tables().map_err(|e| self.io(e))?.count();
                     // A fresh file has just the META table we opened.
                     if tables > 1 {
                         return Err(unusable(
@@ -261,24 +393,28 @@ impl Store {
                             "it is a redb database written by another program",
                         ));
                     }
-                    meta.insert("magic", MAGIC).map_err(|e| unusable(path, e))?;
+                    meta.insert("magic", MAGIC).map_err(|e| self.io(e))?;
                 }
             }
             meta.insert("format", FORMAT_VERSION.to_le_bytes().as_slice())
-                .map_err(|e| unusable(path, e))?;
+                .map_err(|e| self.io(e))?;
             // Create every table so read transactions can open them.
-            txn.open_table(BLOBS).map_err(|e| unusable(path, e))?;
-            txn.open_table(MEMO).map_err(|e| unusable(path, e))?;
-            txn.open_table(LLM).map_err(|e| unusable(path, e))?;
-            txn.open_table(OUTPUTS).map_err(|e| unusable(path, e))?;
-            txn.open_table(STAT).map_err(|e| unusable(path, e))?;
-            txn.open_table(RUNS).map_err(|e| unusable(path, e))?;
+            txn.open_table(BLOBS).map_err(|e| self.io(e))?;
+            txn.open_table(MEMO).map_err(|e| self.io(e))?;
+            txn.open_table(LLM).map_err(|e| self.io(e))?;
+            txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
+            txn.open_table(STAT).map_err(|e| self.io(e))?;
+            txn.open_table(RUNS).map_err(|e| self.io(e))?;
         }
-        txn.commit().map_err(|e| unusable(path, e))
+        txn.commit().map_err(|e| self.io(e))
     }
 
-    fn io(&self, e: impl std::fmt::Display) -> StoreError {
+    fn io(&self, e: impl Into<redb::Error>) -> StoreError {
         self.shared.io(e)
+    }
+
+    fn guard<T>(&self, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.shared.guard(f)
     }
 
     fn read_by_hash(
@@ -286,13 +422,15 @@ impl Store {
         table: TableDefinition<&[u8; 32], &[u8]>,
         key: &Hash,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
-        let t = txn.open_table(table).map_err(|e| self.io(e))?;
-        let v = t
-            .get(key)
-            .map_err(|e| self.io(e))?
-            .map(|v| v.value().to_vec());
-        Ok(v)
+        self.guard(|| {
+            let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+            let t = txn.open_table(table).map_err(|e| self.io(e))?;
+            let v = t
+                .get(key)
+                .map_err(|e| self.io(e))?
+                .map(|v| v.value().to_vec());
+            Ok(v)
+        })
     }
 
     fn read_by_str(
@@ -300,13 +438,15 @@ impl Store {
         table: TableDefinition<&str, &[u8]>,
         key: &str,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
-        let t = txn.open_table(table).map_err(|e| self.io(e))?;
-        let v = t
-            .get(key)
-            .map_err(|e| self.io(e))?
-            .map(|v| v.value().to_vec());
-        Ok(v)
+        self.guard(|| {
+            let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+            let t = txn.open_table(table).map_err(|e| self.io(e))?;
+            let v = t
+                .get(key)
+                .map_err(|e| self.io(e))?
+                .map(|v| v.value().to_vec());
+            Ok(v)
+        })
     }
 
     /// A blob by content hash (pending writes included).
@@ -370,12 +510,14 @@ impl Store {
 
     /// LLM responses are paid for: committed at once, never batched.
     pub fn put_llm(&self, key: &Hash, value: &[u8]) -> Result<(), StoreError> {
-        let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
-        {
-            let mut t = txn.open_table(LLM).map_err(|e| self.io(e))?;
-            t.insert(key, value).map_err(|e| self.io(e))?;
-        }
-        txn.commit().map_err(|e| self.io(e))
+        self.guard(|| {
+            let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
+            {
+                let mut t = txn.open_table(LLM).map_err(|e| self.io(e))?;
+                t.insert(key, value).map_err(|e| self.io(e))?;
+            }
+            txn.commit().map_err(|e| self.io(e))
+        })
     }
 
     pub fn stat(&self, path: &str) -> Result<Option<StatEntry>, StoreError> {
@@ -458,7 +600,13 @@ impl Store {
             let _ = running.join();
         }
         let result = self.shared.flush();
-        match lock(&self.shared.failed).take() {
+        let failed = lock(&self.shared.failed).take();
+        // The first failure that made the file unusable says why, not the
+        // "Previous I/O error" of the calls after it.
+        if let Some(fatal) = lock(&self.shared.fatal).clone() {
+            return Err(fatal);
+        }
+        match failed {
             Some(e) => Err(e),
             None => result,
         }
@@ -466,55 +614,67 @@ impl Store {
 
     /// Every output path dsmig wrote, with the hash of what it wrote.
     pub fn outputs(&self) -> Result<Vec<(String, Hash)>, StoreError> {
-        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
-        let t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
-        let mut out = Vec::new();
-        for row in t.iter().map_err(|e| self.io(e))? {
-            let (k, v) = row.map_err(|e| self.io(e))?;
-            out.push((k.value().to_string(), *v.value()));
-        }
-        Ok(out)
+        self.guard(|| {
+            let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+            let t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(|e| self.io(e))? {
+                let (k, v) = row.map_err(|e| self.io(e))?;
+                out.push((k.value().to_string(), *v.value()));
+            }
+            Ok(out)
+        })
     }
 
     /// Record output changes: `Some(hash)` written, `None` deleted.
     pub fn set_outputs(&self, changes: &[(String, Option<Hash>)]) -> Result<(), StoreError> {
-        let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
-        {
-            let mut t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
-            for (path, h) in changes {
-                match h {
-                    Some(h) => t.insert(path.as_str(), h).map_err(|e| self.io(e))?,
-                    None => t.remove(path.as_str()).map_err(|e| self.io(e))?,
-                };
+        self.guard(|| {
+            let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
+            {
+                let mut t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
+                for (path, h) in changes {
+                    match h {
+                        Some(h) => t.insert(path.as_str(), h).map_err(|e| self.io(e))?,
+                        None => t.remove(path.as_str()).map_err(|e| self.io(e))?,
+                    };
+                }
             }
-        }
-        txn.commit().map_err(|e| self.io(e))
+            txn.commit().map_err(|e| self.io(e))
+        })
     }
 
     /// The newest run record, if any.
     pub fn last_run(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
-        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
-        let t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
-        let last = t.last().map_err(|e| self.io(e))?;
-        Ok(last.map(|(k, v)| (k.value(), v.value().to_vec())))
+        self.guard(|| {
+            let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+            let t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
+            let last = t.last().map_err(|e| self.io(e))?;
+            Ok(last.map(|(k, v)| (k.value(), v.value().to_vec())))
+        })
     }
 
     /// The newest `n` run records, newest first.
     pub fn runs(&self, n: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
-        let t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
-        let mut out = Vec::new();
-        for row in t.iter().map_err(|e| self.io(e))?.rev().take(n) {
-            let (k, v) = row.map_err(|e| self.io(e))?;
-            out.push((k.value(), v.value().to_vec()));
-        }
-        Ok(out)
+        self.guard(|| {
+            let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+            let t = txn.open_table(RUNS).map_err(|e| self.io(e))?;
+            let mut out = Vec::new();
+            for row in t.iter().map_err(|e| self.io(e))?.rev().take(n) {
+                let (k, v) = row.map_err(|e| self.io(e))?;
+                out.push((k.value(), v.value().to_vec()));
+            }
+            Ok(out)
+        })
     }
 
     /// Append a run record (after flushing pending writes, so a run record
     /// never points at results that are not committed).
     pub fn add_run(&self, record: &[u8]) -> Result<u64, StoreError> {
         self.flush()?;
+        self.guard(|| self.append_run(record))
+    }
+
+    fn append_run(&self, record: &[u8]) -> Result<u64, StoreError> {
         let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
         let n;
         {
@@ -531,26 +691,28 @@ impl Store {
     }
 
     pub fn table_stats(&self) -> Result<Vec<TableStats>, StoreError> {
-        let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
-        let mut out = Vec::new();
-        macro_rules! stat {
-            ($def:expr, $name:expr) => {{
-                let t = txn.open_table($def).map_err(|e| self.io(e))?;
-                let s = t.stats().map_err(|e| self.io(e))?;
-                out.push(TableStats {
-                    table: $name.to_string(),
-                    entries: t.len().map_err(|e| self.io(e))?,
-                    stored_bytes: s.stored_bytes(),
-                });
-            }};
-        }
-        stat!(BLOBS, "blobs");
-        stat!(MEMO, "memo");
-        stat!(LLM, "llm");
-        stat!(OUTPUTS, "outputs");
-        stat!(STAT, "stat");
-        stat!(RUNS, "runs");
-        Ok(out)
+        self.guard(|| {
+            let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+            let mut out = Vec::new();
+            macro_rules! stat {
+                ($def:expr, $name:expr) => {{
+                    let t = txn.open_table($def).map_err(|e| self.io(e))?;
+                    let s = t.stats().map_err(|e| self.io(e))?;
+                    out.push(TableStats {
+                        table: $name.to_string(),
+                        entries: t.len().map_err(|e| self.io(e))?,
+                        stored_bytes: s.stored_bytes(),
+                    });
+                }};
+            }
+            stat!(BLOBS, "blobs");
+            stat!(MEMO, "memo");
+            stat!(LLM, "llm");
+            stat!(OUTPUTS, "outputs");
+            stat!(STAT, "stat");
+            stat!(RUNS, "runs");
+            Ok(out)
+        })
     }
 
     /// Every key and value of every table, blobs inflated, with the table's
@@ -600,48 +762,84 @@ impl Store {
         keep_blobs: &std::collections::HashSet<Hash>,
         keep_llm: Option<&std::collections::HashSet<Hash>>,
     ) -> Result<(u64, u64, u64), StoreError> {
-        self.flush()?;
-        let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
-        let mut removed = (0, 0, 0);
-        {
-            let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
-            let before = memo.len().map_err(|e| self.io(e))?;
-            memo.retain(|k, _| keep_memo.contains(k))
-                .map_err(|e| self.io(e))?;
-            removed.0 = before - memo.len().map_err(|e| self.io(e))?;
-            let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
-            let before = blobs.len().map_err(|e| self.io(e))?;
-            blobs
-                .retain(|k, _| keep_blobs.contains(k))
-                .map_err(|e| self.io(e))?;
-            removed.1 = before - blobs.len().map_err(|e| self.io(e))?;
-            if let Some(keep) = keep_llm {
-                let mut llm = txn.open_table(LLM).map_err(|e| self.io(e))?;
-                let before = llm.len().map_err(|e| self.io(e))?;
-                llm.retain(|k, _| keep.contains(k))
+        self.guard(|| {
+            self.flush()?;
+            let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
+            let mut removed = (0, 0, 0);
+            {
+                let mut memo = txn.open_table(MEMO).map_err(|e| self.io(e))?;
+                let before = memo.len().map_err(|e| self.io(e))?;
+                memo.retain(|k, _| keep_memo.contains(k))
                     .map_err(|e| self.io(e))?;
-                removed.2 = before - llm.len().map_err(|e| self.io(e))?;
+                removed.0 = before - memo.len().map_err(|e| self.io(e))?;
+                let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
+                let before = blobs.len().map_err(|e| self.io(e))?;
+                blobs
+                    .retain(|k, _| keep_blobs.contains(k))
+                    .map_err(|e| self.io(e))?;
+                removed.1 = before - blobs.len().map_err(|e| self.io(e))?;
+                if let Some(keep) = keep_llm {
+                    let mut llm = txn.open_table(LLM).map_err(|e| self.io(e))?;
+                    let before = llm.len().map_err(|e| self.io(e))?;
+                    llm.retain(|k, _| keep.contains(k))
+                        .map_err(|e| self.io(e))?;
+                    removed.2 = before - llm.len().map_err(|e| self.io(e))?;
+                }
             }
-        }
-        txn.commit().map_err(|e| self.io(e))?;
-        Ok(removed)
+            txn.commit().map_err(|e| self.io(e))?;
+            Ok(removed)
+        })
     }
 
     /// Reclaim file space after a gc.
     pub fn compact(&mut self) -> Result<(), StoreError> {
         self.flush()?;
-        let io = self.shared.io("the store is still in use by a commit");
-        let shared = Arc::get_mut(&mut self.shared).ok_or(io)?;
-        shared.db.compact().map(|_| ()).map_err(|e| shared.io(e))
+        let busy = StoreError::Io {
+            path: self.shared.file.clone(),
+            why: "the store is still in use by a commit".into(),
+        };
+        let shared = Arc::get_mut(&mut self.shared).ok_or(busy)?;
+        let file = shared.file.clone();
+        guarded(&file, || {
+            shared
+                .db
+                .compact()
+                .map(|_| ())
+                .map_err(|e| classify(&file, e.into()))
+        })
     }
 }
 
 impl Shared {
-    fn io(&self, e: impl std::fmt::Display) -> StoreError {
-        StoreError::Io {
-            path: self.dir.clone(),
-            why: e.to_string(),
+    /// A redb error, classified; the first one that leaves the file
+    /// unusable is kept and given again for redb's "Previous I/O error".
+    fn io(&self, e: impl Into<redb::Error>) -> StoreError {
+        let e = e.into();
+        let real_io = matches!(e, redb::Error::Io(_));
+        let mut fatal = lock(&self.fatal);
+        if matches!(e, redb::Error::PreviousIo)
+            && let Some(first) = fatal.as_ref()
+        {
+            return first.clone();
         }
+        let err = classify(&self.file, e);
+        let unusable = matches!(
+            err,
+            StoreError::Damaged { .. } | StoreError::DiskFull { .. }
+        );
+        if fatal.is_none() && (unusable || real_io) {
+            *fatal = Some(err.clone());
+        }
+        err
+    }
+
+    /// [`guarded`], remembering a damaged file as this run's fatal error.
+    fn guard<T>(&self, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let r = guarded(&self.file, f);
+        if let Err(e @ StoreError::Damaged { .. }) = &r {
+            lock(&self.fatal).get_or_insert_with(|| e.clone());
+        }
+        r
     }
 
     fn in_flight(&self) -> Option<Arc<Pending>> {
@@ -674,6 +872,27 @@ impl Shared {
         if pending.blobs.is_empty() && pending.memo.is_empty() && pending.stat.is_empty() {
             return Ok(());
         }
+        match self.guard(|| self.commit_unguarded(pending)) {
+            Err(StoreError::DiskFull { path, why }) => {
+                let full = StoreError::DiskFull {
+                    path,
+                    why: format!(
+                        "{why}; a commit of about {} of results did not fit",
+                        megabytes(pending.bytes as u64)
+                    ),
+                };
+                // Said again by every later call: say it with the figures.
+                let mut fatal = lock(&self.fatal);
+                if matches!(*fatal, None | Some(StoreError::DiskFull { .. })) {
+                    *fatal = Some(full.clone());
+                }
+                Err(full)
+            }
+            other => other,
+        }
+    }
+
+    fn commit_unguarded(&self, pending: &Pending) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         {
             let mut blobs = txn.open_table(BLOBS).map_err(|e| self.io(e))?;
@@ -693,6 +912,17 @@ impl Shared {
             }
         }
         txn.commit().map_err(|e| self.io(e))
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // SAFETY: `db` is taken once, here, and never used again.
+        let db = unsafe { std::mem::ManuallyDrop::take(&mut self.db) };
+        let _ = guarded(&self.file, || {
+            drop(db);
+            Ok(())
+        });
     }
 }
 
@@ -761,10 +991,14 @@ mod tests {
         .expect("write");
         let err = Store::open(&dir, false).err().expect("refused");
         assert!(
-            err.to_string().contains("cannot be used as a dsmig store"),
+            err.to_string()
+                .contains("the store is damaged: move it aside ("),
             "{err}"
         );
-        assert!(err.to_string().contains("Move it aside"), "{err}");
+        assert!(
+            err.to_string().contains("pays again for LLM calls"),
+            "{err}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -765,16 +765,21 @@ impl Tr<'_> {
 
 const NUMBER_RE: &str = "^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$";
 
+/// The operands of a `:` chain, left to right (an explicit stack: a chain
+/// is as deep as it is long).
 pub(crate) fn flatten_concat<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match &e.kind {
-        ExprKind::Binary {
-            op: BinOp::Concat,
-            lhs,
-            rhs,
-        } => {
-            flatten_concat(lhs, out);
-            flatten_concat(rhs, out);
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match &e.kind {
+            ExprKind::Binary {
+                op: BinOp::Concat,
+                lhs,
+                rhs,
+            } => {
+                todo.push(rhs);
+                todo.push(lhs);
+            }
+            _ => out.push(e),
         }
-        _ => out.push(e),
     }
 }
