@@ -673,3 +673,69 @@ fn sql_target_second_build_writes_nothing_and_a_dialect_change_redoes_only_the_s
     let back = p.build(&["--target", "sql", "--dialect", "postgres"]);
     assert_eq!(counts(&back, "artifacts"), (0, 5));
 }
+
+/// Issue 15: a build killed after it wrote some generated files (but before
+/// it recorded its outputs) is followed by one that keeps those files
+/// rather than writing them again.
+#[test]
+fn files_a_killed_build_wrote_are_not_written_again() {
+    use std::os::unix::fs::MetadataExt;
+    let p = Project::new();
+    generated_corpus(&p.root.join("in"), 600);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dsmig"))
+        .current_dir(&p.root)
+        .args(["-j", "1", "build", "in"])
+        .env("DSMIG_FLUSH_MS", "50")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let scripts = p.root.join("generated/glue_jobs");
+    let count = || std::fs::read_dir(&scripts).map(|d| d.count()).unwrap_or(0);
+    let start = std::time::Instant::now();
+    while count() < 100 && start.elapsed().as_secs() < 120 {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Let a commit of the stat cache (every 50 ms here) pass, then SIGKILL.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let finished_early = matches!(child.try_wait(), Ok(Some(_)));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !finished_early,
+        "the build finished before it could be killed"
+    );
+    let stamp = |path: &Path| {
+        std::fs::metadata(path)
+            .map(|m| (m.ino(), m.mtime(), m.mtime_nsec()))
+            .ok()
+    };
+    let before: Vec<(PathBuf, _)> = std::fs::read_dir(&scripts)
+        .expect("scripts")
+        .flatten()
+        .map(|e| (e.path(), stamp(&e.path())))
+        .collect();
+    assert!(
+        before.len() >= 100,
+        "{} scripts before the kill",
+        before.len()
+    );
+    let s = p.build(&[]);
+    assert_eq!(s["errors"], 0);
+    let kept = before
+        .iter()
+        .filter(|(path, st)| stamp(path) == *st)
+        .count();
+    // The last files written before the kill may lack a committed stat
+    // entry: those are written again; everything else is kept.
+    assert!(
+        kept * 10 >= before.len() * 9,
+        "{kept} of {} files the killed build wrote were kept",
+        before.len()
+    );
+    let again = p.build(&[]);
+    assert_eq!(again["files"]["written"], 0, "{again}");
+}

@@ -64,7 +64,10 @@ pub fn write_early(ctx: &Ctx, rel: &str, blob: &Hash, bytes: &[u8]) {
         return; // materialize reports it
     };
     let target = dir.join(rel);
-    if previous.get(rel) == Some(blob) && has_content(&target, blob, &ctx.store, true) {
+    // Recorded by the last build, or written by a build killed before it
+    // recorded its outputs (the stat cache knows the bytes): not rewritten;
+    // `materialize` records it.
+    if adoptable(previous.get(rel), blob) && has_content(&target, blob, &ctx.store, true) {
         return;
     }
     if let Ok(meta) = ctx.writer.write(&target, bytes) {
@@ -83,9 +86,20 @@ pub struct Regenerate<'a> {
     pub files_of: &'a (dyn Fn(usize) -> Option<Vec<(Hash, Vec<u8>)>> + Sync),
 }
 
+/// A file already on disk with the wanted bytes is kept when the last
+/// build recorded it with those bytes, or recorded nothing there (a killed
+/// build wrote it; a file the last build recorded with other bytes is
+/// rewritten, as always).
+fn adoptable(previous: Option<&Hash>, blob: &Hash) -> bool {
+    previous.is_none_or(|p| p == blob)
+}
+
 enum Outcome {
     Written,
     Unchanged,
+    /// On disk with the wanted bytes but not recorded (a killed build
+    /// wrote it): recorded now, not rewritten.
+    Adopted,
     /// Not in the store: to be generated again.
     Regenerate,
 }
@@ -118,9 +132,13 @@ pub fn materialize(
             return Ok(Outcome::Written);
         }
         let target = output_dir.join(rel);
-        let same_record = previous.get(rel) == Some(blob);
-        if same_record && has_content(&target, blob, store, true) {
-            return Ok(Outcome::Unchanged);
+        let recorded = previous.get(rel);
+        if adoptable(recorded, blob) && has_content(&target, blob, store, true) {
+            return Ok(if recorded.is_some() {
+                Outcome::Unchanged
+            } else {
+                Outcome::Adopted
+            });
         }
         match store.blob(blob).map_err(|e| e.to_string())? {
             Some(bytes) => write(&target, blob, &bytes),
@@ -143,6 +161,10 @@ pub fn materialize(
                 changes.push((rel.clone(), Some(*blob)));
             }
             Ok(Outcome::Unchanged) => counts.unchanged += 1,
+            Ok(Outcome::Adopted) => {
+                counts.unchanged += 1;
+                changes.push((rel.clone(), Some(*blob)));
+            }
             Ok(Outcome::Regenerate) => {
                 failure.get_or_insert(format!("{rel}: not written"));
             }
