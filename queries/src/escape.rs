@@ -166,6 +166,84 @@ pub fn sh_double_inner(s: &str) -> String {
     out
 }
 
+/// The word of `"${VAR:=word}"`: [`sh_double_inner`], and `}` escaped
+/// so the value cannot end the expansion early.
+pub fn sh_default_inner(s: &str) -> String {
+    sh_double_inner(s).replace('}', "\\}")
+}
+
+/// Text inside an unquoted here-document (`<<DELIM`), in which `${VAR}`
+/// written by dsmig may expand but export text may not: `\`, `$` and
+/// backtick escaped, one line (so no export line can equal the delimiter
+/// or start a line of the tool reading the document).
+pub fn sh_heredoc_inner(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in one_line_raw(s).chars() {
+        if matches!(c, '$' | '`' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A here-document delimiter for `body` that no line of it equals:
+/// `{prefix}_` and a hash of the body (a line holding the hash of the text
+/// it is part of cannot be written on purpose), lengthened in the
+/// impossible case that it still occurs.
+pub fn heredoc_delimiter(prefix: &str, body: &str) -> String {
+    let h = blake3::hash(body.as_bytes()).to_hex();
+    let mut d = format!("{prefix}_{}", &h[..12]);
+    while body.lines().any(|l| l.trim_end_matches('\r') == d || l.trim() == d) {
+        d.push('X');
+    }
+    d
+}
+
+/// A user's SQL fragment (a WHERE clause) placed inside a statement of
+/// ours, as one line: it must stay one expression, so it is refused
+/// (`Err` with the reason) when it holds a statement end (`;`), a comment
+/// (`--`, `/*`, `*/`), an unbalanced quote, a line break inside a quoted
+/// part or a control character. Line breaks between tokens become spaces.
+pub fn sql_fragment(s: &str) -> Result<String, &'static str> {
+    let mut out = String::with_capacity(s.len());
+    let mut quote: Option<char> = None;
+    let mut prev = '\0';
+    for c in s.chars() {
+        if c == '\0' || (is_unsafe_in_line(c) && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err("a control or invisible character");
+        }
+        match quote {
+            Some(q) => {
+                if matches!(c, '\n' | '\r') {
+                    return Err("a line break inside a quoted part");
+                }
+                if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None => match c {
+                '\'' | '"' | '[' | '`' => {
+                    quote = Some(if c == '[' { ']' } else { c });
+                    out.push(c);
+                }
+                ';' => return Err("a statement end (;)"),
+                '-' if prev == '-' => return Err("a line comment (--)"),
+                '*' if prev == '/' => return Err("a block comment (/*)"),
+                '/' if prev == '*' => return Err("a block comment end (*/)"),
+                '\n' | '\r' | '\t' => out.push(' '),
+                c => out.push(c),
+            },
+        }
+        prev = if quote.is_some() { '\0' } else { c };
+    }
+    if quote.is_some() {
+        return Err("an unbalanced quote");
+    }
+    Ok(out.trim().to_string())
+}
+
 /// Markdown text in a paragraph or a table cell: one line; the characters
 /// that start markup, links, HTML or a table cell are backslash-escaped.
 pub fn md_text(s: &str) -> String {
@@ -183,6 +261,16 @@ pub fn md_text(s: &str) -> String {
         }
     }
     out
+}
+
+/// Free text of several lines (a description, an annotation) as Markdown:
+/// each line escaped (`md_text`) after `prefix` (`"> "` for a quote), the
+/// line breaks kept.
+pub fn md_lines(s: &str, prefix: &str) -> String {
+    s.lines()
+        .map(|l| format!("{prefix}{}", md_text(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A Markdown code span holding any text: one line, fenced with more
