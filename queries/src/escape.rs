@@ -166,12 +166,6 @@ pub fn sh_double_inner(s: &str) -> String {
     out
 }
 
-/// The word of `"${VAR:=word}"`: [`sh_double_inner`], and `}` escaped
-/// so the value cannot end the expansion early.
-pub fn sh_default_inner(s: &str) -> String {
-    sh_double_inner(s).replace('}', "\\}")
-}
-
 /// Text inside an unquoted here-document (`<<DELIM`), in which `${VAR}`
 /// written by dsmig may expand but export text may not: `\`, `$` and
 /// backtick escaped, one line (so no export line can equal the delimiter
@@ -200,46 +194,149 @@ pub fn heredoc_delimiter(prefix: &str, body: &str) -> String {
     d
 }
 
-/// A user's SQL fragment (a WHERE clause) placed inside a statement of
-/// ours, as one line: it must stay one expression, so it is refused
-/// (`Err` with the reason) when it holds a statement end (`;`), a comment
-/// (`--`, `/*`, `*/`), an unbalanced quote, a line break inside a quoted
-/// part or a control character. Line breaks between tokens become spaces.
+/// Words that may stand next to an operand in a condition.
+const SQL_KEYWORDS: &[&str] = &[
+    "ALL", "AND", "ANY", "AS", "ASC", "AT", "BETWEEN", "BY", "CASE", "CAST", "DATE", "DAY",
+    "DESC", "DISTINCT", "ELSE", "END", "ESCAPE", "EXCEPT", "EXISTS", "FALSE", "FOR", "FROM",
+    "FULL", "GROUP", "HAVING", "HOUR", "ILIKE", "IN", "INNER", "INTERSECT", "INTERVAL", "IS",
+    "JOIN", "LEFT", "LIKE", "MINUS", "MINUTE", "MONTH", "NOT", "NULL", "ON", "OR", "ORDER",
+    "OUTER", "RIGHT", "SECOND", "SELECT", "SIMILAR", "SOME", "THEN", "TIME", "TIMESTAMP", "TO",
+    "TRUE", "UNION", "WHEN", "WHERE", "YEAR", "ZONE",
+];
+
+/// A user's SQL condition (a WHERE clause) placed inside a statement of
+/// ours, as one line. It is code, but it must stay one condition: it is
+/// refused (`Err` with the reason) when it holds a statement end (`;`),
+/// a comment, a character that is no SQL token (`$`, backtick, `\`, `:`,
+/// `!` alone, `&`, `@`, `{`...), a line break inside a quoted part, an
+/// unbalanced quote or parenthesis, or two operands in a row (`a b`, which
+/// no condition has: what follows would be another statement or a
+/// client's command). Line breaks between tokens become spaces.
 pub fn sql_fragment(s: &str) -> Result<String, &'static str> {
-    let mut out = String::with_capacity(s.len());
-    let mut quote: Option<char> = None;
-    let mut prev = '\0';
-    for c in s.chars() {
-        if c == '\0' || (is_unsafe_in_line(c) && !matches!(c, '\n' | '\r' | '\t')) {
-            return Err("a control or invisible character");
-        }
-        match quote {
-            Some(q) => {
-                if matches!(c, '\n' | '\r') {
-                    return Err("a line break inside a quoted part");
-                }
-                if c == q {
-                    quote = None;
-                }
-                out.push(c);
-            }
-            None => match c {
-                '\'' | '"' | '[' | '`' => {
-                    quote = Some(if c == '[' { ']' } else { c });
-                    out.push(c);
-                }
-                ';' => return Err("a statement end (;)"),
-                '-' if prev == '-' => return Err("a line comment (--)"),
-                '*' if prev == '/' => return Err("a block comment (/*)"),
-                '/' if prev == '*' => return Err("a block comment end (*/)"),
-                '\n' | '\r' | '\t' => out.push(' '),
-                c => out.push(c),
-            },
-        }
-        prev = if quote.is_some() { '\0' } else { c };
+    #[derive(PartialEq, Clone, Copy)]
+    enum Tok {
+        Start,
+        Operand,
+        Word,
+        Open,
+        Close,
+        Op,
+        Dot,
     }
-    if quote.is_some() {
-        return Err("an unbalanced quote");
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut prev = Tok::Start;
+    let mut depth = 0usize;
+    let mut i = 0;
+    let operand = |prev: Tok| matches!(prev, Tok::Operand | Tok::Close);
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied().unwrap_or(' ');
+        if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            if !out.ends_with(' ') && !out.is_empty() {
+                out.push(' ');
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let tok = match c {
+            '\'' | '"' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err("an unbalanced quote"),
+                        Some('\n' | '\r') => return Err("a line break inside a quoted part"),
+                        Some(&x) if x == '\0' || is_unsafe_in_line(x) && x != '\t' => {
+                            return Err("a control or invisible character");
+                        }
+                        Some(&x) if x == close => {
+                            if chars.get(i + 1) == Some(&close) {
+                                i += 2;
+                            } else {
+                                i += 1;
+                                break;
+                            }
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                Tok::Operand
+            }
+            '0'..='9' => {
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
+                    i += 1;
+                }
+                Tok::Operand
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '_' | '$' | '#'))
+                {
+                    i += 1;
+                }
+                let w: String = chars[start..i].iter().collect::<String>().to_ascii_uppercase();
+                if SQL_KEYWORDS.contains(&w.as_str()) {
+                    Tok::Word
+                } else {
+                    Tok::Operand
+                }
+            }
+            '(' => {
+                depth += 1;
+                i += 1;
+                Tok::Open
+            }
+            ')' => {
+                depth = depth.checked_sub(1).ok_or("an unbalanced parenthesis")?;
+                i += 1;
+                Tok::Close
+            }
+            '.' => {
+                i += 1;
+                Tok::Dot
+            }
+            '-' if next == '-' => return Err("a line comment (--)"),
+            '/' if next == '*' => return Err("a block comment (/*)"),
+            '*' if next == '/' => return Err("a block comment end (*/)"),
+            '<' | '>' | '!' if next == '=' || (c == '<' && next == '>') => {
+                i += 2;
+                Tok::Op
+            }
+            '|' if next == '|' => {
+                i += 2;
+                Tok::Op
+            }
+            '=' | '<' | '>' | '+' | '-' | '*' | '/' | '%' | ',' => {
+                i += 1;
+                Tok::Op
+            }
+            ';' => return Err("a statement end (;)"),
+            _ => return Err("a character that is not SQL"),
+        };
+        // Two operands in a row; a name after a dot is part of the name.
+        if tok == Tok::Operand && operand(prev) {
+            return Err("two operands in a row");
+        }
+        if tok == Tok::Dot && !operand(prev) {
+            return Err("a dot that does not join names");
+        }
+        if prev == Tok::Dot && tok != Tok::Operand && !(tok == Tok::Op && chars[start] == '*') {
+            return Err("a dot that does not join names");
+        }
+        if tok == Tok::Open && prev == Tok::Close {
+            return Err("two operands in a row");
+        }
+        out.extend(&chars[start..i]);
+        prev = if prev == Tok::Dot && tok == Tok::Operand {
+            Tok::Operand
+        } else {
+            tok
+        };
+    }
+    if depth != 0 {
+        return Err("an unbalanced parenthesis");
     }
     Ok(out.trim().to_string())
 }

@@ -202,12 +202,18 @@ pub fn extract_script(g: &mut SqlGen, sources: &[IoTable]) -> Option<String> {
                             ));
                             select.push_str(&format!(" WHERE {w}"));
                         }
-                        Err(why) => g.stop(
-                            loc.clone(),
-                            format!(
+                        Err(why) => {
+                            // The extract stops before it loads rows the
+                            // condition would have filtered.
+                            let what = format!(
                                 "the stage's WHERE clause holds {why}: not copied; add the condition by hand"
-                            ),
-                        ),
+                            );
+                            g.todo(loc.clone(), what.clone());
+                            steps.push(Step {
+                                title: format!("STOP: {loc}: {what}. The statement below fails on purpose."),
+                                sql: g.rules.stop(&format!("dsmig: {loc}: {what}")),
+                            });
+                        }
                     }
                 }
                 steps.push(Step {

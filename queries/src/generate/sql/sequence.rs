@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::dialect::is_shell_name;
-use crate::escape::{line_comment, sh_default_inner, sh_double_inner, sh_single};
+use crate::escape::{line_comment, sh_double_inner, sh_single};
 use crate::expr::translate::Dialect;
 use crate::generate::{GeneratedJob, Todo};
 use crate::ir::Job;
@@ -218,7 +218,7 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
         } else {
             p.default.clone()
         };
-        params.push(format!(": \"${{{n}:={}}}\"", sh_default_inner(&default)));
+        params.push(format!("[ -n \"${{{n}:-}}\" ] || {n}={}", sh_single(&default)));
         names.push(n);
     }
     if !names.is_empty() {
