@@ -72,7 +72,10 @@ fn hostile() -> Vec<(&'static str, String)> {
         ("bidi", "a\u{200f}b\u{202e}c\u{2028}d\u{85}e".into()),
         ("long", "x'\"".repeat(3334)),
         ("heredoc", "\nBTEQ\nSQL\nCTL\nEOF\nPWNED\n".into()),
-        ("tools", "\nGO\n:r x\n&x\n/\n@x\n.QUIT 0;\n.OS PWNED;".into()),
+        (
+            "tools",
+            "\nGO\n:r x\n&x\n/\n@x\n.QUIT 0;\n.OS PWNED;".into(),
+        ),
     ]
 }
 
@@ -153,7 +156,13 @@ fn stage(id: &str, name: &str, ty: &str, pins: &str, xml: Option<String>) -> Str
     s
 }
 
-fn column(name: &str, sql_type: u32, precision: u32, key: bool, derivation: Option<&str>) -> String {
+fn column(
+    name: &str,
+    sql_type: u32,
+    precision: u32,
+    key: bool,
+    derivation: Option<&str>,
+) -> String {
     format!(
         "      BEGIN DSSUBRECORD\n         Name \"{}\"\n         SqlType \"{sql_type}\"\n         Precision \"{precision}\"\n         Scale \"{}\"\n         Nullable \"{}\"\n         KeyPosition \"{}\"\n{}      END DSSUBRECORD\n",
         dsx(name),
@@ -208,7 +217,13 @@ fn export_of(v: &Values) -> String {
     };
     let mut s = root(&v.job, 3, v);
     // File source → Transformer → database target.
-    s.push_str(&stage("V0S1", "SRC_FILE", "PxSequentialFile", "      OutputPins \"V0S1P1\"\n", None));
+    s.push_str(&stage(
+        "V0S1",
+        "SRC_FILE",
+        "PxSequentialFile",
+        "      OutputPins \"V0S1P1\"\n",
+        None,
+    ));
     s.push_str(&pin(
         "V0S1P1",
         "CCustomOutput",
@@ -225,7 +240,13 @@ fn export_of(v: &Values) -> String {
         "   BEGIN DSRECORD\n      Identifier \"V0S3\"\n      OLEType \"CTransformerStage\"\n      Name \"{}\"\n      StageType \"CTransformerStage\"\n      InputPins \"V0S3P1\"\n      OutputPins \"V0S3P2\"\n   END DSRECORD\n",
         dsx(f("stage"))
     ));
-    s.push_str(&pin("V0S3P1", "CTrxInput", "LNK_IN", "V0S1|V0S1P1", "      LinkType \"1\"\n"));
+    s.push_str(&pin(
+        "V0S3P1",
+        "CTrxInput",
+        "LNK_IN",
+        "V0S1|V0S1P1",
+        "      LinkType \"1\"\n",
+    ));
     s.push_str(&pin(
         "V0S3P2",
         "CTrxOutput",
@@ -251,7 +272,13 @@ fn export_of(v: &Values) -> String {
         "      InputPins \"V0S4P1\"\n",
         Some(connector_xml(true, f("table"), "", "")),
     ));
-    s.push_str(&pin("V0S4P1", "CCustomInput", f("link"), "V0S3|V0S3P2", "      LinkType \"1\"\n"));
+    s.push_str(&pin(
+        "V0S4P1",
+        "CCustomInput",
+        f("link"),
+        "V0S3|V0S3P2",
+        "      LinkType \"1\"\n",
+    ));
     // Database source with user SQL → file target.
     s.push_str(&stage(
         "V0S2",
@@ -271,13 +298,22 @@ fn export_of(v: &Values) -> String {
             column("AMOUNT", 3, 10, false, None)
         ),
     ));
-    s.push_str(&stage("V0S6", "TGT_FILE", "PxSequentialFile", "      InputPins \"V0S6P1\"\n", None));
+    s.push_str(&stage(
+        "V0S6",
+        "TGT_FILE",
+        "PxSequentialFile",
+        "      InputPins \"V0S6P1\"\n",
+        None,
+    ));
     s.push_str(&pin(
         "V0S6P1",
         "CCustomInput",
         "LNK_DB",
         "V0S2|V0S2P1",
-        &format!("      LinkType \"1\"\n{}", file_prop(&format!("#SRC_DIR#/out_{}", f("file")))),
+        &format!(
+            "      LinkType \"1\"\n{}",
+            file_prop(&format!("#SRC_DIR#/out_{}", f("file")))
+        ),
     ));
     // Database source with a table and a WHERE clause → database target.
     s.push_str(&stage(
@@ -305,7 +341,13 @@ fn export_of(v: &Values) -> String {
         "      InputPins \"V0S7P1\"\n",
         Some(connector_xml(true, "T_OUT2", "", "")),
     ));
-    s.push_str(&pin("V0S7P1", "CCustomInput", "LNK_TAB", "V0S5|V0S5P1", "      LinkType \"1\"\n"));
+    s.push_str(&pin(
+        "V0S7P1",
+        "CCustomInput",
+        "LNK_TAB",
+        "V0S5|V0S5P1",
+        "      LinkType \"1\"\n",
+    ));
     s.push_str("END DSJOB\n");
     // The sequence: one job activity, a parameter passed on by reference
     // and one set to a literal (`ParamValue`: the key dsmig reads; exports
@@ -434,7 +476,15 @@ fn hostile_export_text_stays_inert_in_every_sql_target_file() {
     for d in DIALECTS {
         let r = Command::new(env!("CARGO_BIN_EXE_dsmig"))
             .current_dir(work.path())
-            .args(["build", "--no-llm", "--target", "sql", "--dialect", d, "--store"])
+            .args([
+                "build",
+                "--no-llm",
+                "--target",
+                "sql",
+                "--dialect",
+                d,
+                "--store",
+            ])
             .arg(work.path().join(format!("store_{d}")))
             .arg("--output-dir")
             .arg(out.join(d))
@@ -502,7 +552,15 @@ fn hostile_export_text_stays_inert_in_every_sql_target_file() {
     // bash -n, then a run with fake clients and the PWNED sentinel.
     let bin = work.path().join("fakebin");
     std::fs::create_dir_all(&bin).unwrap();
-    for tool in ["psql", "bteq", "sqlplus", "sqlldr", "bcp", "sqlcmd", "fake_sql_client"] {
+    for tool in [
+        "psql",
+        "bteq",
+        "sqlplus",
+        "sqlldr",
+        "bcp",
+        "sqlcmd",
+        "fake_sql_client",
+    ] {
         write_exec(&bin.join(tool), FAKE_CLIENT);
     }
     let marker = work.path().join("PWNED.marker");
@@ -576,10 +634,17 @@ fn hostile_export_text_stays_inert_in_every_sql_target_file() {
     };
     let mut report = Vec::new();
     for (k, e) in failures.iter().take(30) {
-        report.push(format!("parse: {k}{}: {}", label(k), e.as_str().unwrap_or("")));
+        report.push(format!(
+            "parse: {k}{}: {}",
+            label(k),
+            e.as_str().unwrap_or("")
+        ));
     }
     for k in count_diffs.iter().take(30) {
-        report.push(format!("count: {k}{}", label(k.split(':').next().unwrap_or(""))));
+        report.push(format!(
+            "count: {k}{}",
+            label(k.split(':').next().unwrap_or(""))
+        ));
     }
     for k in syntax.iter().take(30) {
         report.push(format!("bash -n: {k}"));

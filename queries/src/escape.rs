@@ -188,7 +188,10 @@ pub fn sh_heredoc_inner(s: &str) -> String {
 pub fn heredoc_delimiter(prefix: &str, body: &str) -> String {
     let h = blake3::hash(body.as_bytes()).to_hex();
     let mut d = format!("{prefix}_{}", &h[..12]);
-    while body.lines().any(|l| l.trim_end_matches('\r') == d || l.trim() == d) {
+    while body
+        .lines()
+        .any(|l| l.trim_end_matches('\r') == d || l.trim() == d)
+    {
         d.push('X');
     }
     d
@@ -196,12 +199,65 @@ pub fn heredoc_delimiter(prefix: &str, body: &str) -> String {
 
 /// Words that may stand next to an operand in a condition.
 const SQL_KEYWORDS: &[&str] = &[
-    "ALL", "AND", "ANY", "AS", "ASC", "AT", "BETWEEN", "BY", "CASE", "CAST", "DATE", "DAY",
-    "DESC", "DISTINCT", "ELSE", "END", "ESCAPE", "EXCEPT", "EXISTS", "FALSE", "FOR", "FROM",
-    "FULL", "GROUP", "HAVING", "HOUR", "ILIKE", "IN", "INNER", "INTERSECT", "INTERVAL", "IS",
-    "JOIN", "LEFT", "LIKE", "MINUS", "MINUTE", "MONTH", "NOT", "NULL", "ON", "OR", "ORDER",
-    "OUTER", "RIGHT", "SECOND", "SELECT", "SIMILAR", "SOME", "THEN", "TIME", "TIMESTAMP", "TO",
-    "TRUE", "UNION", "WHEN", "WHERE", "YEAR", "ZONE",
+    "ALL",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "AT",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CAST",
+    "DATE",
+    "DAY",
+    "DESC",
+    "DISTINCT",
+    "ELSE",
+    "END",
+    "ESCAPE",
+    "EXCEPT",
+    "EXISTS",
+    "FALSE",
+    "FOR",
+    "FROM",
+    "FULL",
+    "GROUP",
+    "HAVING",
+    "HOUR",
+    "ILIKE",
+    "IN",
+    "INNER",
+    "INTERSECT",
+    "INTERVAL",
+    "IS",
+    "JOIN",
+    "LEFT",
+    "LIKE",
+    "MINUS",
+    "MINUTE",
+    "MONTH",
+    "NOT",
+    "NULL",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "RIGHT",
+    "SECOND",
+    "SELECT",
+    "SIMILAR",
+    "SOME",
+    "THEN",
+    "TIME",
+    "TIMESTAMP",
+    "TO",
+    "TRUE",
+    "UNION",
+    "WHEN",
+    "WHERE",
+    "YEAR",
+    "ZONE",
 ];
 
 /// A user's SQL condition (a WHERE clause) placed inside a statement of
@@ -276,7 +332,10 @@ pub fn sql_fragment(s: &str) -> Result<String, &'static str> {
                 {
                     i += 1;
                 }
-                let w: String = chars[start..i].iter().collect::<String>().to_ascii_uppercase();
+                let w: String = chars[start..i]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_uppercase();
                 if SQL_KEYWORDS.contains(&w.as_str()) {
                     Tok::Word
                 } else {
@@ -523,10 +582,57 @@ mod tests {
     }
 
     #[test]
+    fn heredocs() {
+        assert_eq!(
+            sh_heredoc_inner("a\nb $(x) `y` \\z"),
+            "a b \\$(x) \\`y\\` \\\\z"
+        );
+        let body = "line\nBTEQ\n";
+        let d = heredoc_delimiter("BTEQ", body);
+        assert!(d.starts_with("BTEQ_") && d.len() == 17, "{d}");
+        assert!(!body.lines().any(|l| l == d));
+        assert_eq!(d, heredoc_delimiter("BTEQ", body), "deterministic");
+    }
+
+    #[test]
+    fn sql_fragments_stay_one_condition() {
+        for ok in [
+            "AMOUNT > 0",
+            "a.b = 'x;y''z' AND c IN (1, 2.5)\n  OR d IS NOT NULL",
+            "TRIM(x) <> '' AND y BETWEEN 1 AND 2",
+            "ACCT_DT >= TO_DATE('#RUN_DATE#', 'YYYY-MM-DD')",
+            "\"Q\"\"x\" || [b] = 'a'",
+        ] {
+            let out = sql_fragment(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(!out.contains('\n'), "{out}");
+        }
+        assert_eq!(sql_fragment("a = 1\nAND b = 2").unwrap(), "a = 1 AND b = 2");
+        for bad in [
+            "a = 1; DROP TABLE t",
+            "a = 1 -- x",
+            "a = 1 /* x */",
+            "a = 'x\n.OS rm'",
+            "a .OS PWNED",
+            "a = 1\n.OS rm -rf /",
+            "x = $(touch y)",
+            "x = `y`",
+            "a = 'open",
+            "(a = 1",
+            "a = 1)",
+            "a = 1 b",
+            "a\0 = 1",
+            ":!! ls",
+        ] {
+            assert!(sql_fragment(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
     fn markdown() {
         assert_eq!(md_text("a|b <script>"), "a\\|b &lt;script&gt;");
         assert_eq!(md_code("a`b"), "`` a`b ``");
         assert_eq!(md_code("x|y"), "`x\\|y`");
+        assert_eq!(md_lines("a\n*b*", "> "), "> a\n> \\*b\\*");
     }
 
     #[test]

@@ -210,7 +210,9 @@ pub fn extract_script(g: &mut SqlGen, sources: &[IoTable]) -> Option<String> {
                             );
                             g.todo(loc.clone(), what.clone());
                             steps.push(Step {
-                                title: format!("STOP: {loc}: {what}. The statement below fails on purpose."),
+                                title: format!(
+                                    "STOP: {loc}: {what}. The statement below fails on purpose."
+                                ),
                                 sql: g.rules.stop(&format!("dsmig: {loc}: {what}")),
                             });
                         }

@@ -741,3 +741,35 @@ fn header(g: &SqlGen) -> String {
     }
     g.rules.comment(&h.join("\n")) + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_hold_no_sql() {
+        for ok in [
+            "T_OUT",
+            "SCH.T",
+            "db.sch.t",
+            "\"My T\".x",
+            "[dbo].[t]",
+            "A$B#C",
+        ] {
+            assert_eq!(table_name(ok), ok);
+        }
+        assert_eq!(table_name("t; DROP TABLE x"), "\"t; DROP TABLE x\"");
+        assert_eq!(table_name("s.t x"), "s.\"t x\"");
+        assert_eq!(table_name("a.b.c.d"), "\"a.b.c.d\"");
+        assert_eq!(table_name("\"a\nb\""), "\"\"\"a b\"\"\"");
+        assert_eq!(table_name("x\"; y"), "\"x\"\"; y\"");
+    }
+
+    #[test]
+    fn identifiers_are_one_line_and_bounded() {
+        assert_eq!(quote_ident("a\"b\nc"), "\"a\"\"b c\"");
+        let long = quote_ident(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), 130);
+        assert_ne!(long, quote_ident(&"x".repeat(9_999)));
+    }
+}

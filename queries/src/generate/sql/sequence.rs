@@ -218,7 +218,10 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
         } else {
             p.default.clone()
         };
-        params.push(format!("[ -n \"${{{n}:-}}\" ] || {n}={}", sh_single(&default)));
+        params.push(format!(
+            "[ -n \"${{{n}:-}}\" ] || {n}={}",
+            sh_single(&default)
+        ));
         names.push(n);
     }
     if !names.is_empty() {

@@ -48,7 +48,10 @@ pub fn string_lit(d: Dialect, s: &str) -> String {
     for c in s.chars() {
         if special(c) {
             if !text.is_empty() {
-                parts.push(format!("'{}'", std::mem::take(&mut text).replace('\'', "''")));
+                parts.push(format!(
+                    "'{}'",
+                    std::mem::take(&mut text).replace('\'', "''")
+                ));
             }
             parts.push(format!("{chr}({})", c as u32));
         } else {

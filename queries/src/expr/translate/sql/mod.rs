@@ -252,7 +252,7 @@ impl<'a> Tr<'a> {
     fn placeholder(&mut self, name: &str, reason: &str, ty: Type, e: &Expr) -> Code {
         self.issues
             .push(IssueKind::Unsupported, name, reason, e.pos);
-        let note = format!("DSMIG UNSUPPORTED {name}: {reason}").replace("*/", "* /");
+        let note = crate::escape::block_comment(&format!("DSMIG UNSUPPORTED {name}: {reason}"));
         v(format!(
             "/* {note} */ CAST(NULL AS {})",
             dl::type_name(self.d, ty)

@@ -373,3 +373,50 @@ pub fn one_line_keep_tab(s: &str) -> String {
         .collect::<Vec<_>>()
         .join("\t")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_expand_checked_names_only() {
+        let p = shell_path("#SourceDir#/in.csv");
+        assert_eq!(
+            p,
+            vec![
+                PathPart::Var("SourceDir".into()),
+                PathPart::Text("/in.csv".into())
+            ]
+        );
+        assert_eq!(sh_path_word(&p), "\"${SourceDir}/in.csv\"");
+        assert_eq!(
+            sh_path_word(&shell_path("#PS.Dir#/$(x) `y` \"z\".csv")),
+            "\"${PS_Dir}/\\$(x) \\`y\\` \\\"z\\\".csv\""
+        );
+        // Not a shell name: text, with its #s.
+        assert_eq!(
+            shell_path("a#b c#d#x;y#e"),
+            vec![PathPart::Text("a#b c#d#x;y#e".into())]
+        );
+        assert_eq!(shell_path("a#b"), vec![PathPart::Text("a#b".into())]);
+    }
+
+    #[test]
+    fn comments_hold_one_line_each() {
+        let c = comment_lines("a\rDROP TABLE t;\nb\u{2028}c");
+        assert_eq!(c, "-- a DROP TABLE t;\n-- b c");
+    }
+
+    #[test]
+    fn literals_stay_on_one_line() {
+        let r = rules(Dialect::Postgres);
+        assert_eq!(r.literal("it's"), "'it''s'");
+        assert_eq!(r.literal("a\\b"), "'a\\b'");
+        assert_eq!(r.literal("a\tb"), "'a\tb'");
+        assert_eq!(r.literal("a\n.OS x"), "('a' || CHR(10) || '.OS x')");
+        assert_eq!(
+            rules(Dialect::SqlServer).literal("\r\n"),
+            "(CHAR(13) + CHAR(10))"
+        );
+    }
+}

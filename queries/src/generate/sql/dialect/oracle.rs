@@ -70,8 +70,7 @@ impl Rules for Oracle {
                     } else {
                         format!(" OPTIONALLY ENCLOSED BY {}", h(&ctl_char(&s.quote)))
                     },
-                    h(&s
-                        .columns
+                    h(&s.columns
                         .iter()
                         .map(|c| match &s.null_value {
                             Some(n) if !n.is_empty() => format!("{c} NULLIF {c} = {}", ctl_char(n)),
@@ -95,7 +94,9 @@ impl Rules for Oracle {
                     h(&s.table)
                 );
                 let delim = crate::escape::heredoc_delimiter("SQL", &body);
-                out.push_str(&format!("sqlplus -s /nolog <<{delim} || exit 1\n{body}{delim}\n"));
+                out.push_str(&format!(
+                    "sqlplus -s /nolog <<{delim} || exit 1\n{body}{delim}\n"
+                ));
             }
         }
         Some((".sh".into(), out))

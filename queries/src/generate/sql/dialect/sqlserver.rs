@@ -2,8 +2,8 @@
 //! ORDER BY, BULK INSERT and bcp for files.
 
 use super::{
-    FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, one_line_keep_tab, render_path,
-    sh_path_word, varchar,
+    FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, one_line_keep_tab,
+    render_path, sh_path_word, varchar,
 };
 use crate::escape::{sh_double_inner, sh_single};
 use crate::expr::translate::Dialect;

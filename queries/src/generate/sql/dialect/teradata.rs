@@ -152,9 +152,7 @@ impl Rules for Teradata {
                 format!(
                     ".EXPORT REPORT FILE = {};\nSELECT {} FROM {};\n.IF ERRORCODE <> 0 THEN .QUIT 3;\n.EXPORT RESET;",
                     path(s),
-                    h(&s
-                        .columns
-                        .join(&format!(" || {} || ", self.literal(&s.sep)))),
+                    h(&s.columns.join(&format!(" || {} || ", self.literal(&s.sep)))),
                     h(&s.table)
                 )
             };
