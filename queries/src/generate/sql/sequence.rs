@@ -230,11 +230,17 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
         params.push(format!("export {}", names.join(" ")));
     }
     let script = format!(
-        "#!/bin/sh\n# Sequence {} ({}) migrated by dsmig ({}): its jobs in trigger order.\n# Run from the generated folder; stops at the first failing step.\nset -eu\n{}\n{SQL_STR}\n\n# Sequence parameters (override from the environment).\n{}\n{body}",
+        "#!/bin/sh\n# Sequence {} ({}) migrated by dsmig ({}): its jobs in trigger order.\n# Run from the generated folder; stops at the first failing step.\nset -eu\n{}\n{}\n# Sequence parameters (override from the environment).\n{}\n{body}",
         line_comment(&job.name),
         line_comment(&job.folder),
         d.as_str(),
         client(d),
+        // The helper only where a statement uses it.
+        if body.contains("$(sql_str ") {
+            format!("{SQL_STR}\n")
+        } else {
+            String::new()
+        },
         params.join("\n")
     );
     GeneratedJob {

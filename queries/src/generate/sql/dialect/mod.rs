@@ -318,14 +318,15 @@ pub fn is_shell_name(s: &str) -> bool {
 }
 
 /// A path with DataStage `#PARAM#` references as shell variables
-/// `${PARAM}` (`.` → `_`; load scripts run from the shell); a reference
-/// whose name is not a shell name stays text (`#...#`).
+/// `${PARAM}` (`.` → `_`, `#$ENV#` → `${ENV}`; load scripts run from the
+/// shell); a reference whose name is not a shell name stays text (`#...#`).
 pub fn shell_path(path: &str) -> Vec<PathPart> {
     let parts: Vec<&str> = path.split('#').collect();
     let mut out: Vec<PathPart> = Vec::new();
     let mut text = String::new();
     for (i, p) in parts.iter().enumerate() {
-        let var = p.replace('.', "_");
+        // `#$NAME#` is an environment variable parameter: `${NAME}`.
+        let var = p.strip_prefix('$').unwrap_or(p).replace('.', "_");
         if i % 2 == 1 && i + 1 < parts.len() && is_shell_name(&var) {
             if !text.is_empty() {
                 out.push(PathPart::Text(std::mem::take(&mut text)));
@@ -399,6 +400,7 @@ mod tests {
             vec![PathPart::Text("a#b c#d#x;y#e".into())]
         );
         assert_eq!(shell_path("a#b"), vec![PathPart::Text("a#b".into())]);
+        assert_eq!(sh_path_word(&shell_path("#$out_file#")), "\"${out_file}\"");
     }
 
     #[test]
