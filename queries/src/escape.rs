@@ -166,6 +166,240 @@ pub fn sh_double_inner(s: &str) -> String {
     out
 }
 
+/// Text inside an unquoted here-document (`<<DELIM`), in which `${VAR}`
+/// written by dsmig may expand but export text may not: `\`, `$` and
+/// backtick escaped, one line (so no export line can equal the delimiter
+/// or start a line of the tool reading the document).
+pub fn sh_heredoc_inner(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in one_line_raw(s).chars() {
+        if matches!(c, '$' | '`' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A here-document delimiter for `body` that no line of it equals:
+/// `{prefix}_` and a hash of the body (a line holding the hash of the text
+/// it is part of cannot be written on purpose), lengthened in the
+/// impossible case that it still occurs.
+pub fn heredoc_delimiter(prefix: &str, body: &str) -> String {
+    let h = blake3::hash(body.as_bytes()).to_hex();
+    let mut d = format!("{prefix}_{}", &h[..12]);
+    while body
+        .lines()
+        .any(|l| l.trim_end_matches('\r') == d || l.trim() == d)
+    {
+        d.push('X');
+    }
+    d
+}
+
+/// Words that may stand next to an operand in a condition.
+const SQL_KEYWORDS: &[&str] = &[
+    "ALL",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "AT",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CAST",
+    "DATE",
+    "DAY",
+    "DESC",
+    "DISTINCT",
+    "ELSE",
+    "END",
+    "ESCAPE",
+    "EXCEPT",
+    "EXISTS",
+    "FALSE",
+    "FOR",
+    "FROM",
+    "FULL",
+    "GROUP",
+    "HAVING",
+    "HOUR",
+    "ILIKE",
+    "IN",
+    "INNER",
+    "INTERSECT",
+    "INTERVAL",
+    "IS",
+    "JOIN",
+    "LEFT",
+    "LIKE",
+    "MINUS",
+    "MINUTE",
+    "MONTH",
+    "NOT",
+    "NULL",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "RIGHT",
+    "SECOND",
+    "SELECT",
+    "SIMILAR",
+    "SOME",
+    "THEN",
+    "TIME",
+    "TIMESTAMP",
+    "TO",
+    "TRUE",
+    "UNION",
+    "WHEN",
+    "WHERE",
+    "YEAR",
+    "ZONE",
+];
+
+/// A user's SQL condition (a WHERE clause) placed inside a statement of
+/// ours, as one line. It is code, but it must stay one condition: it is
+/// refused (`Err` with the reason) when it holds a statement end (`;`),
+/// a comment, a character that is no SQL token (`$`, backtick, `\`, `:`,
+/// `!` alone, `&`, `@`, `{`...), a line break inside a quoted part, an
+/// unbalanced quote or parenthesis, or two operands in a row (`a b`, which
+/// no condition has: what follows would be another statement or a
+/// client's command). Line breaks between tokens become spaces.
+pub fn sql_fragment(s: &str) -> Result<String, &'static str> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Tok {
+        Start,
+        Operand,
+        Word,
+        Open,
+        Close,
+        Op,
+        Dot,
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut prev = Tok::Start;
+    let mut depth = 0usize;
+    let mut i = 0;
+    let operand = |prev: Tok| matches!(prev, Tok::Operand | Tok::Close);
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied().unwrap_or(' ');
+        if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            if !out.ends_with(' ') && !out.is_empty() {
+                out.push(' ');
+            }
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let tok = match c {
+            '\'' | '"' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err("an unbalanced quote"),
+                        Some('\n' | '\r') => return Err("a line break inside a quoted part"),
+                        Some(&x) if x == '\0' || is_unsafe_in_line(x) && x != '\t' => {
+                            return Err("a control or invisible character");
+                        }
+                        Some(&x) if x == close => {
+                            if chars.get(i + 1) == Some(&close) {
+                                i += 2;
+                            } else {
+                                i += 1;
+                                break;
+                            }
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+                Tok::Operand
+            }
+            '0'..='9' => {
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
+                    i += 1;
+                }
+                Tok::Operand
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '_' | '$' | '#'))
+                {
+                    i += 1;
+                }
+                let w: String = chars[start..i]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_uppercase();
+                if SQL_KEYWORDS.contains(&w.as_str()) {
+                    Tok::Word
+                } else {
+                    Tok::Operand
+                }
+            }
+            '(' => {
+                depth += 1;
+                i += 1;
+                Tok::Open
+            }
+            ')' => {
+                depth = depth.checked_sub(1).ok_or("an unbalanced parenthesis")?;
+                i += 1;
+                Tok::Close
+            }
+            '.' => {
+                i += 1;
+                Tok::Dot
+            }
+            '-' if next == '-' => return Err("a line comment (--)"),
+            '/' if next == '*' => return Err("a block comment (/*)"),
+            '*' if next == '/' => return Err("a block comment end (*/)"),
+            '<' | '>' | '!' if next == '=' || (c == '<' && next == '>') => {
+                i += 2;
+                Tok::Op
+            }
+            '|' if next == '|' => {
+                i += 2;
+                Tok::Op
+            }
+            '=' | '<' | '>' | '+' | '-' | '*' | '/' | '%' | ',' => {
+                i += 1;
+                Tok::Op
+            }
+            ';' => return Err("a statement end (;)"),
+            _ => return Err("a character that is not SQL"),
+        };
+        // Two operands in a row; a name after a dot is part of the name.
+        if tok == Tok::Operand && operand(prev) {
+            return Err("two operands in a row");
+        }
+        if tok == Tok::Dot && !operand(prev) {
+            return Err("a dot that does not join names");
+        }
+        if prev == Tok::Dot && tok != Tok::Operand && !(tok == Tok::Op && chars[start] == '*') {
+            return Err("a dot that does not join names");
+        }
+        if tok == Tok::Open && prev == Tok::Close {
+            return Err("two operands in a row");
+        }
+        out.extend(&chars[start..i]);
+        prev = if prev == Tok::Dot && tok == Tok::Operand {
+            Tok::Operand
+        } else {
+            tok
+        };
+    }
+    if depth != 0 {
+        return Err("an unbalanced parenthesis");
+    }
+    Ok(out.trim().to_string())
+}
+
 /// Markdown text in a paragraph or a table cell: one line; the characters
 /// that start markup, links, HTML or a table cell are backslash-escaped.
 pub fn md_text(s: &str) -> String {
@@ -183,6 +417,16 @@ pub fn md_text(s: &str) -> String {
         }
     }
     out
+}
+
+/// Free text of several lines (a description, an annotation) as Markdown:
+/// each line escaped (`md_text`) after `prefix` (`"> "` for a quote), the
+/// line breaks kept.
+pub fn md_lines(s: &str, prefix: &str) -> String {
+    s.lines()
+        .map(|l| format!("{prefix}{}", md_text(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A Markdown code span holding any text: one line, fenced with more
@@ -338,10 +582,57 @@ mod tests {
     }
 
     #[test]
+    fn heredocs() {
+        assert_eq!(
+            sh_heredoc_inner("a\nb $(x) `y` \\z"),
+            "a b \\$(x) \\`y\\` \\\\z"
+        );
+        let body = "line\nBTEQ\n";
+        let d = heredoc_delimiter("BTEQ", body);
+        assert!(d.starts_with("BTEQ_") && d.len() == 17, "{d}");
+        assert!(!body.lines().any(|l| l == d));
+        assert_eq!(d, heredoc_delimiter("BTEQ", body), "deterministic");
+    }
+
+    #[test]
+    fn sql_fragments_stay_one_condition() {
+        for ok in [
+            "AMOUNT > 0",
+            "a.b = 'x;y''z' AND c IN (1, 2.5)\n  OR d IS NOT NULL",
+            "TRIM(x) <> '' AND y BETWEEN 1 AND 2",
+            "ACCT_DT >= TO_DATE('#RUN_DATE#', 'YYYY-MM-DD')",
+            "\"Q\"\"x\" || [b] = 'a'",
+        ] {
+            let out = sql_fragment(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(!out.contains('\n'), "{out}");
+        }
+        assert_eq!(sql_fragment("a = 1\nAND b = 2").unwrap(), "a = 1 AND b = 2");
+        for bad in [
+            "a = 1; DROP TABLE t",
+            "a = 1 -- x",
+            "a = 1 /* x */",
+            "a = 'x\n.OS rm'",
+            "a .OS PWNED",
+            "a = 1\n.OS rm -rf /",
+            "x = $(touch y)",
+            "x = `y`",
+            "a = 'open",
+            "(a = 1",
+            "a = 1)",
+            "a = 1 b",
+            "a\0 = 1",
+            ":!! ls",
+        ] {
+            assert!(sql_fragment(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
     fn markdown() {
         assert_eq!(md_text("a|b <script>"), "a\\|b &lt;script&gt;");
         assert_eq!(md_code("a`b"), "`` a`b ``");
         assert_eq!(md_code("x|y"), "`x\\|y`");
+        assert_eq!(md_lines("a\n*b*", "> "), "> a\n> \\*b\\*");
     }
 
     #[test]

@@ -2,17 +2,8 @@
 //! TODOs.
 
 use super::{Gen, is_io, script_params};
-use crate::escape::{md_code, md_text};
+use crate::escape::{md_code, md_lines, md_text};
 use crate::generate::templates::Templates;
-
-/// Free text of several lines (a description, an annotation) as Markdown:
-/// each line escaped, the line breaks kept.
-fn md_lines(s: &str, prefix: &str) -> String {
-    s.lines()
-        .map(|l| format!("{prefix}{}", md_text(l)))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 pub fn job_md(g: &Gen, templates: &Templates) -> String {
     let job = g.job;

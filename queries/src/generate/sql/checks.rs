@@ -6,7 +6,7 @@
 
 use super::{IoTable, SqlGen};
 use crate::expr::translate::Dialect;
-use crate::expr::translate::sql::dialect::{string_lit, type_name};
+use crate::expr::translate::sql::dialect::type_name;
 use crate::expr::translate::sql::quote_ident;
 use crate::expr::types::Type;
 use crate::ir::Link;
@@ -46,7 +46,7 @@ fn checksum(g: &SqlGen, l: &Link, table: &str) -> String {
     };
     format!(
         "SELECT {} AS table_name, COUNT(*) AS row_count, {expr} AS row_checksum FROM {table};",
-        string_lit(table)
+        g.rules.literal(table)
     )
 }
 
@@ -65,8 +65,8 @@ pub fn job_checks(g: &SqlGen, sources: &[IoTable], targets: &[IoTable]) -> Strin
     {
         counts.push(format!(
             "SELECT {} AS side, {} AS table_name, COUNT(*) AS row_count FROM {}",
-            string_lit(side),
-            string_lit(&t.table),
+            g.rules.literal(side),
+            g.rules.literal(&t.table),
             t.table,
         ));
     }

@@ -184,18 +184,39 @@ pub fn extract_script(g: &mut SqlGen, sources: &[IoTable]) -> Option<String> {
                 });
             }
             (Some(table), None) => {
-                let table = g.resolve_name(&table, &loc);
+                let table = super::table_name(&g.resolve_name(&table, &loc));
                 let cols = column_list(s.link);
                 let mut select = format!("SELECT {cols} FROM {table}");
                 if let Some(w) = props::connector(s.stage, "Usage/SQL/WhereClause")
                     .map(str::trim)
                     .filter(|w| !w.is_empty())
                 {
-                    g.warnings.push(format!(
-                        "{loc}: WHERE clause copied from the stage: {}",
-                        crate::generate::glue::one_line(w, 80)
-                    ));
-                    select.push_str(&format!(" WHERE {w}"));
+                    // The user's condition is code, but it stays one
+                    // condition: refused when it could end the statement,
+                    // comment out ours or span lines.
+                    match crate::escape::sql_fragment(w) {
+                        Ok(w) => {
+                            g.warnings.push(format!(
+                                "{loc}: WHERE clause copied from the stage: {}",
+                                crate::generate::glue::one_line(&w, 80)
+                            ));
+                            select.push_str(&format!(" WHERE {w}"));
+                        }
+                        Err(why) => {
+                            // The extract stops before it loads rows the
+                            // condition would have filtered.
+                            let what = format!(
+                                "the stage's WHERE clause holds {why}: not copied; add the condition by hand"
+                            );
+                            g.todo(loc.clone(), what.clone());
+                            steps.push(Step {
+                                title: format!(
+                                    "STOP: {loc}: {what}. The statement below fails on purpose."
+                                ),
+                                sql: g.rules.stop(&format!("dsmig: {loc}: {what}")),
+                            });
+                        }
+                    }
                 }
                 steps.push(Step {
                     title: format!(
@@ -291,7 +312,7 @@ pub fn load_script(g: &mut SqlGen, sources: &[IoTable], targets: &[IoTable]) -> 
     let (_, body) = g.rules.load_script(&g.stem, &steps)?;
     Some(format!(
         "#!/bin/sh\n# File steps of job {} ({}): {} load(s) into staging tables, {} unload(s).\n# Paths keep DataStage's; ${{NAME}} is the job parameter NAME (export it first).\nset -eu\n{body}",
-        g.job.name,
+        crate::escape::line_comment(&g.job.name),
         g.d.as_str(),
         steps.iter().filter(|s| s.load).count(),
         steps.iter().filter(|s| !s.load).count()

@@ -32,7 +32,6 @@ use super::plan::{Plan, PlanStage};
 use super::{GeneratedJob, Todo};
 use crate::config::SqlConfig;
 use crate::expr::translate::Dialect;
-use crate::expr::translate::sql::dialect::string_lit;
 use crate::expr::translate::sql::quote_ident;
 use crate::ir::{Job, JobKind, Link, ParamType};
 use dialect::{Rules, Step};
@@ -172,9 +171,59 @@ pub fn table_ident(parts: &[&str]) -> String {
     s
 }
 
-/// A string as one shell word.
-pub fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
+/// A table name from the export as written in a statement. A dotted
+/// name of at most three plain parts (`[A-Za-z_][A-Za-z0-9_$#]*`, left
+/// unquoted so that the database folds its case, as DataStage's SQL did)
+/// or of parts already delimited (`"..."` on one line) is kept; any other
+/// part becomes a delimited identifier, so no table name can hold SQL.
+pub fn table_name(text: &str) -> String {
+    let plain = |p: &str| {
+        let mut c = p.chars();
+        c.next()
+            .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+            && c.all(|x| x.is_ascii_alphanumeric() || matches!(x, '_' | '$' | '#'))
+    };
+    // `"..."` (any dialect) or `[...]` (SQL Server), on one line.
+    let delimited = |p: &str| {
+        let inner = |open: char, close: char, doubled: &str| {
+            p.len() >= 2
+                && p.starts_with(open)
+                && p.ends_with(close)
+                && !p[1..p.len() - 1].replace(doubled, "").contains(close)
+        };
+        (inner('"', '"', "\"\"") || inner('[', ']', "]]")) && crate::escape::one_line_raw(p) == p
+    };
+    // Parts split at dots outside double quotes.
+    let mut parts: Vec<String> = vec![String::new()];
+    let mut quoted = false;
+    let mut bracket = false;
+    for c in text.chars() {
+        match c {
+            '"' if !bracket => quoted = !quoted,
+            '[' if !quoted => bracket = true,
+            ']' if !quoted => bracket = false,
+            _ => {}
+        }
+        if c == '.' && !quoted && !bracket {
+            parts.push(String::new());
+        } else if let Some(last) = parts.last_mut() {
+            last.push(c);
+        }
+    }
+    if quoted || bracket || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return quote_ident(text);
+    }
+    parts
+        .iter()
+        .map(|p| {
+            if plain(p) || delimited(p) {
+                p.to_string()
+            } else {
+                quote_ident(p)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 impl<'a> SqlGen<'a> {
@@ -332,7 +381,7 @@ impl<'a> SqlGen<'a> {
                 } else {
                     let loc = format!("{} -> {}", l.name, ps.stage.name);
                     let table = match super::glue::io::db_table(ps.stage, l, false).0 {
-                        Some(t) => self.resolve_name(&t, &loc),
+                        Some(t) => table_name(&self.resolve_name(&t, &loc)),
                         None => {
                             self.todo(
                                 loc,
@@ -378,7 +427,7 @@ impl<'a> SqlGen<'a> {
         let mut cols = Vec::new();
         for name in &self.params_used {
             let text = match name.as_str() {
-                "DSJobName" => string_lit(&self.job.name),
+                "DSJobName" => self.rules.literal(&self.job.name),
                 "DSJobStartDate" => {
                     crate::expr::translate::sql::dialect::current_date(self.d).to_string()
                 }
@@ -392,7 +441,7 @@ impl<'a> SqlGen<'a> {
                 "DSHostName" | "DSProjectName" | "DSJobInvocationId" | "DSJobController" => {
                     format!(
                         "MAX(CASE WHEN param_name = {} THEN param_value END)",
-                        string_lit(name)
+                        self.rules.literal(name)
                     )
                 }
                 _ => {
@@ -419,12 +468,12 @@ impl<'a> SqlGen<'a> {
                         .map_or(crate::expr::types::Type::STRING, |t| t.ty);
                     let value = format!(
                         "MAX(CASE WHEN param_name = {} THEN param_value END)",
-                        string_lit(name)
+                        self.rules.literal(name)
                     );
                     let value = if default.is_empty() {
                         value
                     } else {
-                        format!("COALESCE({value}, {})", string_lit(&default))
+                        format!("COALESCE({value}, {})", self.rules.literal(&default))
                     };
                     if ty.is_string() {
                         value
@@ -443,7 +492,7 @@ impl<'a> SqlGen<'a> {
             body: format!(
                 "SELECT\n        {}\n    FROM {CONTROL_TABLE}\n    WHERE job_name = {}",
                 cols.join(",\n        "),
-                string_lit(&self.job.name)
+                self.rules.literal(&self.job.name)
             ),
         })
     }
@@ -691,4 +740,36 @@ fn header(g: &SqlGen) -> String {
         h.push("param_value); the export's defaults apply where no row is set.".into());
     }
     g.rules.comment(&h.join("\n")) + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_hold_no_sql() {
+        for ok in [
+            "T_OUT",
+            "SCH.T",
+            "db.sch.t",
+            "\"My T\".x",
+            "[dbo].[t]",
+            "A$B#C",
+        ] {
+            assert_eq!(table_name(ok), ok);
+        }
+        assert_eq!(table_name("t; DROP TABLE x"), "\"t; DROP TABLE x\"");
+        assert_eq!(table_name("s.t x"), "s.\"t x\"");
+        assert_eq!(table_name("a.b.c.d"), "\"a.b.c.d\"");
+        assert_eq!(table_name("\"a\nb\""), "\"\"\"a b\"\"\"");
+        assert_eq!(table_name("x\"; y"), "\"x\"\"; y\"");
+    }
+
+    #[test]
+    fn identifiers_are_one_line_and_bounded() {
+        assert_eq!(quote_ident("a\"b\nc"), "\"a\"\"b c\"");
+        let long = quote_ident(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), 130);
+        assert_ne!(long, quote_ident(&"x".repeat(9_999)));
+    }
 }

@@ -4,10 +4,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::shell_quote;
+use super::dialect::is_shell_name;
+use crate::escape::{line_comment, sh_double_inner, sh_single};
 use crate::expr::translate::Dialect;
 use crate::generate::{GeneratedJob, Todo};
 use crate::ir::Job;
+
+/// A value as a SQL string literal at run time: on one line, `'` doubled
+/// (a parameter's value can come from the export's default).
+const SQL_STR: &str = "sql_str() { printf \"'%s'\" \"$(printf '%s' \"$1\" | tr '\\r\\n' '  ' | sed \"s/'/''/g\")\"; }";
 
 fn client(d: Dialect) -> &'static str {
     match d {
@@ -18,10 +23,10 @@ fn client(d: Dialect) -> &'static str {
             "run_sql() { bteq < \"$1\"; }\nrun_text() { printf '.RUN FILE = dsmig_logon.btq;\\n%s\\n.IF ERRORCODE <> 0 THEN .QUIT 1;\\n.QUIT 0;\\n' \"$1\" | bteq; }"
         }
         Dialect::Oracle => {
-            "run_sql() { printf 'WHENEVER SQLERROR EXIT FAILURE\\n@%s\\n@%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }\nrun_text() { printf 'WHENEVER SQLERROR EXIT FAILURE\\n@%s\\n%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }"
+            "run_sql() { printf 'WHENEVER SQLERROR EXIT FAILURE\\nSET DEFINE OFF\\n@%s\\n@%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }\nrun_text() { printf 'WHENEVER SQLERROR EXIT FAILURE\\nSET DEFINE OFF\\n@%s\\n%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }"
         }
         Dialect::SqlServer => {
-            "run_sql() { sqlcmd -b -i \"$1\"; }\nrun_text() { sqlcmd -b -Q \"$1\"; }"
+            "run_sql() { sqlcmd -b -I -x -i \"$1\"; }\nrun_text() { sqlcmd -b -I -x -Q \"$1\"; }"
         }
         Dialect::Ansi => {
             "run_sql() { \"${DSMIG_SQL_CLIENT:?set DSMIG_SQL_CLIENT to a command that runs a SQL file}\" \"$1\"; }\nrun_text() { printf '%s\\n' \"$1\" > \"${TMPDIR:-/tmp}/dsmig_stmt.sql\" && run_sql \"${TMPDIR:-/tmp}/dsmig_stmt.sql\"; }"
@@ -116,8 +121,11 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
                     ),
                 });
                 body.push_str(&format!(
-                    "# {} ({}): not a job; not run (see docs)\n",
-                    s.name, s.stage_type
+                    "# {}\n",
+                    line_comment(&format!(
+                        "{} ({}): not a job; not run (see docs)",
+                        s.name, s.stage_type
+                    ))
                 ));
             }
             continue;
@@ -132,32 +140,46 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
             });
             body.push_str(&format!(
                 "echo {} >&2; exit 1\n",
-                shell_quote(&format!(
+                sh_single(&format!(
                     "dsmig: job {} was not generated (not in the exports)",
                     a.job_name
                 ))
             ));
             continue;
         };
-        body.push_str(&format!("\n# Activity {} -> job {}\n", s.name, a.job_name));
+        body.push_str(&format!(
+            "\n# {}\n",
+            line_comment(&format!("Activity {} -> job {}", s.name, a.job_name))
+        ));
+        // Each statement is one double-quoted shell word: export text
+        // escaped (`sh_double_inner`), a parameter read at run time through
+        // `sql_str`, which makes its value a SQL literal.
+        let rules = super::dialect::rules(d);
         let mut sets = Vec::new();
         for (p, value) in &a.parameter_values {
             let v = value.trim();
+            let var = v.trim_matches('#').replace('.', "_");
             let lit = if v.len() >= 2
                 && (v.starts_with('"') && v.ends_with('"')
                     || v.starts_with('\'') && v.ends_with('\''))
             {
-                Some(v[1..v.len() - 1].replace('\'', "''"))
-            } else if job.parameters.iter().any(|x| x.name == v.trim_matches('#')) {
-                Some(format!("${{{}}}", v.trim_matches('#').replace('.', "_")))
+                Some(sh_double_inner(&rules.literal(&v[1..v.len() - 1])))
+            } else if is_shell_name(&var)
+                && job.parameters.iter().any(|x| x.name == v.trim_matches('#'))
+            {
+                Some(format!("$(sql_str \"${{{var}}}\")"))
             } else {
                 None
             };
             match lit {
                 Some(l) => sets.push(format!(
-                    "DELETE FROM dsmig_job_params WHERE job_name = '{j}' AND param_name = '{p}'; INSERT INTO dsmig_job_params (job_name, param_name, param_value) VALUES ('{j}', '{p}', '{l}');",
-                    j = a.job_name.replace('\'', "''"),
-                    p = p.replace('\'', "''"),
+                    "{}{l}{}",
+                    sh_double_inner(&format!(
+                        "DELETE FROM dsmig_job_params WHERE job_name = {j} AND param_name = {p}; INSERT INTO dsmig_job_params (job_name, param_name, param_value) VALUES ({j}, {p}, ",
+                        j = rules.literal(&a.job_name),
+                        p = rules.literal(p),
+                    )),
+                    ");"
                 )),
                 None if !v.is_empty() => todos.push(Todo {
                     location: format!("{} / {}", job.name, s.name),
@@ -167,35 +189,58 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
             }
         }
         if !sets.is_empty() {
-            body.push_str(&format!(
-                "run_text \"{}\"\n",
-                sets.join(" ").replace('"', "\\\"")
-            ));
+            body.push_str(&format!("run_text \"{}\"\n", sets.join(" ")));
         }
         body.push_str(&format!(
             "[ ! -f load/{stem}.sh ] || sh load/{stem}.sh\n[ ! -f extract/{stem}.sql ] || run_sql extract/{stem}.sql\nrun_sql sql/{stem}.sql\n"
         ));
     }
-    let params: Vec<String> = job
+    let mut names = Vec::new();
+    let mut params = Vec::new();
+    for p in job
         .parameters
         .iter()
         .filter(|p| !p.is_env && p.param_type != crate::ir::ParamType::Encrypted)
-        .map(|p| {
-            let n = p.name.replace('.', "_");
-            let default = if p.default == crate::ir::REDACTED {
-                String::new()
-            } else {
-                p.default.clone()
-            };
-            format!(": \"${{{n}:={}}}\"", default.replace('"', "\\\""))
-        })
-        .collect();
+    {
+        let n = p.name.replace('.', "_");
+        if !is_shell_name(&n) {
+            todos.push(Todo {
+                location: job.name.clone(),
+                what: format!(
+                    "parameter {:?} is not a shell variable name: not set by the run script",
+                    p.name
+                ),
+            });
+            continue;
+        }
+        let default = if p.default == crate::ir::REDACTED || p.default.contains("$PROJDEF") {
+            String::new()
+        } else {
+            p.default.clone()
+        };
+        params.push(format!(
+            "[ -n \"${{{n}:-}}\" ] || {n}={}",
+            sh_single(&default)
+        ));
+        names.push(n);
+    }
+    if !names.is_empty() {
+        // The load scripts run in a child shell: they read the parameters
+        // from the environment.
+        params.push(format!("export {}", names.join(" ")));
+    }
     let script = format!(
-        "#!/bin/sh\n# Sequence {} ({}) migrated by dsmig ({}): its jobs in trigger order.\n# Run from the generated folder; stops at the first failing step.\nset -eu\n{}\n\n# Sequence parameters (override from the environment).\n{}\n{body}",
-        job.name,
-        job.folder,
+        "#!/bin/sh\n# Sequence {} ({}) migrated by dsmig ({}): its jobs in trigger order.\n# Run from the generated folder; stops at the first failing step.\nset -eu\n{}\n{}\n# Sequence parameters (override from the environment).\n{}\n{body}",
+        line_comment(&job.name),
+        line_comment(&job.folder),
         d.as_str(),
         client(d),
+        // The helper only where a statement uses it.
+        if body.contains("$(sql_str ") {
+            format!("{SQL_STR}\n")
+        } else {
+            String::new()
+        },
         params.join("\n")
     );
     GeneratedJob {

@@ -349,7 +349,7 @@ fn failure_modes(
                 );
                 let select = format!(
                     "SELECT CAST(CASE WHEN COUNT(*) > 0 THEN {} ELSE '0' END AS INTEGER) AS \"dsmig_check\"\n    FROM {from}\n    WHERE NOT ({})",
-                    crate::expr::translate::sql::dialect::string_lit(&msg),
+                    g.rules.literal(&msg),
                     matched(l)
                 );
                 note_params(g, &select);

@@ -26,8 +26,42 @@ pub fn type_name(d: Dialect, t: Type) -> String {
     }
 }
 
-pub fn string_lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+/// A string literal holding any text, on one line: `'...'` with `'`
+/// doubled (backslashes are plain characters in the five dialects:
+/// PostgreSQL's `standard_conforming_strings` is on), and each line break
+/// or control character written as its character code (`CHR(10)`, SQL
+/// Server `CHAR(10)`) concatenated, so that no literal can span lines: a
+/// line of BTEQ, sqlcmd or SQL*Plus that starts inside a literal would be
+/// read as a command (`.OS`, `:!!`, `/`).
+pub fn string_lit(d: Dialect, s: &str) -> String {
+    // Tab stays: it ends no line.
+    let special = |c: char| ((c as u32) < 0x20 && c != '\t') || c as u32 == 0x7f;
+    if !s.chars().any(special) {
+        return format!("'{}'", s.replace('\'', "''"));
+    }
+    let (chr, op) = match d {
+        Dialect::SqlServer => ("CHAR", " + "),
+        _ => ("CHR", " || "),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut text = String::new();
+    for c in s.chars() {
+        if special(c) {
+            if !text.is_empty() {
+                parts.push(format!(
+                    "'{}'",
+                    std::mem::take(&mut text).replace('\'', "''")
+                ));
+            }
+            parts.push(format!("{chr}({})", c as u32));
+        } else {
+            text.push(c);
+        }
+    }
+    if !text.is_empty() {
+        parts.push(format!("'{}'", text.replace('\'', "''")));
+    }
+    format!("({})", parts.join(op))
 }
 
 /// `a || b || ...` with NULL propagation in every dialect: Oracle's `||`
@@ -93,7 +127,7 @@ pub fn replace(d: Dialect, s: &str, old: &str, new: &str) -> String {
 
 /// Global regular-expression replace; `None` where the dialect has none.
 pub fn regexp_replace(d: Dialect, s: &str, pat: &str, rep: &str) -> Option<String> {
-    let (pat, rep) = (string_lit(pat), string_lit(rep));
+    let (pat, rep) = (string_lit(d, pat), string_lit(d, rep));
     match d {
         Dialect::Postgres => Some(format!("REGEXP_REPLACE({s}, {pat}, {rep}, 'g')")),
         Dialect::Teradata => Some(format!("REGEXP_REPLACE({s}, {pat}, {rep}, 1, 0, 'c')")),
@@ -104,7 +138,7 @@ pub fn regexp_replace(d: Dialect, s: &str, pat: &str, rep: &str) -> Option<Strin
 
 /// Predicate: s matches a POSIX regular expression.
 pub fn regexp_match(d: Dialect, s: &str, pat: &str) -> Option<String> {
-    let pat = string_lit(pat);
+    let pat = string_lit(d, pat);
     match d {
         Dialect::Postgres => Some(format!("{s} ~ {pat}")),
         Dialect::Teradata => Some(format!("REGEXP_SIMILAR({s}, {pat}, 'c') = 1")),

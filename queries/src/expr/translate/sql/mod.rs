@@ -28,8 +28,21 @@ fn p(text: String) -> Code {
     Code { text, pred: true }
 }
 
+/// A delimited identifier, the same in the five dialects (`"..."`, a `"`
+/// inside doubled; SQL Server reads it with QUOTED_IDENTIFIER ON, which
+/// the generated clients set). On one line: line breaks, controls (NUL)
+/// and bidi characters become spaces, so no name can end a comment, start
+/// a BTEQ / sqlcmd / SQL*Plus command line or hide text. At most 128
+/// characters (the limit of Oracle, SQL Server and Teradata): a longer
+/// name is cut and made unique by a hash of the whole. Oracle refuses a
+/// `"` in a name at run time (an error, not a way out of the quotes).
 pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    let mut flat = crate::escape::one_line_raw(name);
+    if flat.chars().count() > 128 {
+        let h = blake3::hash(name.as_bytes()).to_hex();
+        flat = flat.chars().take(119).collect::<String>() + "_" + &h[..8];
+    }
+    format!("\"{}\"", flat.replace('"', "\"\""))
 }
 
 /// How names that are not columns are spelled in the generated SQL. The
@@ -239,7 +252,7 @@ impl<'a> Tr<'a> {
     fn placeholder(&mut self, name: &str, reason: &str, ty: Type, e: &Expr) -> Code {
         self.issues
             .push(IssueKind::Unsupported, name, reason, e.pos);
-        let note = format!("DSMIG UNSUPPORTED {name}: {reason}").replace("*/", "* /");
+        let note = crate::escape::block_comment(&format!("DSMIG UNSUPPORTED {name}: {reason}"));
         v(format!(
             "/* {note} */ CAST(NULL AS {})",
             dl::type_name(self.d, ty)
@@ -249,7 +262,7 @@ impl<'a> Tr<'a> {
     fn expr(&mut self, e: &Expr) -> Code {
         let d = self.d;
         match &e.kind {
-            ExprKind::Str(s) => v(dl::string_lit(s)),
+            ExprKind::Str(s) => v(dl::string_lit(self.d, s)),
             ExprKind::Num(n) => v(n.trim_start_matches('+').to_string()),
             ExprKind::Column { link, column } => {
                 if self.scope.column(link, column).is_none() {
@@ -541,7 +554,7 @@ impl<'a> Tr<'a> {
                     None => "R".into(),
                 };
                 let s = self.text(&a[0]);
-                let cl = dl::string_lit(&c);
+                let cl = dl::string_lit(self.d, &c);
                 let ec = format!("({})", regex_escape(&c));
                 v(match opt.to_ascii_uppercase().as_str() {
                     "A" => dl::replace(d, &s, &cl, "''"),
@@ -605,7 +618,7 @@ impl<'a> Tr<'a> {
                         let lit = self.literal_arg(a, 1, "the substring")?;
                         format!(
                             "REGEXP_INSTR({s}, {}, 1, {k})",
-                            dl::string_lit(&regex_escape(&lit))
+                            dl::string_lit(self.d, &regex_escape(&lit))
                         )
                     }
                     (Teradata | Oracle, _) => format!("INSTR({s}, {sub}, 1, {k})"),
@@ -737,7 +750,7 @@ impl<'a> Tr<'a> {
                 };
                 let parts = self.format_arg(a, 1, default)?;
                 let s = self.text(&a[0]);
-                let f = dl::string_lit(&datefmt::to_oracle_style(&parts));
+                let f = dl::string_lit(self.d, &datefmt::to_oracle_style(&parts));
                 v(match (d, ty) {
                     (SqlServer, _) if datefmt::is_iso(&parts) => {
                         format!("CONVERT({}, {s}, {style})", dl::type_name(d, ty))
@@ -762,10 +775,10 @@ impl<'a> Tr<'a> {
                 let parts = self.format_arg(a, 1, default)?;
                 if d == SqlServer {
                     let f = datefmt::to_dotnet(&parts)?;
-                    v(format!("FORMAT({x}, {})", dl::string_lit(&f)))
+                    v(format!("FORMAT({x}, {})", dl::string_lit(self.d, &f)))
                 } else {
                     let f = datefmt::to_oracle_style(&parts);
-                    v(format!("TO_CHAR({x}, {})", dl::string_lit(&f)))
+                    v(format!("TO_CHAR({x}, {})", dl::string_lit(self.d, &f)))
                 }
             }
             "CurrentDate" => v(dl::current_date(d).into()),
@@ -971,7 +984,7 @@ impl<'a> Tr<'a> {
             return Err("an empty delimiter".into());
         }
         let s = self.text(&a[0]);
-        let dq = dl::string_lit(&delim);
+        let dq = dl::string_lit(self.d, &delim);
         let m = match a.get(3) {
             Some(m) => constant_int(m).ok_or("the field count must be a constant")?,
             None => 1,

@@ -1,6 +1,6 @@
 //! Generic ANSI SQL: the defaults of `Rules`; no load tool is standard.
 
-use super::{FileStep, Kind, Rules, decimal_ps, kind_of, varchar};
+use super::{FileStep, Kind, Rules, decimal_ps, kind_of, render_path, varchar};
 use crate::expr::translate::Dialect;
 use crate::ir::Column;
 
@@ -42,15 +42,18 @@ impl Rules for Ansi {
         );
         for s in steps {
             out.push_str(&format!(
-                "# {} {} {} {}: delimiter '{}', quote '{}', header {}, columns {}\n",
-                if s.load { "load" } else { "unload" },
-                s.path,
-                if s.load { "into" } else { "from" },
-                s.table,
-                s.sep_name(),
-                s.quote,
-                s.header,
-                s.columns.join(", ")
+                "# {}\n",
+                crate::escape::line_comment(&format!(
+                    "{} {} {} {}: delimiter '{}', quote '{}', header {}, columns {}",
+                    if s.load { "load" } else { "unload" },
+                    render_path(&s.path, |t| t.to_string()),
+                    if s.load { "into" } else { "from" },
+                    s.table,
+                    s.sep_name(),
+                    s.quote,
+                    s.header,
+                    s.columns.join(", ")
+                ))
             ));
         }
         out.push_str("echo 'dsmig: the file steps of this job need a loader (see the comments)' >&2\nexit 1\n");

@@ -121,8 +121,14 @@ pub trait Rules: Sync {
     fn stop(&self, message: &str) -> String {
         format!(
             "SELECT CAST({} AS INTEGER) AS dsmig_stop;",
-            string_lit(message)
+            self.literal(message)
         )
+    }
+
+    /// A string literal of any text, on one line (see
+    /// [`string_lit`]: the spelling of character codes is the dialect's).
+    fn literal(&self, s: &str) -> String {
+        string_lit(self.dialect(), s)
     }
 
     /// `FROM` clause of a one-row query (Oracle: `FROM DUAL`).
@@ -142,15 +148,13 @@ pub trait Rules: Sync {
 
     /// The script around the job's statements: logon, error handling.
     fn script(&self, s: &Script) -> String {
-        default_script(s, "--")
+        default_script(s)
     }
 
-    /// Comment lines above every statement.
+    /// Comment lines above every statement: one `-- ` line per line of
+    /// `text`, each escaped (no CR, NUL or other line break inside).
     fn comment(&self, text: &str) -> String {
-        text.lines()
-            .map(|l| format!("-- {l}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        comment_lines(text)
     }
 
     /// Load (files → staging table) and unload (table → file) steps, as
@@ -229,13 +233,14 @@ pub struct Script<'a> {
     pub steps: &'a [Step],
 }
 
-fn default_script(s: &Script, comment: &str) -> String {
+fn default_script(s: &Script) -> String {
     let mut out = String::new();
     out.push_str(s.header);
     for st in s.steps {
         out.push('\n');
-        for l in st.title.lines() {
-            out.push_str(&format!("{comment} {l}\n"));
+        if !st.title.is_empty() {
+            out.push_str(&comment_lines(&st.title));
+            out.push('\n');
         }
         out.push_str(&st.sql);
         out.push('\n');
@@ -243,10 +248,20 @@ fn default_script(s: &Script, comment: &str) -> String {
     out
 }
 
+/// `-- ` comment lines of any text: one per line of it, each on one line
+/// (`escape::line_comment`).
+pub fn comment_lines(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("-- {}", crate::escape::line_comment(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A file a job reads (into a staging table) or writes (from one).
 pub struct FileStep {
     pub load: bool,
-    pub path: String,
+    /// The file's path: text and job parameters (shell variables).
+    pub path: Vec<PathPart>,
     pub table: String,
     pub columns: Vec<String>,
     pub sep: String,
@@ -285,20 +300,125 @@ pub fn varchar(c: &Column, max: u32, unbounded: &str, name: &str) -> String {
     }
 }
 
-/// A path with DataStage `#PARAM#` references turned into `${PARAM}`, the
-/// shell's spelling (load scripts run from the shell).
-pub fn shell_path(path: &str) -> String {
+/// A piece of a file path in a load script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPart {
+    /// Text from the export: escaped for the place it lands in.
+    Text(String),
+    /// A job parameter, written `${NAME}` (a shell name, checked).
+    Var(String),
+}
+
+/// Whether `s` is a shell variable name (`[A-Za-z_][A-Za-z0-9_]*`).
+pub fn is_shell_name(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
+/// A path with DataStage `#PARAM#` references as shell variables
+/// `${PARAM}` (`.` → `_`, `#$ENV#` → `${ENV}`; load scripts run from the
+/// shell); a reference whose name is not a shell name stays text (`#...#`).
+pub fn shell_path(path: &str) -> Vec<PathPart> {
     let parts: Vec<&str> = path.split('#').collect();
-    let mut out = String::new();
+    let mut out: Vec<PathPart> = Vec::new();
+    let mut text = String::new();
     for (i, p) in parts.iter().enumerate() {
-        if i % 2 == 1 && i + 1 < parts.len() && !p.is_empty() && !p.contains(' ') {
-            out.push_str(&format!("${{{}}}", p.replace('.', "_")));
+        // `#$NAME#` is an environment variable parameter: `${NAME}`.
+        let var = p.strip_prefix('$').unwrap_or(p).replace('.', "_");
+        if i % 2 == 1 && i + 1 < parts.len() && is_shell_name(&var) {
+            if !text.is_empty() {
+                out.push(PathPart::Text(std::mem::take(&mut text)));
+            }
+            out.push(PathPart::Var(var));
         } else {
-            out.push_str(p);
+            // The `#`s around a piece that is not a parameter are text.
+            if i % 2 == 1 {
+                text.push('#');
+            }
+            text.push_str(p);
             if i % 2 == 1 && i + 1 < parts.len() {
-                out.push('#');
+                text.push('#');
             }
         }
     }
+    if !text.is_empty() {
+        out.push(PathPart::Text(text));
+    }
     out
+}
+
+/// A path written with `text` escaping its text pieces and `${NAME}` for
+/// its parameters.
+pub fn render_path(parts: &[PathPart], text: impl Fn(&str) -> String) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            PathPart::Text(t) => text(t),
+            PathPart::Var(v) => format!("${{{v}}}"),
+        })
+        .collect()
+}
+
+/// A path as one shell word: `"..."`, parameters expanded, text inert.
+pub fn sh_path_word(parts: &[PathPart]) -> String {
+    format!("\"{}\"", render_path(parts, crate::escape::sh_double_inner))
+}
+
+/// A delimiter, quote or null string of a file on one line: line breaks
+/// and controls other than tab become spaces.
+pub fn one_line_keep_tab(s: &str) -> String {
+    s.split('\t')
+        .map(crate::escape::one_line_raw)
+        .collect::<Vec<_>>()
+        .join("\t")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_expand_checked_names_only() {
+        let p = shell_path("#SourceDir#/in.csv");
+        assert_eq!(
+            p,
+            vec![
+                PathPart::Var("SourceDir".into()),
+                PathPart::Text("/in.csv".into())
+            ]
+        );
+        assert_eq!(sh_path_word(&p), "\"${SourceDir}/in.csv\"");
+        assert_eq!(
+            sh_path_word(&shell_path("#PS.Dir#/$(x) `y` \"z\".csv")),
+            "\"${PS_Dir}/\\$(x) \\`y\\` \\\"z\\\".csv\""
+        );
+        // Not a shell name: text, with its #s.
+        assert_eq!(
+            shell_path("a#b c#d#x;y#e"),
+            vec![PathPart::Text("a#b c#d#x;y#e".into())]
+        );
+        assert_eq!(shell_path("a#b"), vec![PathPart::Text("a#b".into())]);
+        assert_eq!(sh_path_word(&shell_path("#$out_file#")), "\"${out_file}\"");
+    }
+
+    #[test]
+    fn comments_hold_one_line_each() {
+        let c = comment_lines("a\rDROP TABLE t;\nb\u{2028}c");
+        assert_eq!(c, "-- a DROP TABLE t;\n-- b c");
+    }
+
+    #[test]
+    fn literals_stay_on_one_line() {
+        let r = rules(Dialect::Postgres);
+        assert_eq!(r.literal("it's"), "'it''s'");
+        assert_eq!(r.literal("a\\b"), "'a\\b'");
+        assert_eq!(r.literal("a\tb"), "'a\tb'");
+        assert_eq!(r.literal("a\n.OS x"), "('a' || CHR(10) || '.OS x')");
+        assert_eq!(
+            rules(Dialect::SqlServer).literal("\r\n"),
+            "(CHAR(13) + CHAR(10))"
+        );
+    }
 }

@@ -1,9 +1,8 @@
 //! Oracle (12c and later): VARCHAR2 / NUMBER types, `FROM DUAL`, no `AS`
 //! before table aliases, SQL*Loader control files for file sources.
 
-use super::{FileStep, Kind, Rules, decimal_ps, kind_of, varchar};
+use super::{FileStep, Kind, Rules, decimal_ps, kind_of, one_line_keep_tab, render_path, varchar};
 use crate::expr::translate::Dialect;
-use crate::expr::translate::sql::dialect::string_lit;
 use crate::ir::Column;
 
 pub struct Oracle;
@@ -41,7 +40,7 @@ impl Rules for Oracle {
     fn stop(&self, message: &str) -> String {
         format!(
             "SELECT CAST({} AS INTEGER) AS dsmig_stop FROM DUAL;",
-            string_lit(message)
+            self.literal(message)
         )
     }
 
@@ -53,40 +52,50 @@ impl Rules for Oracle {
         let mut out = String::from(
             "# Credentials: sqlldr / sqlplus read them from the wallet or a parameter file\n# (userid=... in a file outside the repository); never on the command line here.\n",
         );
+        // The here-documents are unquoted so that the paths' `${NAME}`
+        // expand; every export value in them is one line with `\ $ ``
+        // escaped (`sh_heredoc_inner`), and the delimiters are hashes.
+        let h = crate::escape::sh_heredoc_inner;
+        let job = crate::escape::file_stem(job);
         for (i, s) in steps.iter().enumerate() {
             if s.load {
                 let ctl = format!(
                     "OPTIONS (SKIP={})\nLOAD DATA\nINFILE '{}'\nTRUNCATE INTO TABLE {}\nFIELDS TERMINATED BY {}{}\nTRAILING NULLCOLS\n({})",
                     u8::from(s.header),
-                    s.path,
-                    s.table,
-                    ctl_char(&s.sep),
+                    render_path(&s.path, |t| h(&t.replace('\'', "''"))),
+                    h(&s.table),
+                    h(&ctl_char(&s.sep)),
                     if s.quote.is_empty() {
                         String::new()
                     } else {
-                        format!(" OPTIONALLY ENCLOSED BY {}", ctl_char(&s.quote))
+                        format!(" OPTIONALLY ENCLOSED BY {}", h(&ctl_char(&s.quote)))
                     },
-                    s.columns
+                    h(&s.columns
                         .iter()
                         .map(|c| match &s.null_value {
                             Some(n) if !n.is_empty() => format!("{c} NULLIF {c} = {}", ctl_char(n)),
                             _ => c.clone(),
                         })
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "))
                 );
+                let delim = crate::escape::heredoc_delimiter("CTL", &ctl);
                 out.push_str(&format!(
-                    "cat > \"${{TMPDIR:-/tmp}}/{job}_{i}.ctl\" <<'CTL'\n{ctl}\nCTL\nsqlldr parfile=\"${{SQLLDR_PARFILE:?set SQLLDR_PARFILE to a file with userid=...}}\" control=\"${{TMPDIR:-/tmp}}/{job}_{i}.ctl\" || exit 1\n"
+                    "cat > \"${{TMPDIR:-/tmp}}/{job}_{i}.ctl\" <<{delim}\n{ctl}\n{delim}\nsqlldr parfile=\"${{SQLLDR_PARFILE:?set SQLLDR_PARFILE to a file with userid=...}}\" control=\"${{TMPDIR:-/tmp}}/{job}_{i}.ctl\" || exit 1\n"
                 ));
             } else {
-                out.push_str(&format!(
-                    "sqlplus -s /nolog <<SQL || exit 1\n@${{SQLPLUS_CONNECT:?set SQLPLUS_CONNECT to a script holding CONNECT}}\nWHENEVER SQLERROR EXIT FAILURE\nSET MARKUP CSV ON DELIMITER {} QUOTE {}\nSET HEADING {} FEEDBACK OFF PAGESIZE 0\nSPOOL {}\nSELECT {} FROM {};\nSPOOL OFF\nSQL\n",
-                    s.sep,
+                let body = format!(
+                    "@${{SQLPLUS_CONNECT:?set SQLPLUS_CONNECT to a script holding CONNECT}}\nWHENEVER SQLERROR EXIT FAILURE\nSET DEFINE OFF\nSET MARKUP CSV ON DELIMITER {} QUOTE {}\nSET HEADING {} FEEDBACK OFF PAGESIZE 0\nSPOOL {}\nSELECT {} FROM {};\nSPOOL OFF\n",
+                    h(&one_line_keep_tab(&s.sep)),
                     if s.quote.is_empty() { "OFF" } else { "ON" },
                     if s.header { "ON" } else { "OFF" },
-                    s.path,
-                    s.columns.join(", "),
-                    s.table
+                    render_path(&s.path, h),
+                    h(&s.columns.join(", ")),
+                    h(&s.table)
+                );
+                let delim = crate::escape::heredoc_delimiter("SQL", &body);
+                out.push_str(&format!(
+                    "sqlplus -s /nolog <<{delim} || exit 1\n{body}{delim}\n"
                 ));
             }
         }
@@ -94,10 +103,12 @@ impl Rules for Oracle {
     }
 }
 
+/// A character of a control file: tab as `X'09'`, otherwise a quoted
+/// string on one line.
 fn ctl_char(s: &str) -> String {
     if s == "\t" {
         "X'09'".into()
     } else {
-        format!("'{}'", s.replace('\'', "''"))
+        format!("'{}'", one_line_keep_tab(s).replace('\'', "''"))
     }
 }

@@ -1,6 +1,9 @@
 //! PostgreSQL (15 and later: MERGE). Loads with psql's client-side `\copy`.
 
-use super::{FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, varchar};
+use super::{
+    FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, render_path, varchar,
+};
+use crate::escape::sh_double_inner;
 use crate::expr::translate::Dialect;
 use crate::ir::Column;
 
@@ -73,34 +76,48 @@ impl Rules for Postgres {
                 opts.push(format!("NULL {}", pg_lit(n)));
             }
             let cols = s.columns.join(", ");
+            // One double-quoted shell word: the path's parameters expand
+            // (inside the SQL literal of \copy, `'` doubled), nothing else.
+            let path = format!(
+                "'{}'",
+                render_path(&s.path, |t| sh_double_inner(&t.replace('\'', "''")))
+            );
+            let with = sh_double_inner(&format!(" WITH ({})", opts.join(", ")));
             let copy = if s.load {
                 format!(
-                    "\\copy {} ({cols}) FROM '{}' WITH ({})",
-                    s.table,
-                    s.path,
-                    opts.join(", ")
+                    "{}{path}{with}",
+                    sh_double_inner(&format!("\\copy {} ({cols}) FROM ", s.table))
                 )
             } else {
                 format!(
-                    "\\copy (SELECT {cols} FROM {}) TO '{}' WITH ({})",
-                    s.table,
-                    s.path,
-                    opts.join(", ")
+                    "{}{path}{with}",
+                    sh_double_inner(&format!("\\copy (SELECT {cols} FROM {}) TO ", s.table))
                 )
             };
-            out.push_str(&format!(
-                "psql -v ON_ERROR_STOP=1 -c {}\n",
-                super::super::shell_quote(&copy)
-            ));
+            out.push_str(&format!("psql -v ON_ERROR_STOP=1 -c \"{copy}\"\n"));
         }
         Some((".sh".into(), out))
     }
 }
 
+/// A literal of psql's `\copy` options, on one line: `E'...'` with
+/// escapes where the text holds a control character (a tab delimiter).
 fn pg_lit(s: &str) -> String {
-    if s == "\t" {
-        "E'\\t'".into()
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
+    if !s.chars().any(|c| (c as u32) < 0x20 || c as u32 == 0x7f) {
+        return format!("'{}'", s.replace('\'', "''"));
     }
+    let mut out = String::from("E'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }

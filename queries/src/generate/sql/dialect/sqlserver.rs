@@ -1,7 +1,11 @@
 //! SQL Server: CTEs go before INSERT / MERGE, `OFFSET ... FETCH` needs an
 //! ORDER BY, BULK INSERT and bcp for files.
 
-use super::{FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, varchar};
+use super::{
+    FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, one_line_keep_tab,
+    render_path, sh_path_word, varchar,
+};
+use crate::escape::{sh_double_inner, sh_single};
 use crate::expr::translate::Dialect;
 use crate::ir::Column;
 
@@ -59,7 +63,7 @@ impl Rules for SqlServer {
         let mut out = String::from(
             "# Connection: sqlcmd / bcp with -E (integrated security) or SQLCMDUSER /\n# SQLCMDPASSWORD from the environment; never a password here.\n",
         );
-        for s in &steps.iter().collect::<Vec<_>>() {
+        for s in steps {
             if s.load {
                 let mut with = vec![
                     "FORMAT = 'CSV'".to_string(),
@@ -67,28 +71,26 @@ impl Rules for SqlServer {
                     format!("FIRSTROW = {}", if s.header { 2 } else { 1 }),
                 ];
                 if !s.quote.is_empty() {
-                    with.push(format!("FIELDQUOTE = '{}'", s.quote.replace('\'', "''")));
+                    with.push(format!("FIELDQUOTE = '{}'", tsql_char(&s.quote)));
                 }
+                // One double-quoted shell word: the path's parameters expand
+                // (inside the SQL literal, `'` doubled), nothing else.
                 let stmt = format!(
-                    "TRUNCATE TABLE {0}; BULK INSERT {0} FROM '{1}' WITH ({2})",
-                    s.table,
-                    s.path,
-                    with.join(", ")
-                );
-                out.push_str(&format!(
-                    "sqlcmd -b -Q {} || exit 1\n",
-                    super::super::shell_quote(&stmt)
-                ));
-            } else {
-                out.push_str(&format!(
-                    "bcp {} queryout \"{}\" -c -t {} || exit 1\n",
-                    super::super::shell_quote(&format!(
-                        "SELECT {} FROM {}",
-                        s.columns.join(", "),
+                    "{}'{}'{}",
+                    sh_double_inner(&format!(
+                        "TRUNCATE TABLE {0}; BULK INSERT {0} FROM ",
                         s.table
                     )),
-                    s.path,
-                    super::super::shell_quote(&s.sep)
+                    render_path(&s.path, |t| sh_double_inner(&t.replace('\'', "''"))),
+                    sh_double_inner(&format!(" WITH ({})", with.join(", ")))
+                );
+                out.push_str(&format!("sqlcmd -b -I -x -Q \"{stmt}\" || exit 1\n"));
+            } else {
+                out.push_str(&format!(
+                    "bcp {} queryout {} -c -q -t {} || exit 1\n",
+                    sh_single(&format!("SELECT {} FROM {}", s.columns.join(", "), s.table)),
+                    sh_path_word(&s.path),
+                    sh_single(&one_line_keep_tab(&s.sep))
                 ));
             }
         }
@@ -96,10 +98,12 @@ impl Rules for SqlServer {
     }
 }
 
+/// A delimiter as the text of a T-SQL literal: tab as `\t` (BULK INSERT's
+/// spelling), `'` doubled, no line break.
 fn tsql_char(s: &str) -> String {
     if s == "\t" {
         "\\t".into()
     } else {
-        s.replace('\'', "''")
+        one_line_keep_tab(s).replace('\'', "''")
     }
 }

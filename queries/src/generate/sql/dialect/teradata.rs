@@ -1,7 +1,9 @@
 //! Teradata: BTEQ scripts (logon from a file, `.IF ERRORCODE` after each
 //! step), MULTISET tables with a PRIMARY INDEX, each link a volatile table.
 
-use super::{FileStep, Kind, Rules, Script, decimal_ps, kind_of, varchar};
+use super::{
+    FileStep, Kind, Rules, Script, decimal_ps, kind_of, one_line_keep_tab, render_path, varchar,
+};
 use crate::config::SqlConfig;
 use crate::expr::translate::Dialect;
 use crate::ir::Column;
@@ -103,8 +105,9 @@ impl Rules for Teradata {
         ));
         for (i, st) in s.steps.iter().enumerate() {
             out.push('\n');
-            for l in st.title.lines() {
-                out.push_str(&format!("-- {l}\n"));
+            if !st.title.is_empty() {
+                out.push_str(&super::comment_lines(&st.title));
+                out.push('\n');
             }
             out.push_str(&st.sql);
             out.push_str(&format!(
@@ -118,8 +121,14 @@ impl Rules for Teradata {
 
     fn load_script(&self, job: &str, steps: &[FileStep]) -> Option<(String, String)> {
         let mut out = format!(
-            "# BTEQ skeletons (for large files prefer a TPT LOAD / EXPORT job).\n# Logon from {LOGON_FILE}, as in sql/{job}.sql.\n"
+            "# BTEQ skeletons (for large files prefer a TPT LOAD / EXPORT job).\n# Logon from {LOGON_FILE}, as in sql/{}.sql.\n",
+            crate::escape::line_comment(job)
         );
+        // The here-documents are unquoted so that the paths' `${NAME}`
+        // expand; every export value in them is one line with `\ $ ``
+        // escaped (`sh_heredoc_inner`): none starts a BTEQ command line.
+        let h = crate::escape::sh_heredoc_inner;
+        let path = |s: &FileStep| render_path(&s.path, h);
         for s in steps {
             let body = if s.load {
                 let using: Vec<String> = s
@@ -131,27 +140,25 @@ impl Rules for Teradata {
                 let marks: Vec<String> = (0..s.columns.len()).map(|i| format!(":f{i}")).collect();
                 format!(
                     "DELETE FROM {t} ALL;\n.IF ERRORCODE <> 0 THEN .QUIT 1;\n.IMPORT VARTEXT '{sep}' FILE = {path}{skip};\n.REPEAT *\nUSING ({using})\nINSERT INTO {t} ({cols}) VALUES ({marks});\n.IF ERRORCODE <> 0 THEN .QUIT 2;",
-                    t = s.table,
-                    sep = s.sep.replace('\'', "''"),
-                    path = s.path,
+                    t = h(&s.table),
+                    sep = h(&one_line_keep_tab(&s.sep).replace('\'', "''")),
+                    path = path(s),
                     skip = if s.header { ", SKIP = 1" } else { "" },
                     using = using.join(", "),
-                    cols = s.columns.join(", "),
+                    cols = h(&s.columns.join(", ")),
                     marks = marks.join(", ")
                 )
             } else {
                 format!(
                     ".EXPORT REPORT FILE = {};\nSELECT {} FROM {};\n.IF ERRORCODE <> 0 THEN .QUIT 3;\n.EXPORT RESET;",
-                    s.path,
-                    s.columns
-                        .join(" || '{}' || ")
-                        .replace("{}", &s.sep.replace('\'', "''")),
-                    s.table
+                    path(s),
+                    h(&s.columns.join(&format!(" || {} || ", self.literal(&s.sep)))),
+                    h(&s.table)
                 )
             };
-            out.push_str(&format!(
-                "bteq <<BTEQ || exit 1\n.RUN FILE = {LOGON_FILE};\n{body}\n.LOGOFF;\n.QUIT 0;\nBTEQ\n"
-            ));
+            let body = format!(".RUN FILE = {LOGON_FILE};\n{body}\n.LOGOFF;\n.QUIT 0;\n");
+            let delim = crate::escape::heredoc_delimiter("BTEQ", &body);
+            out.push_str(&format!("bteq <<{delim} || exit 1\n{body}{delim}\n"));
         }
         Some((".sh".into(), out))
     }
