@@ -444,7 +444,17 @@ fn open_and_read<T: Send>(
         Opened::Dsx(r) => read_dsx(r, name, limits, entities, diags, map),
         Opened::Xml(r) => {
             let mut found = Vec::new();
+            let before = diags.len();
             read_xml(r, name, &mut found, diags);
+            // Not an export (another root), or one in a form not read
+            // (repository objects): the file was not read.
+            if found.is_empty()
+                && diags[before..].iter().any(|d| {
+                    d.severity == Severity::Skipped || d.found.starts_with(xml::REPOSITORY_OBJECT_XML)
+                })
+            {
+                summary.format = None;
+            }
             entities.extend(found.into_iter().map(map));
         }
         Opened::Zip(bytes) => {
