@@ -113,8 +113,15 @@ fn case_colliding_jobs_are_both_read_and_every_member_is_accounted_for() {
         .filter(|d| d.severity == queries::parse::Severity::Warning)
         .collect();
     assert_eq!(warnings.len(), 1, "{:?}", read.diagnostics);
-    assert_eq!(warnings[0].location.member.as_deref(), Some("notes/odd.bin"));
-    assert!(warnings[0].found.contains("notes/odd.bin"), "{}", warnings[0]);
+    assert_eq!(
+        warnings[0].location.member.as_deref(),
+        Some("notes/odd.bin")
+    );
+    assert!(
+        warnings[0].found.contains("notes/odd.bin"),
+        "{}",
+        warnings[0]
+    );
     assert!(
         read.diagnostics
             .iter()

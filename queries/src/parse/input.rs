@@ -450,7 +450,8 @@ fn open_and_read<T: Send>(
             // (repository objects): the file was not read.
             if found.is_empty()
                 && diags[before..].iter().any(|d| {
-                    d.severity == Severity::Skipped || d.found.starts_with(xml::REPOSITORY_OBJECT_XML)
+                    d.severity == Severity::Skipped
+                        || d.found.starts_with(xml::REPOSITORY_OBJECT_XML)
                 })
             {
                 summary.format = None;

@@ -249,7 +249,9 @@ fn other_member(name: &str, asset_stems: &HashSet<&str>, manifest: &str) -> Verd
     }
     // `X.bin` beside `X.pjb` (or named by the manifest as an
     // `executablepath`): the compiled job or routine, never design.
-    if let Some(stem) = name.strip_suffix(".bin").or_else(|| name.strip_suffix(".BIN"))
+    if let Some(stem) = name
+        .strip_suffix(".bin")
+        .or_else(|| name.strip_suffix(".BIN"))
         && (asset_stems.contains(stem) || manifest.contains(&format!("\"{name}\"")))
     {
         return Verdict::Ignored("compiled executable");
@@ -271,7 +273,10 @@ fn census<R: Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>, budget: &mu
     let names: Vec<(usize, String)> = archive
         .file_names()
         .enumerate()
-        .map(|(i, n)| (i, n.map(|n| n.into_owned()).unwrap_or_default()))
+        .map(|(i, n)| {
+            let name = n.map_or_else(|_| format!("#{i} (undecodable name)"), |n| n.into_owned());
+            (i, name)
+        })
         .collect();
     for (i, name) in names {
         match asset_kind(&name) {
@@ -282,7 +287,11 @@ fn census<R: Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>, budget: &mu
     assets.sort_by(|a, b| a.1.cmp(&b.1));
     rest.sort_by(|a, b| a.1.cmp(&b.1));
     let manifest = match archive.index_for_name(MANIFEST) {
-        Some(i) if rest.iter().any(|(_, n)| n.ends_with(".bin") || n.ends_with(".BIN")) => {
+        Some(i)
+            if rest
+                .iter()
+                .any(|(_, n)| n.ends_with(".bin") || n.ends_with(".BIN")) =>
+        {
             read_member(archive, i, MANIFEST, budget)
                 .map(|b| decode_text(&b))
                 .unwrap_or_default()

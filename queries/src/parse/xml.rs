@@ -1054,8 +1054,7 @@ Else &quot;c&quot;</Property>
             };
             assert_eq!(d.severity, Severity::Skipped, "{src}");
             assert_eq!(
-                d.found,
-                "XML root element <project>, not <DSExport>: not a DataStage export",
+                d.found, "XML root element <project>, not <DSExport>: not a DataStage export",
                 "{src}"
             );
             assert_eq!(d.location.line, Some(1), "{src}");
