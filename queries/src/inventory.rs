@@ -12,6 +12,7 @@ use crate::config::PredictionConfig;
 use crate::ir::{Entity, Located};
 use crate::parse::diag::{Diagnostic, Severity};
 use crate::parse::input::{FileSummary, ReadResult};
+use crate::parse::isx::IsxMembers;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -79,6 +80,10 @@ pub struct Summary {
     pub families: usize,
     pub waves: usize,
     pub lineage_cycles: usize,
+    /// Members of all ISX archives: read as entities, known and ignored
+    /// (by kind), unknown (each a warning row).
+    #[serde(default)]
+    pub isx_members: IsxMembers,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -211,6 +216,9 @@ fn build_from_items(
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     s.files_with_errors = read.files.iter().filter(|f| f.errors > 0).count();
+    for m in read.files.iter().filter_map(|f| f.isx_members.as_ref()) {
+        s.isx_members.add(m);
+    }
     for i in items {
         let kind = match i {
             Item::Job(_) => "job",

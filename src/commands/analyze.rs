@@ -177,6 +177,9 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         "files: {} read, {} skipped, {} with errors; problems: {} error(s), {} warning(s)\n",
         s.files_read, s.files_skipped, s.files_with_errors, s.errors, s.warnings
     ));
+    if inv.files.iter().any(|f| f.isx_members.is_some()) {
+        out.push_str(&isx_members_line(&s.isx_members));
+    }
     let shown: Vec<_> = inv
         .diagnostics
         .iter()
@@ -197,4 +200,30 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         out.push_str("(warnings hidden; -v lists them)\n");
     }
     out
+}
+
+/// `ISX members: 40 read, 47 ignored (23 manifest, 21 canvas image, ...), 0 unknown`.
+fn isx_members_line(m: &queries::parse::isx::IsxMembers) -> String {
+    let kinds = m
+        .ignored
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "ISX members: {} read, {} ignored{}, {} unknown{}\n",
+        m.read,
+        m.ignored_total(),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({kinds})")
+        },
+        m.unknown,
+        if m.unknown > 0 {
+            " (warning rows name them)"
+        } else {
+            ""
+        }
+    )
 }

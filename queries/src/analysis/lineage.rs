@@ -875,4 +875,41 @@ mod tests {
         assert_eq!(l.cycles, vec![vec!["a".to_string(), "b".to_string()]]);
         assert_eq!(l.waves.len(), 1);
     }
+
+    #[test]
+    fn a_sequence_runs_the_job_of_its_exact_name_not_one_differing_by_case() {
+        // istool archives hold `X.pjb` and `x.pjb1`: two jobs.
+        let upper = sample_job("X", "S1", "T1", "l");
+        let lower = sample_job("x", "S2", "T2", "l");
+        let mut seq = sample_job("SEQ", "S3", "T3", "l");
+        seq.kind = crate::ir::JobKind::Sequence;
+        seq.links.clear();
+        seq.stages.truncate(1);
+        seq.stages[0].properties = vec![conn(&[])];
+        seq.stages[0].stage_type = "JobActivity".into();
+        seq.stages[0].activity = Some(Activity {
+            job_name: "x".into(),
+            ..Default::default()
+        });
+        let jobs = vec![
+            ("k_upper".to_string(), &upper),
+            ("k_lower".to_string(), &lower),
+            ("k_seq".to_string(), &seq),
+        ];
+        let l = lineage(&jobs);
+        let runs: Vec<&Node> = l
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Runs)
+            .map(|e| &e.to)
+            .collect();
+        assert_eq!(runs, [&Node::Job("k_lower".to_string())]);
+        assert_eq!(
+            l.waves,
+            vec![
+                vec!["k_lower".to_string(), "k_upper".to_string()],
+                vec!["k_seq".to_string()]
+            ]
+        );
+    }
 }

@@ -69,6 +69,7 @@ pub fn stream_file(ctx: &Ctx, path: &str, content: Hash) -> SplitResult {
         jobs: 0,
         entities: 0,
         errors: 0,
+        isx_members: None,
     };
     let opened = input::open(Path::new(path), path, &ctx.limits, &mut summary);
     let mut result = SplitResult {

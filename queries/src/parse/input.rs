@@ -29,6 +29,10 @@ pub struct FileSummary {
     /// All entities: jobs, shared containers, routines, table definitions...
     pub entities: usize,
     pub errors: usize,
+    /// ISX archives: what became of each member (read, ignored by kind,
+    /// unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isx_members: Option<isx::IsxMembers>,
 }
 
 #[derive(Debug)]
@@ -262,6 +266,7 @@ pub fn read_file_map<T: Send>(
         jobs: 0,
         entities: 0,
         errors: 0,
+        isx_members: None,
     };
     let mut diags = Vec::new();
     let mut entities: Vec<Mapped<T>> = Vec::new();
@@ -439,14 +444,26 @@ fn open_and_read<T: Send>(
         Opened::Dsx(r) => read_dsx(r, name, limits, entities, diags, map),
         Opened::Xml(r) => {
             let mut found = Vec::new();
+            let before = diags.len();
             read_xml(r, name, &mut found, diags);
+            // Not an export (another root), or one in a form not read
+            // (repository objects): the file was not read.
+            if found.is_empty()
+                && diags[before..].iter().any(|d| {
+                    d.severity == Severity::Skipped
+                        || d.found.starts_with(xml::REPOSITORY_OBJECT_XML)
+                })
+            {
+                summary.format = None;
+            }
             entities.extend(found.into_iter().map(map));
         }
         Opened::Zip(bytes) => {
-            let (found, problems) = isx::read_isx(&bytes, name, limits);
+            let (found, problems, members) = isx::read_isx_members(&bytes, name, limits);
             if found.is_empty() && problems.iter().any(|d| d.severity == Severity::Skipped) {
                 summary.format = None;
             }
+            summary.isx_members = members;
             entities.extend(found.into_iter().map(map));
             diags.extend(problems);
         }

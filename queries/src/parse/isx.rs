@@ -5,6 +5,11 @@
 //! server job, `.srt` routine, `.pst` parameter set, `.tbd` table
 //! definition, `.stp` stage type, `.det` data element). Compiled executables
 //! (`.bin`) and canvas images (`.png`) are not design and are never read.
+//! An asset whose name differs from another's only by case is stored with a
+//! number after its extension (`x.pjb1`, `y.qjb2`): the type is the
+//! extension without the digits, and the asset's name is the one inside it.
+//! Every member is accounted for ([`IsxMembers`]): read, known and ignored
+//! (manifest, canvas image, executable), or unknown — a warning row.
 //!
 //! XMI carries the same model as DSX with other spellings:
 //!
@@ -28,10 +33,11 @@
 //! timestamps, lock counters, users and canvas geometry never are, so an
 //! entity's hash is a function of its design alone.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Cursor, Read};
 
 use quick_xml::events::{BytesStart, Event};
+use serde::{Deserialize, Serialize};
 
 use crate::ir::{
     Activity, Column, Entity, Job, JobKind, Link, LinkKind, Located, Location, OtherEntity,
@@ -46,8 +52,47 @@ const MANIFEST: &str = "META-INF/IS-MANIFEST.MF";
 /// recursive drop of the element tree off the stack limit.
 const MAX_DEPTH: usize = 256;
 
+/// What became of the members of one ISX archive. Every member is counted
+/// once: read as an entity (or reported as an error row when it could not
+/// be), known and ignored (by kind), or unknown (a warning row names it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IsxMembers {
+    /// Design members handed to the asset reader (`.pjb`, `.qjb1`, `.srt`...).
+    pub read: usize,
+    /// Members that are not design, by kind: `manifest`, `canvas image`,
+    /// `compiled executable`, `folder`...
+    pub ignored: BTreeMap<String, usize>,
+    /// Members of no known kind, each reported as a warning row.
+    pub unknown: usize,
+}
+
+impl IsxMembers {
+    pub fn ignored_total(&self) -> usize {
+        self.ignored.values().sum()
+    }
+
+    pub fn add(&mut self, other: &IsxMembers) {
+        self.read += other.read;
+        self.unknown += other.unknown;
+        for (k, n) in &other.ignored {
+            *self.ignored.entry(k.clone()).or_insert(0) += n;
+        }
+    }
+}
+
 /// Read every design asset of an ISX archive.
 pub fn read_isx(bytes: &[u8], file: &str, limits: &Limits) -> (Vec<Located>, Vec<Diagnostic>) {
+    let (entities, diags, _) = read_isx_members(bytes, file, limits);
+    (entities, diags)
+}
+
+/// [`read_isx`], and what became of each member (`None` when the file is
+/// not a readable ISX archive).
+pub fn read_isx_members(
+    bytes: &[u8],
+    file: &str,
+    limits: &Limits,
+) -> (Vec<Located>, Vec<Diagnostic>, Option<IsxMembers>) {
     let mut diags = Vec::new();
     let file_loc = Location {
         file: file.to_string(),
@@ -61,7 +106,7 @@ pub fn read_isx(bytes: &[u8], file: &str, limits: &Limits) -> (Vec<Located>, Vec
                 "a readable zip archive (istool ISX export)",
                 format!("corrupt zip: {e}"),
             ));
-            return (Vec::new(), diags);
+            return (Vec::new(), diags, None);
         }
     };
     if archive.index_for_name(MANIFEST).is_none() {
@@ -69,12 +114,35 @@ pub fn read_isx(bytes: &[u8], file: &str, limits: &Limits) -> (Vec<Located>, Vec
             file_loc,
             "zip archive without META-INF/IS-MANIFEST.MF: not an istool ISX export",
         ));
-        return (Vec::new(), diags);
+        return (Vec::new(), diags, None);
     }
 
     let mut entities = Vec::new();
     let mut budget = limits.max_file_size;
-    for (index, name, kind) in asset_members(&archive) {
+    let census = census(&mut archive, &mut budget);
+    let mut counts = IsxMembers::default();
+    for (name, verdict) in &census.others {
+        match verdict {
+            Verdict::Ignored(kind) => *counts.ignored.entry((*kind).to_string()).or_insert(0) += 1,
+            Verdict::Unknown => {
+                counts.unknown += 1;
+                diags.push(Diagnostic::warning(
+                    Location {
+                        file: file.to_string(),
+                        line: None,
+                        member: Some(name.clone()),
+                    },
+                    "an istool asset (.pjb, .qjb, .sjb, .srt, .pst, .tbd... optionally with a numeric suffix: .pjb1), the manifest, a canvas image or a compiled executable",
+                    format!(
+                        "member {} of unknown kind: not read",
+                        crate::parse::diag::clip(name, 200)
+                    ),
+                ));
+            }
+        }
+    }
+    for (index, name, kind) in census.assets {
+        counts.read += 1;
         let loc = Location {
             file: file.to_string(),
             line: None,
@@ -112,7 +180,7 @@ pub fn read_isx(bytes: &[u8], file: &str, limits: &Limits) -> (Vec<Located>, Vec
             Err(msg) => diags.push(Diagnostic::error(loc, "a well-formed XMI asset", msg)),
         }
     }
-    (entities, diags)
+    (entities, diags, Some(counts))
 }
 
 // ---------------------------------------------------------------------------
@@ -129,9 +197,15 @@ enum AssetKind {
     Other,
 }
 
+/// The asset type of an extension, as istool writes it: `pjb`, or `pjb1`,
+/// `pjb12` — istool stores an asset whose name differs from another's only
+/// by case under the same extension with a number appended (the archive's
+/// paths would collide on a case-insensitive disk). The digits are not
+/// part of the type.
 fn asset_kind(name: &str) -> Option<AssetKind> {
     let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
-    match ext.as_str() {
+    let base = ext.trim_end_matches(|c: char| c.is_ascii_digit());
+    match base {
         "pjb" | "qjb" | "sjb" | "mjb" => Some(AssetKind::Job),
         "srt" | "prt" => Some(AssetKind::Routine),
         "pst" => Some(AssetKind::ParameterSet),
@@ -141,22 +215,101 @@ fn asset_kind(name: &str) -> Option<AssetKind> {
     }
 }
 
-/// Design members as (index, name, kind), sorted by name so that entity
-/// order does not depend on the order the zip was written in.
-fn asset_members<R: Read + std::io::Seek>(
-    archive: &zip::ZipArchive<R>,
-) -> Vec<(usize, String, AssetKind)> {
-    let mut out: Vec<(usize, String, AssetKind)> = archive
+/// What is done with a member that is not a design asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Known and not design: counted under this kind.
+    Ignored(&'static str),
+    /// A warning row names it.
+    Unknown,
+}
+
+/// A member that is not a design asset: known (the manifest, a canvas
+/// image of an asset, a compiled executable of one) or unknown.
+/// `asset_stems`: the design members' names without their extension;
+/// `manifest`: the manifest's text, which names every executable.
+fn other_member(name: &str, asset_stems: &HashSet<&str>, manifest: &str) -> Verdict {
+    if name.ends_with('/') {
+        return Verdict::Ignored("folder");
+    }
+    if name == MANIFEST {
+        return Verdict::Ignored("manifest");
+    }
+    let lower = name.to_ascii_lowercase();
+    // Written by tools that build ISX archives from git (datastage-isxer):
+    // a build manifest at the archive's root.
+    if lower == "manifest.json" {
+        return Verdict::Ignored("build manifest");
+    }
+    // `Jobs/X.pjb.png`, `Jobs/x.pjb1.png`: the designer's canvas.
+    if let Some(asset) = lower.strip_suffix(".png")
+        && asset_kind(asset).is_some()
+    {
+        return Verdict::Ignored("canvas image");
+    }
+    // `X.bin` beside `X.pjb` (or named by the manifest as an
+    // `executablepath`): the compiled job or routine, never design.
+    if let Some(stem) = name
+        .strip_suffix(".bin")
+        .or_else(|| name.strip_suffix(".BIN"))
+        && (asset_stems.contains(stem) || manifest.contains(&format!("\"{name}\"")))
+    {
+        return Verdict::Ignored("compiled executable");
+    }
+    Verdict::Unknown
+}
+
+/// The members of an archive: design assets as (index, name, kind), sorted
+/// by name so that entity order does not depend on the order the zip was
+/// written in; every other member with its verdict, sorted by name.
+struct Census {
+    assets: Vec<(usize, String, AssetKind)>,
+    others: Vec<(String, Verdict)>,
+}
+
+fn census<R: Read + std::io::Seek>(archive: &mut zip::ZipArchive<R>, budget: &mut u64) -> Census {
+    let mut assets = Vec::new();
+    let mut rest = Vec::new();
+    let names: Vec<(usize, String)> = archive
         .file_names()
         .enumerate()
-        .filter_map(|(i, n)| {
-            let name = n.ok()?.into_owned();
-            let kind = asset_kind(&name)?;
-            Some((i, name, kind))
+        .map(|(i, n)| {
+            let name = n.map_or_else(|_| format!("#{i} (undecodable name)"), |n| n.into_owned());
+            (i, name)
         })
         .collect();
-    out.sort_by(|a, b| a.1.cmp(&b.1));
-    out
+    for (i, name) in names {
+        match asset_kind(&name) {
+            Some(kind) if !name.ends_with('/') => assets.push((i, name, kind)),
+            _ => rest.push((i, name)),
+        }
+    }
+    assets.sort_by(|a, b| a.1.cmp(&b.1));
+    rest.sort_by(|a, b| a.1.cmp(&b.1));
+    let manifest = match archive.index_for_name(MANIFEST) {
+        Some(i)
+            if rest
+                .iter()
+                .any(|(_, n)| n.ends_with(".bin") || n.ends_with(".BIN")) =>
+        {
+            read_member(archive, i, MANIFEST, budget)
+                .map(|b| decode_text(&b))
+                .unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let stems: HashSet<&str> = assets
+        .iter()
+        .filter_map(|(_, n, _)| n.rsplit_once('.').map(|(stem, _)| stem))
+        .collect();
+    let others = rest
+        .into_iter()
+        .map(|(_, n)| {
+            let v = other_member(&n, &stems, &manifest);
+            (n, v)
+        })
+        .collect();
+    Census { assets, others }
 }
 
 enum MemberError {
@@ -1777,8 +1930,9 @@ mod tests {
   <contains_Column name="ID" oDBCType="Integer" isKey="true"/><contains_Column name="NAME" oDBCType="VarChar" maximumLength="40" isNullable="true"/>
 </ds:DSTableDefinitionSDO>"#;
         let stp = r#"<?xml version="1.1"?><ds:DSStageTypeSDO xmlns:ds="x" objectID="o" name="MyOp" baseType="PxGeneric"/>"#;
+        let manifest = br#"<Manifest><entries path="H/p/Jobs/J.pjb"><additionalInfo key="executablepath" value="H/p/Jobs/J.bin"/></entries></Manifest>"#;
         let bytes = zip_of(&[
-            (MANIFEST, MANIFEST_XML),
+            (MANIFEST, manifest),
             ("H/p/Params/Ps_Db.pst", pst.as_bytes()),
             ("H/p/Tables/CUSTOMER.tbd", tbd.as_bytes()),
             ("H/p/Types/MyOp.stp", stp.as_bytes()),
@@ -1872,6 +2026,86 @@ mod tests {
         assert_eq!(attr_value("\\\\Jobs\\\\X"), "\\Jobs\\X");
         assert_eq!(attr_value("\\(02)x\\\\(02)"), "\u{2}x\\(02)");
         assert_eq!(attr_value("keep \\(zz) & a"), "keep \\(zz) & a");
+    }
+
+    #[test]
+    fn numeric_suffixes_are_part_of_no_type() {
+        for (name, kind) in [
+            ("P/Jobs/X.pjb", Some(AssetKind::Job)),
+            ("P/Jobs/x.pjb1", Some(AssetKind::Job)),
+            ("P/Seq/s.QJB2", Some(AssetKind::Job)),
+            ("P/Srv/a.sjb12", Some(AssetKind::Job)),
+            ("P/Params/p.pst1", Some(AssetKind::ParameterSet)),
+            ("P/Tables/t.tbd3", Some(AssetKind::TableDef)),
+            ("P/Routines/r.srt1", Some(AssetKind::Routine)),
+            ("P/Jobs/X.pjb.png", None),
+            ("P/Jobs/X.bin", None),
+            ("P/Jobs/X.123", None),
+            ("noext", None),
+        ] {
+            assert_eq!(asset_kind(name), kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_member_is_read_ignored_or_reported() {
+        let renamed = SYNTHETIC_JOB.replacen("name=\"Synth\"", "name=\"synth\"", 1);
+        assert_ne!(renamed, SYNTHETIC_JOB);
+        let bytes = zip_of(&[
+            (MANIFEST, MANIFEST_XML),
+            ("H/p/Jobs/", b""),
+            ("H/p/Jobs/Synth.pjb", SYNTHETIC_JOB.as_bytes()),
+            ("H/p/Jobs/Synth.pjb.png", b"\x89PNG"),
+            ("H/p/Jobs/synth.pjb1", renamed.as_bytes()),
+            ("H/p/Jobs/synth.pjb1.png", b"\x89PNG"),
+            ("H/p/Jobs/Synth.bin", b"BEGIN HEADER"),
+            ("H/p/Jobs/Other.bin", b"BEGIN HEADER"),
+            ("manifest.json", b"{}"),
+            ("notes/odd.txt", b"?"),
+            ("notes/picture.png", b"\x89PNG"),
+        ]);
+        let (entities, diags, members) = read_isx_members(&bytes, "m.isx", &Limits::default());
+        let names: Vec<(&str, Option<&str>)> = entities
+            .iter()
+            .map(|e| (e.entity.name(), e.location.member.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Synth", Some("H/p/Jobs/Synth.pjb")),
+                ("synth", Some("H/p/Jobs/synth.pjb1"))
+            ]
+        );
+        assert_ne!(entities[0].hash, entities[1].hash);
+        let members = members.expect("an ISX archive");
+        assert_eq!(members.read, 2);
+        assert_eq!(members.unknown, 3);
+        let ignored: Vec<(&str, usize)> = members
+            .ignored
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect();
+        assert_eq!(
+            ignored,
+            [
+                ("build manifest", 1),
+                ("canvas image", 2),
+                ("compiled executable", 1),
+                ("folder", 1),
+                ("manifest", 1)
+            ]
+        );
+        let warned: Vec<&str> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .filter_map(|d| d.location.member.as_deref())
+            .collect();
+        assert_eq!(
+            warned,
+            ["H/p/Jobs/Other.bin", "notes/odd.txt", "notes/picture.png"]
+        );
+        assert!(diags.iter().all(|d| d.severity == Severity::Warning));
+        assert!(diags[1].found.contains("notes/odd.txt"), "{}", diags[1]);
     }
 
     // ----- failures -------------------------------------------------------

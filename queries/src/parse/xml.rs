@@ -70,6 +70,24 @@ fn block_tag(element: &str) -> String {
     }
 }
 
+/// What a repository-object XML file's row says (then the first object's type).
+pub const REPOSITORY_OBJECT_XML: &str = "DataStage repository object XML: not readable yet; export the job as .dsx, .xml (DSExport) or .isx";
+
+/// `<object t="...">`: a DataStage repository object (its type code, such
+/// as `JobDefn`), as a repository dump writes them.
+fn repository_object(e: &BytesStart<'_>) -> Option<String> {
+    let name = e.local_name();
+    let name: &str = name.as_ref();
+    if name != "object" {
+        return None;
+    }
+    e.attributes().flatten().find_map(|a| {
+        let key = a.key.local_name();
+        let key: &str = key.as_ref();
+        (key == "t").then(|| a.value.to_string())
+    })
+}
+
 /// Most open elements (the root, a block, a record, collections and
 /// subrecords...). Real exports nest about eight; deeper input would build
 /// a subrecord tree whose `Drop` and comparisons recurse.
@@ -82,6 +100,9 @@ const MAX_ENTITY_WARNINGS: usize = 64;
 /// time, so memory is bounded by the largest block.
 enum Frame {
     Root,
+    /// A root other than `<DSExport>`, read only up to its first child:
+    /// repository-object XML keeps its `<object t="...">` there.
+    Foreign(String),
     Block(RawBlock, String),
     Record(RawRecord),
     Collection(RawCollection),
@@ -95,6 +116,7 @@ impl Frame {
     fn element(&self) -> &str {
         match self {
             Frame::Root => "DSExport",
+            Frame::Foreign(name) => name,
             Frame::Block(_, name) | Frame::Skip(name) => name,
             Frame::Record(_) => "Record",
             Frame::Collection(_) => "Collection",
@@ -226,18 +248,23 @@ impl<'s> Parser<'s> {
         let frame = match self.stack.last().map(|(f, _)| f) {
             None => {
                 if name != "DSExport" {
-                    let d = Diagnostic::skipped(
-                        self.loc(line),
-                        format!(
-                            "XML root element <{}>, not <DSExport>: not a DataStage export",
-                            clip(name, 60)
-                        ),
-                    );
-                    (self.sink)(XmlItem::Problem(d));
-                    return ControlFlow::Break(());
+                    if let Some(t) = repository_object(e) {
+                        self.repository_object_xml(line, &t);
+                        return ControlFlow::Break(());
+                    }
+                    self.root_seen = true;
+                    self.stack.push((Frame::Foreign(name.to_string()), line));
+                    return ControlFlow::Continue(());
                 }
                 self.root_seen = true;
                 Frame::Root
+            }
+            Some(Frame::Foreign(_)) => {
+                match repository_object(e) {
+                    Some(t) => self.repository_object_xml(line, &t),
+                    None => self.foreign_root(),
+                }
+                return ControlFlow::Break(());
             }
             Some(Frame::Root) => {
                 let attrs = self.attributes(e, line)?;
@@ -312,6 +339,11 @@ impl<'s> Parser<'s> {
     }
 
     fn end(&mut self) -> Flow {
+        if matches!(self.stack.last(), Some((Frame::Foreign(_), _))) {
+            // A foreign root closed with no child: nothing to recognise.
+            self.foreign_root();
+            return ControlFlow::Break(());
+        }
         let Some((frame, _)) = self.stack.pop() else {
             return ControlFlow::Continue(());
         };
@@ -469,7 +501,43 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// The file's root is not `<DSExport>` and holds no repository object:
+    /// not a DataStage export.
+    fn foreign_root(&mut self) {
+        let Some((Frame::Foreign(name), line)) = self.stack.first() else {
+            return;
+        };
+        let d = Diagnostic::skipped(
+            self.loc(*line),
+            format!(
+                "XML root element <{}>, not <DSExport>: not a DataStage export",
+                clip(name, 60)
+            ),
+        );
+        (self.sink)(XmlItem::Problem(d));
+    }
+
+    /// DataStage repository objects (`<object t="JobDefn">` with `<attr k=
+    /// t= v=>` children): DataStage, but a form this reader does not know;
+    /// an error row that says how to export the jobs instead.
+    fn repository_object_xml(&mut self, line: u64, object_type: &str) {
+        let d = Diagnostic::error(
+            self.loc(line),
+            "a DataStage export (DSX, DSExport XML or ISX)",
+            format!(
+                "{REPOSITORY_OBJECT_XML} (first object: <object t=\"{}\">)",
+                clip(object_type, 60)
+            ),
+        );
+        (self.sink)(XmlItem::Problem(d));
+    }
+
     fn fail(&mut self, line: u64, err: &XmlError) {
+        if matches!(self.stack.last(), Some((Frame::Foreign(_), _))) {
+            // Only the root was read, and it is not an export's.
+            self.foreign_root();
+            return;
+        }
         let context = self.block_context();
         let (expected, found) = match err {
             XmlError::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => {
@@ -504,6 +572,10 @@ impl<'s> Parser<'s> {
         if !self.root_seen {
             let d = Diagnostic::skipped(self.loc(line), "no XML root element: empty or not XML");
             (self.sink)(XmlItem::Problem(d));
+            return;
+        }
+        if matches!(self.stack.last(), Some((Frame::Foreign(_), _))) {
+            self.foreign_root();
             return;
         }
         let Some((frame, opened)) = self.stack.last() else {
@@ -936,6 +1008,57 @@ Else &quot;c&quot;</Property>
             d.found,
             "XML root element <project>, not <DSExport>: not a DataStage export"
         );
+    }
+
+    #[test]
+    fn repository_object_xml_is_named_not_skipped() {
+        for (src, line) in [
+            (
+                "<?xml version=\"1.0\"?>\n<object t=\"JobDefn\" n=\"J\">\n<attr k=\"1\" t=\"s\" v=\"x\"/></object>",
+                2,
+            ),
+            (
+                "<?xml version=\"1.0\"?>\n<repository>\n  <object t=\"JobDefn\">\n<attr k=\"1\" t=\"s\" v=\"x\"/></object></repository>",
+                3,
+            ),
+            ("<objects><object t=\"JobDefn\"/></objects>", 1),
+            // Only the root is read: a truncated file is still recognised.
+            ("<r>\n<object t='JobDefn'><attr k=", 2),
+        ] {
+            let items = read(src);
+            assert_eq!(items.len(), 1, "{src}: {items:?}");
+            let XmlItem::Problem(d) = &items[0] else {
+                panic!()
+            };
+            assert_eq!(d.severity, Severity::Error, "{src}");
+            assert_eq!(
+                d.found,
+                format!("{REPOSITORY_OBJECT_XML} (first object: <object t=\"JobDefn\">)")
+            );
+            assert_eq!(d.location.line, Some(line), "{src}");
+        }
+        // Other roots stay skipped, whatever follows them.
+        for src in [
+            "<project/>",
+            "<project></project>",
+            "<project>text only</project>",
+            "<project><object n=\"no type\"/></project>",
+            "<project><item/><object t=\"JobDefn\"/></project>",
+            "<project>\n<unclosed",
+            "<project>",
+        ] {
+            let items = read(src);
+            assert_eq!(items.len(), 1, "{src}: {items:?}");
+            let XmlItem::Problem(d) = &items[0] else {
+                panic!()
+            };
+            assert_eq!(d.severity, Severity::Skipped, "{src}");
+            assert_eq!(
+                d.found, "XML root element <project>, not <DSExport>: not a DataStage export",
+                "{src}"
+            );
+            assert_eq!(d.location.line, Some(1), "{src}");
+        }
     }
 
     #[test]
