@@ -36,7 +36,8 @@ pub enum Command {
 of problems found. Files and folders are accepted; files are recognised by content \
 (DSX text, DataStage XML, ISX archive, or a .gz of one), anything else is listed as skipped.\n\n\
 A bad file or job never stops the run: it becomes an error row naming the file, the job and \
-the line. The exit code is 0 unless --strict is given and errors were found.",
+the line. The exit code is 0 unless --strict is given and errors were found; a PATH that \
+does not exist is an error (exit code 1) and nothing is read.",
         after_help = "Examples:\n  dsmig analyze exports/\n  dsmig analyze big.dsx.gz -f csv -o jobs.csv\n  dsmig analyze exports/ -f json | jq '.summary'"
     )]
     Analyze(AnalyzeArgs),
