@@ -80,8 +80,10 @@ files dsmig wrote, and not if you edited them since).",
     /// Dry run: what `build` would recompute and why, touching nothing.
     #[command(
         long_about = "Compare the exports with the store and say which jobs are new, changed \
-(and which input changed), unchanged or removed, which phases would run, and which files \
-would be written or deleted. Nothing is written, neither outputs nor the store.\n\n\
+(which input changed, and what changed in the job: stages, links, columns, derivations, \
+properties), unchanged or removed, which phases would run, and which files would be written \
+or deleted (the new and edited jobs' files are generated in memory to know). Nothing is \
+written, neither outputs nor the store; where no store exists, none is created.\n\n\
 With --detailed-exitcode: 0 = nothing to do, 2 = changes pending, 1 = error (as terraform plan).",
         after_help = "Examples:\n  dsmig plan exports/\n  dsmig plan exports/ --llm-provider anthropic   (LLM calls, tokens and dollars, with and without batching)\n  dsmig plan exports/ --target sql --dialect oracle\n  dsmig plan exports/ --json > plan.json\n  dsmig plan exports/ --detailed-exitcode || echo \"changes pending\""
     )]

@@ -46,7 +46,7 @@ pub fn job_changes(old: &Job, new: &Job, limit: usize) -> Vec<String> {
     out
 }
 
-fn by_name<'a, T>(items: &'a [T], name: impl Fn(&T) -> &str) -> BTreeMap<&'a str, &'a T> {
+fn by_name<T>(items: &[T], name: impl Fn(&T) -> &str) -> BTreeMap<&str, &T> {
     let mut m = BTreeMap::new();
     for i in items {
         m.entry(name(i)).or_insert(i);
