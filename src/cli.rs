@@ -36,7 +36,8 @@ pub enum Command {
 of problems found. Files and folders are accepted; files are recognised by content \
 (DSX text, DataStage XML, ISX archive, or a .gz of one), anything else is listed as skipped.\n\n\
 A bad file or job never stops the run: it becomes an error row naming the file, the job and \
-the line. The exit code is 0 unless --strict is given and errors were found.",
+the line. The exit code is 0 unless --strict is given and errors were found; a PATH that \
+does not exist is an error (exit code 1) and nothing is read.",
         after_help = "Examples:\n  dsmig analyze exports/\n  dsmig analyze big.dsx.gz -f csv -o jobs.csv\n  dsmig analyze exports/ -f json | jq '.summary'"
     )]
     Analyze(AnalyzeArgs),
@@ -79,8 +80,10 @@ files dsmig wrote, and not if you edited them since).",
     /// Dry run: what `build` would recompute and why, touching nothing.
     #[command(
         long_about = "Compare the exports with the store and say which jobs are new, changed \
-(and which input changed), unchanged or removed, which phases would run, and which files \
-would be written or deleted. Nothing is written, neither outputs nor the store.\n\n\
+(which input changed, and what changed in the job: stages, links, columns, derivations, \
+properties), unchanged or removed, which phases would run, and which files would be written \
+or deleted (the new and edited jobs' files are generated in memory to know). Nothing is \
+written, neither outputs nor the store; where no store exists, none is created.\n\n\
 With --detailed-exitcode: 0 = nothing to do, 2 = changes pending, 1 = error (as terraform plan).",
         after_help = "Examples:\n  dsmig plan exports/\n  dsmig plan exports/ --llm-provider anthropic   (LLM calls, tokens and dollars, with and without batching)\n  dsmig plan exports/ --target sql --dialect oracle\n  dsmig plan exports/ --json > plan.json\n  dsmig plan exports/ --detailed-exitcode || echo \"changes pending\""
     )]

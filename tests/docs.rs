@@ -26,3 +26,30 @@ fn readme_lists_every_command() {
         );
     }
 }
+
+#[test]
+fn readme_example_job_count_is_what_analyze_counts() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/exports");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dsmig"))
+        .args(["analyze", examples, "-f", "json"])
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let jobs = v["summary"]["jobs"].as_u64().expect("jobs");
+    let distinct = v["summary"]["distinct_jobs"].as_u64().expect("distinct");
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(&format!("reads the {jobs} example jobs")),
+        "README.md must say the examples hold {jobs} jobs"
+    );
+    assert!(
+        readme.contains(&format!("{distinct} designs")),
+        "README.md must say the examples hold {distinct} designs"
+    );
+    let examples_readme = include_str!("../examples/README.md");
+    assert!(
+        examples_readme.contains(&format!("holds {jobs} synthetic DataStage jobs"))
+            && examples_readme.contains(&format!("{jobs} jobs, {distinct} distinct")),
+        "examples/README.md must say {jobs} jobs, {distinct} distinct"
+    );
+}

@@ -325,6 +325,14 @@ fn plan_says_new_then_nothing_then_names_the_edited_job() {
             .is_some_and(|r| r.contains("multi.dsx") && r.contains("changed")),
         "{change}"
     );
+    // It says what changed in the job, not only that its design differs.
+    assert!(
+        change["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("stage xf: derivation of out.B changed")
+                && !r.contains("design differs")),
+        "{change}"
+    );
     assert_eq!(counts(&plan, "job_ir").0, 1);
 
     // The plan wrote nothing: the next build still has the work to do.
@@ -738,4 +746,123 @@ fn files_a_killed_build_wrote_are_not_written_again() {
     );
     let again = p.build(&[]);
     assert_eq!(again["files"]["written"], 0, "{again}");
+}
+
+/// Every file and folder under `dir`, with its bytes (folders: empty).
+fn everything(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(e.path())
+                .display()
+                .to_string();
+            (rel, std::fs::read(e.path()).unwrap_or_default())
+        })
+        .collect()
+}
+
+fn written_set(s: &Value) -> std::collections::BTreeSet<String> {
+    written_paths(s).into_iter().collect()
+}
+
+#[test]
+fn plan_counts_the_files_the_build_then_writes() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.write("single.dsx", &export(&[("S1", "in_S1.A")]));
+    // Before the first build.
+    let (code, plan) = p.plan();
+    assert_eq!(code, 2);
+    let built = p.build(&[]);
+    assert_eq!(
+        files(&plan).0,
+        files(&built).0,
+        "plan and first build disagree on the files written"
+    );
+    assert_eq!(written_set(&plan), written_set(&built));
+    assert!(files(&built).0 >= 6 * 5, "{}", files(&built).0);
+
+    // One job edited: the plan names the same files as the build.
+    let mut jobs = five_jobs();
+    jobs[3].1 = "Len(Trim(in_J4.A))";
+    p.write("multi.dsx", &export(&jobs));
+    let (code, plan) = p.plan();
+    assert_eq!(code, 2);
+    let built = p.build(&[]);
+    assert_eq!(files(&plan), files(&built));
+    assert_eq!(written_set(&plan), written_set(&built));
+    assert!(files(&built).0 >= 1);
+
+    // One job gone: the plan deletes what the build deletes.
+    p.write("multi.dsx", &export(&jobs[..4]));
+    let (_, plan) = p.plan();
+    let built = p.build(&[]);
+    assert_eq!(files(&plan), files(&built));
+    assert!(files(&built).2 >= 5, "{}", files(&built).2);
+}
+
+#[test]
+fn plan_creates_nothing_where_there_is_no_store() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    let before = everything(&p.root);
+    let (code, plan) = p.plan();
+    assert_eq!(code, 2, "{plan}");
+    assert_eq!(plan["jobs"]["new"], 5);
+    let out = p.cmd(&["plan", "in"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = p.cmd(&[
+        "plan",
+        "in",
+        "--store",
+        "elsewhere/store",
+        "--output-dir",
+        "elsewhere/out",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        everything(&p.root).keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "a plan left files or folders behind (store, lock, output)"
+    );
+    assert_eq!(everything(&p.root), before);
+}
+
+#[test]
+fn plan_names_the_stages_links_and_columns_that_changed() {
+    let p = Project::new();
+    p.write("multi.dsx", &export(&five_jobs()));
+    p.build(&[]);
+    // J3: a new output column, and its derivation changes.
+    let edited = export(&five_jobs()).replacen(
+        "         Name \"B\"\n         SqlType \"12\"\n         Derivation \"in_J3.A : 'x'\"\n      END DSSUBRECORD\n",
+        "         Name \"B\"\n         SqlType \"12\"\n         Derivation \"in_J3.A : 'y'\"\n      END DSSUBRECORD\n      BEGIN DSSUBRECORD\n         Name \"C\"\n         SqlType \"4\"\n         Derivation \"1\"\n      END DSSUBRECORD\n",
+        1,
+    );
+    assert_ne!(edited, export(&five_jobs()));
+    p.write("multi.dsx", &edited);
+    let (_, plan) = p.plan();
+    let change = plan["changes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["job"] == "J3"))
+        .unwrap_or_else(|| panic!("J3 changed: {plan}"));
+    let reason = change["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("stage xf: derivation of out.B changed"),
+        "{reason}"
+    );
+    assert!(reason.contains("link out: column added: C"), "{reason}");
+    // The console says it on lines of their own.
+    let out = p.cmd(&["plan", "in"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.trim() == "link out: column added: C"),
+        "{text}"
+    );
 }

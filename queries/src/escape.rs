@@ -444,6 +444,11 @@ pub fn md_code(s: &str) -> String {
             run = 0;
         }
     }
+    if text.trim().is_empty() {
+        // "``" is no empty code span but a fence that could pair with a
+        // later one: a span holding one space stands for nothing.
+        return "` `".to_string();
+    }
     let fence = "`".repeat(longest + 1);
     if longest == 0 {
         format!("{fence}{text}{fence}")
@@ -632,6 +637,7 @@ mod tests {
         assert_eq!(md_text("a|b <script>"), "a\\|b &lt;script&gt;");
         assert_eq!(md_code("a`b"), "`` a`b ``");
         assert_eq!(md_code("x|y"), "`x\\|y`");
+        assert_eq!(md_code(""), "` `");
         assert_eq!(md_lines("a\n*b*", "> "), "> a\n> \\*b\\*");
     }
 

@@ -6,7 +6,7 @@ use queries::parse::Severity;
 use queries::parse::input::{collect_files, read_paths_map};
 
 use crate::cli::{AnalyzeArgs, OutputFormat};
-use crate::console_table::{Align, fit, render, terminal_width};
+use crate::console_table::{Align, Col, fit, render, terminal_width, wrap};
 use crate::progress::bytes_bar;
 
 pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
@@ -55,23 +55,22 @@ pub fn run(config: &Config, args: &AnalyzeArgs) -> Result<i32, String> {
 }
 
 fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
-    let mut header = vec![
-        "JOB", "KIND", "CATEGORY", "SCORE", "STAGES", "LINKS", "COLS", "GROUP", "FILE",
-    ];
-    let mut align = vec![
-        Align::Left,
-        Align::Left,
-        Align::Left,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Right,
-        Align::Left,
-        Align::LeftKeepEnd,
+    // At 80 columns the job name keeps at least 24 characters (cut in the
+    // middle), the place 14 and the group id 8; then LINKS, STAGES, COLS,
+    // KIND and SCORE are left out, in that order.
+    let mut cols = vec![
+        Col::new("JOB", Align::LeftKeepEnds).shrink(3, 24),
+        Col::new("KIND", Align::Left).drop(3),
+        Col::new("CATEGORY", Align::Left),
+        Col::new("SCORE", Align::Right).drop(4),
+        Col::new("STAGES", Align::Right).drop(1),
+        Col::new("LINKS", Align::Right).drop(0),
+        Col::new("COLS", Align::Right).drop(2),
+        Col::new("GROUP", Align::Left).shrink(2, 8).drop(5),
+        Col::new("FILE", Align::LeftKeepEnd).shrink(1, 14).drop(6),
     ];
     if verbose {
-        header.push("STAGE TYPES");
-        align.push(Align::Left);
+        cols.push(Col::new("STAGE TYPES", Align::Left).shrink(0, 12));
     }
     let rows: Vec<Vec<String>> = inv
         .jobs
@@ -108,9 +107,11 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         .collect();
     let mut out = String::new();
     if !rows.is_empty() {
-        out.push_str(&render(&header, &rows, &align, width));
+        out.push_str(&render(&cols, &rows, width));
         out.push('\n');
     }
+    // The lines below wrap at the width too (continuations indented).
+    let mut lines: Vec<String> = Vec::new();
     let s = &inv.summary;
     let kinds = s
         .jobs_by_kind
@@ -118,8 +119,8 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         .map(|(k, n)| format!("{k} {n}"))
         .collect::<Vec<_>>()
         .join(", ");
-    out.push_str(&format!(
-        "{} jobs ({}) in {} files, {:.1} MB: {} stages, {} links, {} columns\n",
+    lines.push(format!(
+        "{} jobs ({}) in {} files, {:.1} MB: {} stages, {} links, {} columns",
         s.jobs,
         if kinds.is_empty() {
             "none".into()
@@ -135,8 +136,8 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
     if s.jobs > 0 {
         let pct = |n: usize| 100.0 * n as f64 / s.jobs as f64;
         let cat = |c: &str| s.categories.get(c).copied().unwrap_or(0);
-        out.push_str(&format!(
-            "categories: AUTO {} ({:.0}%), SEMI-AUTO {} ({:.0}%), MANUAL {} ({:.0}%); estimated effort {:.0} h\n",
+        lines.push(format!(
+            "categories: AUTO {} ({:.0}%), SEMI-AUTO {} ({:.0}%), MANUAL {} ({:.0}%); estimated effort {:.0} h",
             cat("AUTO"),
             pct(cat("AUTO")),
             cat("SEMI-AUTO"),
@@ -145,8 +146,8 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
             pct(cat("MANUAL")),
             s.effort_hours
         ));
-        out.push_str(&format!(
-            "groups: {} duplicate groups, {} similarity clusters, {} pattern families; {} migration waves{}\n",
+        lines.push(format!(
+            "groups: {} duplicate groups, {} similarity clusters, {} pattern families; {} migration waves{}",
             s.duplicate_groups,
             s.similarity_clusters,
             s.families,
@@ -165,16 +166,16 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
         .collect();
     if !others.is_empty() {
-        out.push_str(&format!("also: {}\n", others.join(", ")));
+        lines.push(format!("also: {}", others.join(", ")));
     }
     if s.distinct_jobs < s.jobs || s.repeated_names > 0 {
-        out.push_str(&format!(
-            "{} distinct job designs; {} job name(s) occur more than once (rows tell them apart by file and line)\n",
+        lines.push(format!(
+            "{} distinct job designs; {} job name(s) occur more than once (rows tell them apart by file and line)",
             s.distinct_jobs, s.repeated_names
         ));
     }
-    out.push_str(&format!(
-        "files: {} read, {} skipped, {} with errors; problems: {} error(s), {} warning(s)\n",
+    lines.push(format!(
+        "files: {} read, {} skipped, {} with errors; problems: {} error(s), {} warning(s)",
         s.files_read, s.files_skipped, s.files_with_errors, s.errors, s.warnings
     ));
     if inv.files.iter().any(|f| f.isx_members.is_some()) {
@@ -186,9 +187,13 @@ fn console(inv: &Inventory, verbose: bool, width: usize) -> String {
         .filter(|d| verbose || d.severity != Severity::Warning)
         .collect();
     let limit = if verbose { usize::MAX } else { 50 };
+    for l in &lines {
+        out.push_str(&wrap(l, width, "  "));
+    }
     for d in shown.iter().take(limit) {
-        out.push_str(&fit(&d.to_string(), width.max(40) * 3));
-        out.push('\n');
+        // One problem: about three lines at most.
+        let text = fit(&d.to_string(), width.max(40) * 3 - 8);
+        out.push_str(&wrap(&text, width, "    "));
     }
     if shown.len() > limit {
         out.push_str(&format!(

@@ -126,6 +126,18 @@ fn open_store(config: &Config, g: &GraphArgs) -> Result<Arc<Store>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A plan reads the store if there is one; where there is none yet it reads
+/// an empty one in memory, so that it creates nothing on disk.
+fn plan_store(config: &Config, g: &GraphArgs) -> Result<Arc<Store>, String> {
+    let dir = g.store.clone().unwrap_or_else(|| config.store.path.clone());
+    if Store::exists(&dir) {
+        return open_store(config, g);
+    }
+    Store::in_memory(&dir)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
 pub fn run(config: &Config, args: &BuildArgs) -> Result<i32, String> {
     let store = open_store(config, &args.graph)?;
     let mut req = request(config, &args.graph, false)?;
@@ -172,7 +184,7 @@ pub fn run(config: &Config, args: &BuildArgs) -> Result<i32, String> {
 
 pub fn plan(config: &Config, args: &PlanArgs) -> Result<i32, String> {
     let result = (|| {
-        let store = open_store(config, &args.graph)?;
+        let store = plan_store(config, &args.graph)?;
         let req = request(config, &args.graph, true)?;
         run_graph(store, &req, &queries::engine::run::NoProgress)
     })();
@@ -190,7 +202,7 @@ pub fn plan(config: &Config, args: &PlanArgs) -> Result<i32, String> {
         super::emit(None, &json)?;
     } else {
         let mut text = render(s);
-        if s.changes.is_empty() {
+        if !s.has_changes() {
             text.push_str("No changes: the outputs are up to date.\n");
         } else {
             let limit = 50;
@@ -200,12 +212,17 @@ pub fn plan(config: &Config, args: &PlanArgs) -> Result<i32, String> {
                     "removed" => '-',
                     _ => '~',
                 };
+                // The reason, then what changed in the job, one per line.
+                let mut parts = c.reason.split("; ");
                 text.push_str(&format!(
                     "  {mark} {} ({}): {}\n",
                     fit(&c.job, 60),
                     c.status,
-                    c.reason
+                    parts.next().unwrap_or_default()
                 ));
+                for p in parts {
+                    text.push_str(&format!("      {}\n", fit(p, 200)));
+                }
             }
             if s.changes.len() > limit {
                 text.push_str(&format!(

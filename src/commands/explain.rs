@@ -43,7 +43,15 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         glue: config.glue.clone(),
         sql: config.sql.clone(),
         templates_dir: config.generation.templates_dir.clone(),
-        only: None,
+        // The job's files are not shown from this walk (the last build's
+        // record says which were rewritten): generate none of the others.
+        only: Some(vec![
+            args.job
+                .rsplit_once('#')
+                .filter(|(_, n)| n.parse::<u32>().is_ok())
+                .map_or(args.job.as_str(), |(name, _)| name)
+                .to_string(),
+        ]),
         llm_configured: config.llm.provider != "none",
         load_all: true,
         llm: Default::default(),

@@ -27,6 +27,19 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         .num_threads(threads)
         .stack_size(WORKER_STACK)
         .build_global();
+    // A PATH that does not exist is a mistake on the command line, not a
+    // problem in the exports: stop before reading, writing or deleting
+    // anything (a build over a mistyped folder would remove every job's
+    // files as "no longer in the inputs").
+    match &cli.command {
+        Command::Analyze(a) => check_paths(&a.paths)?,
+        Command::Report(a) => check_paths(&a.paths)?,
+        Command::Build(a) => check_paths(&a.graph.paths)?,
+        Command::Plan(a) => check_paths(&a.graph.paths)?,
+        Command::Explain(a) => check_paths(&a.paths)?,
+        Command::DumpIr(a) => check_paths(&a.paths)?,
+        Command::Store(_) | Command::GenCorpus(_) => {}
+    }
     match cli.command {
         Command::Analyze(args) => analyze::run(&config, &args),
         Command::Build(args) => build::run(&config, &args),
@@ -36,6 +49,28 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         Command::Report(args) => report::run(&config, &args),
         Command::GenCorpus(args) => gen_corpus::run(&args),
         Command::DumpIr(args) => dump_ir::run(&config, &args),
+    }
+}
+
+/// Every input PATH must exist (a file or a folder): otherwise an error
+/// naming each missing one.
+pub fn check_paths(paths: &[std::path::PathBuf]) -> Result<(), String> {
+    let missing: Vec<String> = paths
+        .iter()
+        .filter_map(|p| match p.try_exists() {
+            Ok(true) => None,
+            Ok(false) => Some(format!("{}: no such file or folder", p.display())),
+            Err(e) => Some(format!("{}: cannot be read: {e}", p.display())),
+        })
+        .collect();
+    match missing.len() {
+        0 => Ok(()),
+        1 => Err(missing[0].clone()),
+        _ => Err(format!(
+            "{} input paths do not exist:\n  {}",
+            missing.len(),
+            missing.join("\n  ")
+        )),
     }
 }
 

@@ -19,8 +19,8 @@ calls `PWNED()` (or `${PWNED}`, `$(PWNED)`, a `null_resource` "PWNED"...):
   `PWNED` sentinel and stand-ins of the database tools: the sentinel must
   never run;
 - SQL (.sql): sqlglot parses it in its dialect (BTEQ control lines aside)
-  with the statement count of the clean variant's same file, and the BTEQ
-  control commands are the clean variant's;
+  with no more statements than the clean variant's same file (dsmig's own
+  stop statement aside), and no more BTEQ control commands of any kind;
 - Markdown (.md): no `<script`; JSON (.json): loads.
 Prints a summary and the failures; exit 1 on any failure.
 """
@@ -543,7 +543,10 @@ def sql_shape(text, dialect_dir):
         text = "\n".join(kept)
     trees = [t for t in sqlglot.parse(text, read=DIALECTS[dialect_dir]) if t is not None]
     bad = [t for t in trees if isinstance(t, exp.Command) or t.find(exp.Command)]
-    return len(trees), control, (bad[0].sql()[:120] if bad else None)
+    # The statement that stops a job dsmig could not translate (a planted
+    # value can make a derivation unreadable) is dsmig's own, not planted.
+    kept = [t for t in trees if "dsmig_stop" not in t.sql()]
+    return len(kept), control, (bad[0].sql()[:120] if bad else None)
 
 
 def main():
@@ -625,7 +628,10 @@ def main():
             twin_rel = pathlib.Path(re.sub(rf"\b{vid}_", f"{twin}_", str(rel)))
             if twin_rel in shapes:
                 tn, tcontrol, _ = shapes[twin_rel]
-                if tn != n or tcontrol != control:
+                # More statements or control commands than the clean job's
+                # would be planted ones; fewer happen when a renamed
+                # parameter is no longer read (no parameter table).
+                if n > tn or any(control[c] > tcontrol[c] for c in control):
                     failures.append((target, str(rel), f"statements {n} vs clean {tn}; control {dict(control)} vs {dict(tcontrol)}",
                                      (fmt, field, k)))
     planted = collections.Counter(fmt for fmt, field, _, _ in variants.values() if field)

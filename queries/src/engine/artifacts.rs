@@ -139,10 +139,8 @@ pub fn artifacts<'db>(db: &'db dyn Db, job: ArtifactKey<'db>) -> ArtifactSet {
         return r;
     }
     ctx.counters.computed(Phase::Artifacts);
-    if ctx.dry_run {
-        // A plan only counts what would be generated.
-        return ArtifactSet::default();
-    }
+    // A plan generates too (in memory: the output folder is not set, the
+    // store is not written): how it knows which files a build would write.
     let result = match load_ir(ctx, &ir) {
         Some(entity) => {
             let generated = generate(ctx, &entity, &category, &strategy, &stem);
@@ -153,7 +151,7 @@ pub fn artifacts<'db>(db: &'db dyn Db, job: ArtifactKey<'db>) -> ArtifactSet {
             ..ArtifactSet::default()
         },
     };
-    if result.problem.is_none() {
+    if result.problem.is_none() && !ctx.dry_run {
         let _ = ctx.store.put_memo(&key, encode(&result));
     }
     result

@@ -37,6 +37,12 @@ pub struct Ctx {
     pub sql: crate::config::SqlConfig,
     /// `[prediction]` settings: part of prediction keys.
     pub prediction: crate::config::PredictionConfig,
+    /// `dsmig plan`: the IR of entities read in this run that the store
+    /// does not hold (a plan writes nothing there), deflated; blob hash →
+    /// packed canonical bytes. What lets a plan generate a new or edited
+    /// job's files to count them and say what changed in it. A few KB per
+    /// job.
+    pub dry_blobs: Mutex<HashMap<Hash, Vec<u8>>>,
     /// Files already re-streamed to compute missing job_ir results.
     pub restreamed: Mutex<HashSet<String>>,
     /// `dsmig build`: the output folder, where a job's generated files are
@@ -65,6 +71,7 @@ impl Ctx {
             glue: crate::config::GlueConfig::default(),
             sql: crate::config::SqlConfig::default(),
             templates: None,
+            dry_blobs: Mutex::new(HashMap::new()),
             restreamed: Mutex::new(HashSet::new()),
             output_dir: None,
             written_early: Mutex::new(HashMap::new()),

@@ -124,6 +124,9 @@ pub fn record(
             let ir = EntityHash(*blake3::hash(&bytes).as_bytes());
             if !ctx.dry_run {
                 let _ = ctx.store.put_blob_hashed(ir.0, &bytes);
+            } else {
+                let packed = crate::store::pack(&bytes);
+                lock(&ctx.dry_blobs).insert(ir.0, packed);
             }
             // The IR is at hand: analyse it now rather than reload it later.
             if let Some(job) = entity.as_job() {
@@ -168,9 +171,18 @@ fn stats(job: &crate::ir::Job) -> JobStats {
     }
 }
 
-/// Load an entity's IR from the store.
+/// Load an entity's IR from the store (in a plan, also from the IR read
+/// in this run: [`Ctx::dry_blobs`]).
 pub fn load_ir(ctx: &Ctx, ir: &EntityHash) -> Option<Entity> {
-    let bytes = ctx.store.blob(&ir.0).ok()??;
+    let stored = ctx.store.blob(&ir.0).ok().flatten();
+    let bytes = match stored {
+        Some(b) => b,
+        None if ctx.dry_run => {
+            let packed = lock(&ctx.dry_blobs).get(&ir.0).cloned()?;
+            crate::store::unpack(&packed)?
+        }
+        None => return None,
+    };
     // The blob is the canonical bytes, whose blake3 is the IR hash: a blob
     // that does not hash to its key is not the IR asked for.
     if blake3::hash(&bytes).as_bytes() != &ir.0 {

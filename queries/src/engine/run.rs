@@ -254,7 +254,8 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     let jobs: Vec<&Found> = found.iter().filter(|f| f.entity.kind == "job").collect();
     let mut records = job_records(&jobs);
     let previous = previous_jobs(&store);
-    let (counts, changes) = compare(&records, &previous);
+    let (counts, mut changes) = compare(&records, &previous);
+    describe_changes(&ctx, &records, &previous, &mut changes);
 
     let mut distinct: Vec<EntityHash> = jobs.iter().map(|j| j.entity.ir).collect();
     distinct.sort();
@@ -395,13 +396,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     }
     timings.mark("target");
     let files = if req.dry_run {
-        plan_files(
-            &store,
-            &req.output_dir,
-            &wanted,
-            ctx.previous_outputs()?,
-            ctx.counters.get(Phase::Artifacts).computed,
-        )
+        plan_files(&store, &req.output_dir, &wanted, ctx.previous_outputs()?)
     } else {
         store.flush().map_err(|e| e.to_string())?;
         let mut job_of = HashMap::new();
@@ -893,13 +888,13 @@ fn short(h: &Hash) -> String {
 }
 
 /// For a plan: files that would be written (changed or not yet generated)
-/// and deleted, without touching anything.
+/// and deleted, without touching anything; counted as `materialize` counts
+/// what it does.
 fn plan_files(
     store: &Store,
     output_dir: &std::path::Path,
     wanted: &BTreeMap<String, Hash>,
     previous: &HashMap<String, Hash>,
-    pending_jobs: u64,
 ) -> FileCounts {
     let mut counts = FileCounts::default();
     for (rel, blob) in wanted {
@@ -908,15 +903,69 @@ fn plan_files(
             counts.unchanged += 1;
         } else {
             counts.written += 1;
+            counts.written_paths.push(rel.clone());
         }
     }
-    // Jobs whose files are not generated yet write at least one file each.
-    counts.written += pending_jobs;
-    let wanted_jobs_done = pending_jobs == 0;
-    for rel in previous.keys() {
-        if !wanted.contains_key(rel) && wanted_jobs_done {
+    let mut stale: Vec<(&String, &Hash)> = previous
+        .iter()
+        .filter(|(rel, _)| !wanted.contains_key(*rel))
+        .collect();
+    stale.sort();
+    for (rel, blob) in stale {
+        let target = output_dir.join(rel);
+        if !target.exists() {
+            continue;
+        }
+        if crate::engine::source::has_content(&target, blob, store, false) {
             counts.deleted += 1;
+        } else {
+            counts.kept_edited += 1;
         }
     }
     counts
+}
+
+/// Say what changed in each changed job: the differences between its IR
+/// in the previous build (in the store) and now (in the store after a
+/// build's read; in memory for a plan), a few lines at most.
+fn describe_changes(
+    ctx: &Ctx,
+    now: &[JobRecord],
+    previous: &Option<Vec<JobRecord>>,
+    changes: &mut [JobChange],
+) {
+    const LIMIT: usize = 5;
+    let Some(previous) = previous else { return };
+    let before: HashMap<&str, &JobRecord> = previous.iter().map(|r| (r.id.as_str(), r)).collect();
+    let after: HashMap<&str, &JobRecord> = now.iter().map(|r| (r.id.as_str(), r)).collect();
+    let load = |ir: &EntityHash| {
+        crate::engine::job_ir::load_ir(ctx, ir).and_then(|e| match e {
+            crate::ir::Entity::Job(j) => Some(j),
+            _ => None,
+        })
+    };
+    changes.par_iter_mut().for_each(|c| {
+        if c.status != "changed" {
+            return;
+        }
+        let (Some(p), Some(n)) = (before.get(c.job.as_str()), after.get(c.job.as_str())) else {
+            return;
+        };
+        let (Some(old), Some(new)) = (load(&p.ir), load(&n.ir)) else {
+            return;
+        };
+        let details = crate::ir::diff::job_changes(&old, &new, LIMIT);
+        let what = if details.is_empty() {
+            "the same stages, links and properties in another order or under other identifiers"
+                .to_string()
+        } else {
+            details.join("; ")
+        };
+        // The reason says which input changed; then what changed in the job.
+        let base = c
+            .reason
+            .trim_end_matches("; this job's design differs")
+            .trim_end_matches("; its design differs");
+        c.reason = format!("{base}; {what}");
+    });
 }

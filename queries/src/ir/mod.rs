@@ -5,6 +5,7 @@
 //! kept beside it in [`Located`], so the same job hashes the same alone in a
 //! file or among 500 others, in DSX or in LF/CRLF.
 
+pub mod diff;
 mod hash;
 mod types;
 

@@ -362,8 +362,12 @@ impl Entity {
     }
 }
 
-/// Export format an entity was read from.
+/// Export format an entity was read from. Named `dsx`, `xml` and `isx`
+/// everywhere it is shown or serialised (JSON of analyze, dump-ir, the
+/// report): the same as [`SourceFormat::as_str`]. Postcard (the store)
+/// encodes the variant's index, so the names are not part of any hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
 pub enum SourceFormat {
     Dsx,
     Xml,

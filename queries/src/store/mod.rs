@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::sync::lock;
 
-pub use codec::{decode, encode};
+pub use codec::{decode, encode, pack, unpack};
 
 pub type Hash = [u8; 32];
 
@@ -268,7 +268,8 @@ pub struct Store {
     flush_every: Duration,
     /// The thread committing pending writes in the background, if any.
     committer: Mutex<Option<std::thread::JoinHandle<()>>>,
-    _lock: lock::PidFile,
+    /// The pid file of an on-disk store (none in memory).
+    _lock: Option<lock::PidFile>,
 }
 
 /// What a commit needs, shared with the background commit thread: workers
@@ -321,6 +322,34 @@ impl Store {
                 Err(e) => return Err(classify(&path, e.into())),
             }
         };
+        let lock = lock::PidFile::write(dir);
+        Store::with_db(db, dir, path, Some(lock))
+    }
+
+    /// Is there a store in `dir` (its database file)?
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_FILE).is_file()
+    }
+
+    /// An empty store in memory, gone when dropped: what `dsmig plan`
+    /// reads where no store exists yet, so that a plan creates nothing on
+    /// disk (no folder, no database, no pid file). `dir` only names it in
+    /// messages.
+    pub fn in_memory(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.join(DB_FILE);
+        let db = guarded(&path, || {
+            Ok(redb::Builder::new().create_with_backend(redb::backends::InMemoryBackend::new()))
+        })?
+        .map_err(|e| classify(&path, e.into()))?;
+        Store::with_db(db, dir, path, None)
+    }
+
+    fn with_db(
+        db: redb::Database,
+        dir: &Path,
+        path: PathBuf,
+        lock: Option<lock::PidFile>,
+    ) -> Result<Store, StoreError> {
         let store = Store {
             shared: Arc::new(Shared {
                 db: std::mem::ManuallyDrop::new(db),
@@ -334,7 +363,7 @@ impl Store {
             }),
             flush_every: flush_interval(),
             committer: Mutex::new(None),
-            _lock: lock::PidFile::write(dir),
+            _lock: lock,
         };
         store.check_or_init_meta(&path)?;
         Ok(store)
