@@ -48,3 +48,8 @@ fn run(targets: &str) {
 fn no_export_text_becomes_glue_code() {
     run("glue");
 }
+
+#[test]
+fn no_export_text_becomes_sql_or_shell_code() {
+    run("teradata,postgres,oracle,sqlserver,ansi");
+}

@@ -520,7 +520,7 @@ def check_sh(path, root):
         return f"bash -n: {r.stderr.strip()[:200]}"
     sdir = sentinel_path(root)
     env = {"PATH": f"{sdir}:{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": str(root),
-           "PGHOST": "127.0.0.1", "PGPORT": "1", "DATA_DIR": str(root / "data")}
+           "PGHOST": "127.0.0.1", "PGPORT": "1", "DATA_DIR": str(root / "data"), "TMPDIR": str(root)}
     subprocess.run(["bash", str(path)], capture_output=True, env=env, cwd=str(path.parent), timeout=60,
                    stdin=subprocess.DEVNULL)
     marker = root / "PWNED-RAN"
