@@ -163,8 +163,16 @@ pub struct GlueConfig {
     pub glue_version: String,
     pub worker_type: String,
     pub number_of_workers: u32,
-    /// S3 prefix where scripts are uploaded.
+    /// Where Terraform uploads the scripts: `s3://bucket/prefix` (or just
+    /// the bucket). Empty: `var.script_bucket` is required at apply time.
     pub script_bucket: String,
+    /// Job bookmarks: `auto` (on only for jobs whose every source can be
+    /// bookmarked and no target is replaced), `on`, `off`.
+    pub bookmarks: String,
+    /// `aws_glue_job.timeout`, in minutes (the export keeps no job timeout).
+    pub timeout_minutes: u32,
+    /// `aws_glue_job.max_retries`.
+    pub max_retries: u32,
     /// DataStage connection / server name → Glue connection name.
     pub connections: std::collections::BTreeMap<String, String>,
 }
@@ -175,7 +183,10 @@ impl Default for GlueConfig {
             glue_version: "5.0".into(),
             worker_type: "G.1X".into(),
             number_of_workers: 2,
-            script_bucket: "s3://CHANGE-ME-glue-scripts".into(),
+            script_bucket: String::new(),
+            bookmarks: "auto".into(),
+            timeout_minutes: 2880,
+            max_retries: 0,
             connections: Default::default(),
         }
     }

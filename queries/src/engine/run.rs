@@ -652,6 +652,20 @@ fn target_files(
         .zip(stems)
         .map(|((n, h), s)| ((n.as_str(), h.as_str()), s.as_str()))
         .collect();
+    let sequence_irs: std::collections::HashSet<String> = jobs
+        .iter()
+        .filter(|j| j.entity.job_kind == Some(crate::ir::JobKind::Sequence))
+        .map(|j| j.entity.ir.hex())
+        .collect();
+    let job_refs: Vec<crate::generate::glue::terraform::JobRef> = named
+        .iter()
+        .zip(stems)
+        .map(|((n, h), s)| crate::generate::glue::terraform::JobRef {
+            name: n.clone(),
+            stem: s.clone(),
+            sequence: sequence_irs.contains(h),
+        })
+        .collect();
     // Sequences' workflows, made on every core (each loads its IR).
     type Files = Vec<(String, Vec<u8>)>;
     let sequences: Vec<(&Found, &str, Files)> = jobs
@@ -664,7 +678,7 @@ fn target_files(
             let job = entity.as_job()?;
             let files = match &sql {
                 Some(s) => crate::generate::sql::sequence::files(job, &all_stems, s.dialect).files,
-                None => crate::generate::sequence_files(job, &all_stems).files,
+                None => crate::generate::sequence_files_with(job, stem, &job_refs).files,
             };
             Some((*j, stem, files))
         })

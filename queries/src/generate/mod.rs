@@ -94,7 +94,15 @@ pub fn glue_shared_files(cfg: &GlueConfig) -> Vec<(String, Vec<u8>)> {
 }
 
 pub fn glue_shared_files_with(cfg: &GlueConfig, templates: &Templates) -> Vec<(String, Vec<u8>)> {
-    let data = serde_json::json!({ "script_bucket": cfg.script_bucket.trim_end_matches('/') });
+    // `s3://bucket/prefix` → the bucket variable's default and the prefix.
+    let loc = cfg.script_bucket.trim();
+    let loc = loc.strip_prefix("s3://").unwrap_or(loc).trim_matches('/');
+    let (bucket, prefix) = loc.split_once('/').unwrap_or((loc, ""));
+    let prefix = prefix.trim_matches('/');
+    let data = serde_json::json!({
+        "bucket": bucket,
+        "prefix": if prefix.is_empty() { String::new() } else { format!("{prefix}/") },
+    });
     let mut v = Vec::new();
     for (name, path) in [
         ("conftest.py", "tests/conftest.py"),
@@ -113,10 +121,29 @@ pub fn glue_shared_files_with(cfg: &GlueConfig, templates: &Templates) -> Vec<(S
 }
 
 /// A sequence as a Glue workflow: `terraform/{stem}.tf`. `all_job_stems`:
-/// (job name, stem) of every job generated in the same run, so triggers
-/// refer to their `aws_glue_job` resources.
+/// (job name, stem) of every (non-sequence) job generated in the same run,
+/// so triggers refer to their `aws_glue_job` resources; the sequence's own
+/// stem is its sanitised name. See [`sequence_files_with`].
 pub fn sequence_files(job: &Job, all_job_stems: &[(String, String)]) -> GeneratedJob {
-    let (tf, todos) = glue::terraform::workflow_tf(job, all_job_stems, Templates::embedded());
+    let jobs: Vec<glue::terraform::JobRef> = all_job_stems
+        .iter()
+        .map(|(name, stem)| glue::terraform::JobRef {
+            name: name.clone(),
+            stem: stem.clone(),
+            sequence: false,
+        })
+        .collect();
+    sequence_files_with(job, &crate::escape::file_stem(&job.name), &jobs)
+}
+
+/// A sequence (file stem `stem`) as a Glue workflow; `jobs`: every job and
+/// sequence of the build with its stem.
+pub fn sequence_files_with(
+    job: &Job,
+    stem: &str,
+    jobs: &[glue::terraform::JobRef],
+) -> GeneratedJob {
+    let (tf, todos) = glue::terraform::workflow_tf(job, stem, jobs, Templates::embedded());
     GeneratedJob {
         files: vec![("terraform/{stem}.tf".into(), tf.into_bytes())],
         todos: todos

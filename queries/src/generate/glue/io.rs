@@ -685,6 +685,39 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
     }
 }
 
+/// The generated reader of this source link can use a Glue job bookmark:
+/// a delimited file or Parquet read with a `transformation_ctx`, or a JDBC
+/// table read with bookmark keys (key columns on the link).
+pub(crate) fn bookmark_capable(st: &Stage, l: &Link) -> bool {
+    match st.stage_type.as_str() {
+        "SequentialFile" => matches!(layout(l, true), Layout::Csv(_)),
+        "DataSet" | "FileSet" | "LookupFileSet" | "HashedFile" => true,
+        _ => {
+            let (table, sql) = db_table(st, l, true);
+            sql.is_none() && table.is_some() && l.columns.iter().any(|c| c.key_position > 0)
+        }
+    }
+}
+
+/// The generated writer of this target link replaces the target's data
+/// (overwrite / truncate): a full refresh, which a bookmark would empty
+/// when no new input arrived.
+pub(crate) fn replaces_target(st: &Stage, l: &Link) -> bool {
+    match st.stage_type.as_str() {
+        "SequentialFile" => {
+            let append = props::text(&l.target_properties, "append\\overwrite")
+                .is_some_and(|v| v.trim() == "append")
+                || props::text(&l.target_properties, "Append").is_some_and(|v| v.trim() == "1");
+            !append
+        }
+        "DataSet" | "FileSet" | "LookupFileSet" | "HashedFile" => true,
+        _ => {
+            let w = props::DbWrite::of(st);
+            matches!(w.write_mode.as_str(), "0" | "6") && (w.truncates() || w.table_action == "2")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
