@@ -281,3 +281,17 @@ fn another_output_folder_leaves_the_first_alone() {
     let (_, b) = p.build(&["--output-dir", "other"]);
     assert_eq!((n(&b, "written"), n(&b, "deleted")), (0, 0), "{b}");
 }
+
+#[test]
+fn only_after_another_target_keeps_the_other_jobs_files() {
+    let p = Project::new();
+    p.write("a.dsx", &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]));
+    p.build(&[]);
+    p.build(&["--target", "sql", "--dialect", "postgres"]);
+    // The last run was the SQL target's: a Glue build of J1 alone keeps J2's files.
+    p.write("a.dsx", &export(&[("J1", "Upcase(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]));
+    let (_, b) = p.build(&["--only", "J1"]);
+    assert_eq!(n(&b, "deleted"), 0, "{b}");
+    assert!(p.root.join("generated/glue_jobs/J2.py").exists());
+    assert!(p.root.join("generated/sql/J2.sql").exists());
+}

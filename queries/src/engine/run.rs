@@ -369,15 +369,21 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         }
     }
     if let Some(sel) = &selected {
+        // The other jobs keep the files this folder and target recorded,
+        // but for those the last run attributed to a selected job (made
+        // again above) or to a job that left the inputs. The last run may
+        // have been another target's or folder's: then nothing of this
+        // scope is attributed and everything is kept.
         let previous_outputs = ctx.previous_outputs()?;
+        let mut dropped: std::collections::HashSet<&String> = Default::default();
         for r in previous.as_deref().unwrap_or_default() {
             if sel.contains(&r.ir) || !records.iter().any(|n| n.id == r.id) {
-                continue;
+                dropped.extend(&r.outputs);
             }
-            for path in &r.outputs {
-                if let Some(h) = previous_outputs.get(path) {
-                    wanted.entry(path.clone()).or_insert(*h);
-                }
+        }
+        for (path, h) in previous_outputs {
+            if !dropped.contains(path) && !path.ends_with(materialize::NEW_SUFFIX) {
+                wanted.entry(path.clone()).or_insert(*h);
             }
         }
     }
