@@ -105,7 +105,10 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     for e in walkdir::WalkDir::new(dir).into_iter().flatten() {
         if e.file_type().is_file() {
             let rel = e.path().strip_prefix(dir).expect("under").to_string_lossy();
-            out.insert(rel.replace('\\', "/"), std::fs::read(e.path()).expect("read"));
+            out.insert(
+                rel.replace('\\', "/"),
+                std::fs::read(e.path()).expect("read"),
+            );
         }
     }
     out
@@ -127,7 +130,10 @@ fn mtimes(dir: &Path) -> BTreeMap<String, std::time::SystemTime> {
 #[test]
 fn a_file_edited_by_hand_is_kept_and_its_new_version_written_beside_it() {
     let p = Project::new();
-    p.write("a.dsx", &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]));
+    p.write(
+        "a.dsx",
+        &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]),
+    );
     p.build(&[]);
     let script = p.root.join("generated/glue_jobs/J1.py");
     let side = p.root.join("generated/glue_jobs/J1.py.dsmig-new");
@@ -146,12 +152,19 @@ fn a_file_edited_by_hand_is_kept_and_its_new_version_written_beside_it() {
 
     // The job changes: the build leaves the edit alone, writes the new
     // version beside it and says so.
-    p.write("a.dsx", &export(&[("J1", "Upcase(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]));
+    p.write(
+        "a.dsx",
+        &export(&[("J1", "Upcase(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]),
+    );
     let (_, plan) = p.plan(&[]);
     assert_eq!(list(&plan, "edited"), ["glue_jobs/J1.py"]);
     assert!(list(&plan, "written_paths").contains(&"glue_jobs/J1.py.dsmig-new".to_string()));
     let (text, build) = p.build(&[]);
-    assert_eq!(std::fs::read(&script).expect("script"), edited, "the edit is kept");
+    assert_eq!(
+        std::fs::read(&script).expect("script"),
+        edited,
+        "the edit is kept"
+    );
     let new = std::fs::read(&side).expect("the new version is beside it");
     assert_ne!(new, edited);
     assert_ne!(new, original, "the new derivation");
@@ -173,7 +186,11 @@ fn a_file_edited_by_hand_is_kept_and_its_new_version_written_beside_it() {
     let (text, forced) = p.build(&["--force"]);
     assert_eq!(std::fs::read(&script).expect("script"), new);
     assert!(!side.exists(), "the .dsmig-new is removed");
-    assert_eq!(list(&forced, "overwritten"), ["glue_jobs/J1.py"], "{forced}");
+    assert_eq!(
+        list(&forced, "overwritten"),
+        ["glue_jobs/J1.py"],
+        "{forced}"
+    );
     assert!(list(&forced, "edited").is_empty());
     assert!(text.contains("overwritten: glue_jobs/J1.py"), "{text}");
 
@@ -186,14 +203,20 @@ fn a_file_edited_by_hand_is_kept_and_its_new_version_written_beside_it() {
 #[test]
 fn an_edit_undone_removes_the_new_version_and_a_stale_edited_file_is_named() {
     let p = Project::new();
-    p.write("a.dsx", &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]));
+    p.write(
+        "a.dsx",
+        &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]),
+    );
     p.build(&[]);
     let script = p.root.join("generated/glue_jobs/J1.py");
     let side = p.root.join("generated/glue_jobs/J1.py.dsmig-new");
     let original = std::fs::read(&script).expect("script");
     std::fs::write(&script, b"# mine\n").expect("edit");
     p.build(&[]);
-    assert!(side.exists(), "an edit of an unchanged job: the new version beside it");
+    assert!(
+        side.exists(),
+        "an edit of an unchanged job: the new version beside it"
+    );
     // The edit is undone: the .dsmig-new goes.
     std::fs::write(&script, &original).expect("undo");
     let (_, b) = p.build(&[]);
@@ -205,17 +228,27 @@ fn an_edit_undone_removes_the_new_version_and_a_stale_edited_file_is_named() {
     std::fs::write(&other, b"# mine too\n").expect("edit");
     p.write("a.dsx", &export(&[("J1", "Trim(in_J1.A)")]));
     let (_, plan) = p.plan(&[]);
-    assert_eq!(list(&plan, "kept_edited_paths"), ["glue_jobs/J2.py"], "{plan}");
+    assert_eq!(
+        list(&plan, "kept_edited_paths"),
+        ["glue_jobs/J2.py"],
+        "{plan}"
+    );
     let (text, b) = p.build(&[]);
     assert!(other.exists());
     assert_eq!(list(&b, "kept_edited_paths"), ["glue_jobs/J2.py"], "{b}");
-    assert!(text.contains("kept, edited by hand: glue_jobs/J2.py"), "{text}");
+    assert!(
+        text.contains("kept, edited by hand: glue_jobs/J2.py"),
+        "{text}"
+    );
 }
 
 #[test]
 fn two_targets_share_an_output_folder() {
     let p = Project::new();
-    p.write("a.dsx", &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]));
+    p.write(
+        "a.dsx",
+        &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]),
+    );
     p.build(&[]);
     let glue = tree(&p.root.join("generated"));
     assert!(glue.contains_key("glue_jobs/J1.py"));
@@ -228,7 +261,11 @@ fn two_targets_share_an_output_folder() {
     assert!(list(&sql, "edited").is_empty(), "{sql}");
     let both = tree(&p.root.join("generated"));
     for (rel, bytes) in &glue {
-        assert_eq!(both.get(rel), Some(bytes), "{rel}: the Glue file is untouched");
+        assert_eq!(
+            both.get(rel),
+            Some(bytes),
+            "{rel}: the Glue file is untouched"
+        );
     }
     assert!(both.contains_key("sql/J1.sql"), "{:?}", both.keys());
 
@@ -237,7 +274,11 @@ fn two_targets_share_an_output_folder() {
     let (_, plan) = p.plan(&[]);
     assert_eq!((n(&plan, "written"), n(&plan, "deleted")), (0, 0), "{plan}");
     let (_, again) = p.build(&[]);
-    assert_eq!((n(&again, "written"), n(&again, "deleted")), (0, 0), "{again}");
+    assert_eq!(
+        (n(&again, "written"), n(&again, "deleted")),
+        (0, 0),
+        "{again}"
+    );
     assert!(list(&again, "edited").is_empty(), "{again}");
     assert_eq!(tree(&p.root.join("generated")), both);
     assert_eq!(mtimes(&p.root.join("generated")), before);
@@ -252,7 +293,10 @@ fn two_targets_share_an_output_folder() {
     assert!(list(&b, "kept_edited_paths").is_empty(), "{b}");
     let now = tree(&p.root.join("generated"));
     assert!(!now.contains_key("glue_jobs/J2.py"));
-    assert!(now.contains_key("sql/J2.sql"), "the SQL target's files stay");
+    assert!(
+        now.contains_key("sql/J2.sql"),
+        "the SQL target's files stay"
+    );
     let (_, s) = p.build(&["--target", "sql", "--dialect", "postgres"]);
     assert!(list(&s, "kept_edited_paths").is_empty(), "{s}");
     let now = tree(&p.root.join("generated"));
@@ -285,11 +329,17 @@ fn another_output_folder_leaves_the_first_alone() {
 #[test]
 fn only_after_another_target_keeps_the_other_jobs_files() {
     let p = Project::new();
-    p.write("a.dsx", &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]));
+    p.write(
+        "a.dsx",
+        &export(&[("J1", "Trim(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]),
+    );
     p.build(&[]);
     p.build(&["--target", "sql", "--dialect", "postgres"]);
     // The last run was the SQL target's: a Glue build of J1 alone keeps J2's files.
-    p.write("a.dsx", &export(&[("J1", "Upcase(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]));
+    p.write(
+        "a.dsx",
+        &export(&[("J1", "Upcase(in_J1.A)"), ("J2", "Upcase(in_J2.A)")]),
+    );
     let (_, b) = p.build(&["--only", "J1"]);
     assert_eq!(n(&b, "deleted"), 0, "{b}");
     assert!(p.root.join("generated/glue_jobs/J2.py").exists());

@@ -96,7 +96,10 @@ impl Ctx {
     pub fn previous_outputs(&self) -> Result<&HashMap<String, Hash>, &str> {
         self.previous_outputs
             .get_or_init(|| {
-                let outputs = self.store.outputs(&self.outputs_scope).map_err(|e| e.to_string())?;
+                let outputs = self
+                    .store
+                    .outputs(&self.outputs_scope)
+                    .map_err(|e| e.to_string())?;
                 Ok(outputs.into_iter().collect())
             })
             .as_ref()

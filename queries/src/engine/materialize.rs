@@ -64,9 +64,8 @@ pub fn edited_by_hand(
     let Some(recorded) = recorded else {
         return false;
     };
-    disk_content(target, store, record).is_some_and(|h| {
-        h != *recorded && h != *blob && !others.is_some_and(|o| o.contains(&h))
-    })
+    disk_content(target, store, record)
+        .is_some_and(|h| h != *recorded && h != *blob && !others.is_some_and(|o| o.contains(&h)))
 }
 
 /// File stems for jobs: the sanitised name, made unique. Two names that
@@ -299,7 +298,9 @@ pub fn materialize(
         }
     }
     if let Some(e) = failure {
-        store.set_outputs(scope, &changes).map_err(|e| e.to_string())?;
+        store
+            .set_outputs(scope, &changes)
+            .map_err(|e| e.to_string())?;
         return Err(e);
     }
     // Files no job makes any more, and the `.dsmig-new` of files no longer
@@ -328,7 +329,9 @@ pub fn materialize(
             counts.kept_edited_paths.push(rel.clone());
         }
     }
-    store.set_outputs(scope, &changes).map_err(|e| e.to_string())?;
+    store
+        .set_outputs(scope, &changes)
+        .map_err(|e| e.to_string())?;
     Ok(counts)
 }
 

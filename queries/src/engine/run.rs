@@ -932,8 +932,14 @@ fn plan_files(
         let on_disk = has_content(&target, blob, store, false);
         if recorded == Some(blob) && on_disk {
             counts.unchanged += 1;
-        } else if materialize::edited_by_hand(&target, recorded, blob, siblings.get(rel), store, false)
-        {
+        } else if materialize::edited_by_hand(
+            &target,
+            recorded,
+            blob,
+            siblings.get(rel),
+            store,
+            false,
+        ) {
             counts.edited.push(rel.clone());
             let side = materialize::beside(rel);
             if previous.get(&side) == Some(blob)

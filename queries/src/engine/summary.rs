@@ -192,7 +192,10 @@ fn render_edits(out: &mut String, plan: bool, f: &crate::engine::materialize::Fi
     let more = |out: &mut String, n: usize| {
         if n > SHOWN {
             let flag = if plan { "--json" } else { "--summary-json" };
-            out.push_str(&format!("    … and {} more ({flag} lists all)\n", n - SHOWN));
+            out.push_str(&format!(
+                "    … and {} more ({flag} lists all)\n",
+                n - SHOWN
+            ));
         }
     };
     if !f.edited.is_empty() {

@@ -1021,6 +1021,25 @@ pub fn memo_key(phase: &str, version: u32, parts: &[&[u8]]) -> Hash {
     *h.finalize().as_bytes()
 }
 
+/// The scope of a build's outputs in the `outputs` table: the output
+/// folder, canonical (symlinks and `..` resolved; the part that does not
+/// exist yet appended as given), and the target name, joined by `\0`
+/// (which neither holds).
+pub fn outputs_scope(output_dir: &std::path::Path, target: &str) -> String {
+    fn canonical(p: &std::path::Path) -> std::path::PathBuf {
+        if let Ok(c) = std::fs::canonicalize(p) {
+            return c;
+        }
+        match (p.parent(), p.file_name()) {
+            (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => {
+                canonical(parent).join(name)
+            }
+            _ => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
+        }
+    }
+    format!("{}\0{target}", canonical(output_dir).display())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1075,23 +1094,4 @@ mod tests {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// The scope of a build's outputs in the `outputs` table: the output
-/// folder, canonical (symlinks and `..` resolved; the part that does not
-/// exist yet appended as given), and the target name, joined by `\0`
-/// (which neither holds).
-pub fn outputs_scope(output_dir: &std::path::Path, target: &str) -> String {
-    fn canonical(p: &std::path::Path) -> std::path::PathBuf {
-        if let Ok(c) = std::fs::canonicalize(p) {
-            return c;
-        }
-        match (p.parent(), p.file_name()) {
-            (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => {
-                canonical(parent).join(name)
-            }
-            _ => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
-        }
-    }
-    format!("{}\0{target}", canonical(output_dir).display())
 }
