@@ -72,8 +72,14 @@ the incremental store (store.path, default ./.dsmig-store), keyed by content: a 
 on the same inputs computes nothing and rewrites no file; editing one job redoes that job.\n\n\
 The summary says, per phase, what was computed and what was reused, and which files were \
 written, left unchanged or deleted (files of jobs that left the inputs are removed; only \
-files dsmig wrote, and not if you edited them since).",
-        after_help = "Examples:\n  dsmig build exports/                                  (AWS Glue PySpark, Terraform, tests)\n  dsmig build exports/ --target sql --dialect teradata  (BTEQ, DDL, loads, checks)\n  dsmig build exports/ --output-dir out/ --summary-json summary.json\n  dsmig build exports/ --llm-provider anthropic --budget 5\n  dsmig plan exports/    (what would be done, touching nothing)"
+files dsmig wrote, and not if you edited them since).\n\n\
+A generated file you edited by hand (its bytes differ from what dsmig last wrote there) is \
+never overwritten silently: the build leaves it as it is, writes the new version beside it as \
+FILE.dsmig-new and names it in the summary; `dsmig plan` lists it as edited by hand. \
+--force overwrites it (and removes the .dsmig-new). Each output folder and target keeps its \
+own record of files, so `--target sql` and `--target glue` can build into one folder without \
+deleting each other's files.",
+        after_help = "Examples:\n  dsmig build exports/                                  (AWS Glue PySpark, Terraform, tests)\n  dsmig build exports/ --target sql --dialect teradata  (BTEQ, DDL, loads, checks)\n  dsmig build exports/ --output-dir out/ --summary-json summary.json\n  dsmig build exports/ --llm-provider anthropic --budget 5\n  dsmig build exports/ --force   (overwrite the files you edited by hand)\n  dsmig plan exports/    (what would be done, touching nothing)"
     )]
     Build(BuildArgs),
 
@@ -141,6 +147,13 @@ pub struct AnalyzeArgs {
     /// Exit with code 1 if any file or job could not be read.
     #[arg(long)]
     pub strict: bool,
+
+    /// Overwrite generated files you edited by hand. Without it, a file
+    /// whose bytes differ from what dsmig last wrote there is left as it is
+    /// and the new version is written beside it as FILE.dsmig-new (compare
+    /// them, merge what you need, then delete your edit or build --force).
+    #[arg(long)]
+    pub force: bool,
 
     /// Also write the HTML migration report to FILE (as `dsmig report`).
     #[arg(long, value_name = "FILE")]
@@ -279,6 +292,13 @@ pub struct BuildArgs {
     /// Exit with code 1 if any file or job could not be read.
     #[arg(long)]
     pub strict: bool,
+
+    /// Overwrite generated files you edited by hand. Without it, a file
+    /// whose bytes differ from what dsmig last wrote there is left as it is
+    /// and the new version is written beside it as FILE.dsmig-new (compare
+    /// them, merge what you need, then delete your edit or build --force).
+    #[arg(long)]
+    pub force: bool,
 
     /// List every problem (warnings too).
     #[arg(short = 'v', long)]

@@ -112,6 +112,7 @@ fn request(config: &Config, g: &GraphArgs, dry_run: bool) -> Result<Request, Str
         glue: config.glue.clone(),
         sql,
         templates_dir: config.generation.templates_dir.clone(),
+        force: false,
         only: (!g.only.is_empty()).then(|| g.only.clone()),
         llm_configured: enabled,
         load_all: false,
@@ -141,6 +142,7 @@ fn plan_store(config: &Config, g: &GraphArgs) -> Result<Arc<Store>, String> {
 pub fn run(config: &Config, args: &BuildArgs) -> Result<i32, String> {
     let store = open_store(config, &args.graph)?;
     let mut req = request(config, &args.graph, false)?;
+    req.force = args.force;
     let bar = Bar(bytes_bar(0, "building"));
     {
         // LLM progress goes to stderr, above the progress bar.

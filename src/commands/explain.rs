@@ -45,6 +45,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         templates_dir: config.generation.templates_dir.clone(),
         // The job's files are not shown from this walk (the last build's
         // record says which were rewritten): generate none of the others.
+        force: false,
         only: Some(vec![
             args.job
                 .rsplit_once('#')

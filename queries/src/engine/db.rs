@@ -48,10 +48,17 @@ pub struct Ctx {
     /// `dsmig build`: the output folder, where a job's generated files are
     /// written as soon as they exist (see `materialize::write_early`).
     pub output_dir: Option<PathBuf>,
+    /// The output folder and target as the `outputs` table keys them
+    /// (`store::outputs_scope`).
+    pub outputs_scope: String,
+    /// `build --force`: overwrite files edited by hand.
+    pub force: bool,
     /// Files written that way (path under the output folder → blob).
     pub written_early: Mutex<HashMap<String, Hash>>,
     /// The outputs recorded by the last build: see [`Ctx::previous_outputs`].
     previous_outputs: OnceLock<Result<HashMap<String, Hash>, String>>,
+    /// What the other targets recorded in the same output folder.
+    sibling_outputs: OnceLock<HashMap<String, Vec<Hash>>>,
     /// Writes the output files (and knows which folders the run created).
     pub writer: crate::engine::materialize::Writer,
 }
@@ -74,22 +81,40 @@ impl Ctx {
             dry_blobs: Mutex::new(HashMap::new()),
             restreamed: Mutex::new(HashSet::new()),
             output_dir: None,
+            outputs_scope: String::new(),
+            force: false,
             written_early: Mutex::new(HashMap::new()),
             previous_outputs: OnceLock::new(),
+            sibling_outputs: OnceLock::new(),
             writer: Default::default(),
         }
     }
 
-    /// The outputs the last build recorded (path → blob), read from the
-    /// store once per run: before this run's `materialize` records its own.
+    /// The outputs the last build into this output folder with this target
+    /// recorded (path → blob), read from the store once per run: before
+    /// this run's `materialize` records its own.
     pub fn previous_outputs(&self) -> Result<&HashMap<String, Hash>, &str> {
         self.previous_outputs
             .get_or_init(|| {
-                let outputs = self.store.outputs().map_err(|e| e.to_string())?;
+                let outputs = self
+                    .store
+                    .outputs(&self.outputs_scope)
+                    .map_err(|e| e.to_string())?;
                 Ok(outputs.into_iter().collect())
             })
             .as_ref()
             .map_err(String::as_str)
+    }
+
+    /// The outputs the other targets recorded in this output folder (path →
+    /// their hashes): see `Store::outputs_beside`. Empty if unreadable (the
+    /// reading of this target's own outputs reports a damaged store).
+    pub fn sibling_outputs(&self) -> &HashMap<String, Vec<Hash>> {
+        self.sibling_outputs.get_or_init(|| {
+            self.store
+                .outputs_beside(&self.outputs_scope)
+                .unwrap_or_default()
+        })
     }
 
     pub fn templates(&self) -> &crate::generate::templates::Templates {

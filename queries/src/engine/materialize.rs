@@ -1,6 +1,10 @@
 //! Writing outputs: only files whose bytes changed are written (atomically:
 //! temp file + rename), and files dsmig wrote for jobs that are gone are
-//! deleted — never a file dsmig did not write, nor one edited since.
+//! deleted — never a file dsmig did not write, nor one edited since. A
+//! file edited by hand since dsmig wrote it is never overwritten silently:
+//! its new version goes beside it as `<file>.dsmig-new` (itself a managed
+//! output: replaced by the next build, deleted once the edit is gone),
+//! unless the build was asked to `--force`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -9,7 +13,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::db::{Ctx, lock};
-use crate::engine::source::{has_content, record_content};
+use crate::engine::source::{disk_content, has_content, record_content};
 use crate::store::{Hash, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +26,46 @@ pub struct FileCounts {
     pub deleted: u64,
     /// Stale files left in place because they were edited after dsmig wrote them.
     pub kept_edited: u64,
+    /// Their paths.
+    #[serde(default)]
+    pub kept_edited_paths: Vec<String>,
+    /// Wanted files edited by hand since dsmig wrote them, left as they
+    /// are: the new version is beside each as `<path>.dsmig-new`.
+    #[serde(default)]
+    pub edited: Vec<String>,
+    /// Files edited by hand that `build --force` overwrote.
+    #[serde(default)]
+    pub overwritten: Vec<String>,
+}
+
+/// What is appended to a file's path for its new version when the file
+/// was edited by hand.
+pub const NEW_SUFFIX: &str = ".dsmig-new";
+
+/// Where the new version of `rel` goes when `rel` was edited by hand.
+pub fn beside(rel: &str) -> String {
+    format!("{rel}{NEW_SUFFIX}")
+}
+
+/// Whether the file at `target` was edited by hand: the last build
+/// recorded writing `recorded` there, and the file now holds neither that
+/// nor the wanted `blob` (a file a killed build wrote with the wanted bytes
+/// is not an edit), nor what another target recorded there (`others`: a
+/// file both targets make in one folder). A missing file is not one
+/// either: it is written again.
+pub fn edited_by_hand(
+    target: &Path,
+    recorded: Option<&Hash>,
+    blob: &Hash,
+    others: Option<&Vec<Hash>>,
+    store: &Store,
+    record: bool,
+) -> bool {
+    let Some(recorded) = recorded else {
+        return false;
+    };
+    disk_content(target, store, record)
+        .is_some_and(|h| h != *recorded && h != *blob && !others.is_some_and(|o| o.contains(&h)))
 }
 
 /// File stems for jobs: the sanitised name, made unique. Two names that
@@ -67,7 +111,31 @@ pub fn write_early(ctx: &Ctx, rel: &str, blob: &Hash, bytes: &[u8]) {
     // Recorded by the last build, or written by a build killed before it
     // recorded its outputs (the stat cache knows the bytes): not rewritten;
     // `materialize` records it.
-    if adoptable(previous.get(rel), blob) && has_content(&target, blob, &ctx.store, true) {
+    let recorded = previous.get(rel);
+    if adoptable(recorded, blob) && has_content(&target, blob, &ctx.store, true) {
+        return;
+    }
+    if edited_by_hand(
+        &target,
+        recorded,
+        blob,
+        ctx.sibling_outputs().get(rel),
+        &ctx.store,
+        true,
+    ) {
+        if ctx.force {
+            return; // `materialize` overwrites it and says so
+        }
+        // Left as it is; the new version beside it (if not there already).
+        let side_rel = beside(rel);
+        let side = dir.join(&side_rel);
+        if previous.get(&side_rel) == Some(blob) && has_content(&side, blob, &ctx.store, true) {
+            return;
+        }
+        if let Ok(meta) = ctx.writer.write(&side, bytes) {
+            record_content(&side, &meta, blob, &ctx.store);
+            lock(&ctx.written_early).insert(side_rel, *blob);
+        }
         return;
     }
     if let Ok(meta) = ctx.writer.write(&target, bytes) {
@@ -94,24 +162,44 @@ fn adoptable(previous: Option<&Hash>, blob: &Hash) -> bool {
     previous.is_none_or(|p| p == blob)
 }
 
+/// Where a file's bytes go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dest {
+    /// The file itself.
+    File,
+    /// The file, edited by hand, overwritten (`--force`).
+    Forced,
+    /// Beside the file, edited by hand: `<file>.dsmig-new`.
+    Beside,
+}
+
 enum Outcome {
-    Written,
+    Written(Dest),
     Unchanged,
     /// On disk with the wanted bytes but not recorded (a killed build
     /// wrote it): recorded now, not rewritten.
     Adopted,
-    /// Not in the store: to be generated again.
-    Regenerate,
+    /// Edited by hand; its `.dsmig-new` already holds the new version.
+    BesideUnchanged,
+    /// Not in the store: to be generated again, then written there.
+    Regenerate(Dest),
 }
 
 /// Make `output_dir` hold exactly `wanted` (relative path → blob), as far
-/// as files dsmig wrote are concerned. `previous`: the outputs the last
-/// build recorded; `early`: files [`write_early`] already wrote in this run.
+/// as files dsmig wrote are concerned, and record what it holds under
+/// `scope` (the folder and target: `store::outputs_scope`). `previous`: the
+/// outputs the last build recorded there; `early`: files [`write_early`]
+/// already wrote in this run. A file edited by hand since is left as it is
+/// and its new version written beside it, unless `force`.
+#[allow(clippy::too_many_arguments)]
 pub fn materialize(
     store: &Store,
+    scope: &str,
+    force: bool,
     output_dir: &Path,
     wanted: &BTreeMap<String, Hash>,
     previous: &HashMap<String, Hash>,
+    siblings: &HashMap<String, Vec<Hash>>,
     early: &HashMap<String, Hash>,
     regenerate: &Regenerate,
     writer: &Writer,
@@ -122,14 +210,19 @@ pub fn materialize(
     // files of reused jobs, shared files) are written on every core, from
     // the store or generated again.
     use rayon::prelude::*;
-    let write = |target: &Path, blob: &Hash, bytes: &[u8]| -> Result<Outcome, String> {
-        let meta = writer.write(target, bytes)?;
-        record_content(target, &meta, blob, store);
-        Ok(Outcome::Written)
+    let dest_path = |rel: &str, dest: Dest| match dest {
+        Dest::Beside => output_dir.join(beside(rel)),
+        Dest::File | Dest::Forced => output_dir.join(rel),
+    };
+    let write = |rel: &str, dest: Dest, blob: &Hash, bytes: &[u8]| -> Result<Outcome, String> {
+        let target = dest_path(rel, dest);
+        let meta = writer.write(&target, bytes)?;
+        record_content(&target, &meta, blob, store);
+        Ok(Outcome::Written(dest))
     };
     let write_one = |(rel, blob): (&String, &Hash)| -> Result<Outcome, String> {
         if early.get(rel) == Some(blob) {
-            return Ok(Outcome::Written);
+            return Ok(Outcome::Written(Dest::File));
         }
         let target = output_dir.join(rel);
         let recorded = previous.get(rel);
@@ -140,24 +233,50 @@ pub fn materialize(
                 Outcome::Adopted
             });
         }
+        let dest = match edited_by_hand(&target, recorded, blob, siblings.get(rel), store, true) {
+            false => Dest::File,
+            true if force => Dest::Forced,
+            true => {
+                let side_rel = beside(rel);
+                if early.get(&side_rel) == Some(blob) {
+                    return Ok(Outcome::Written(Dest::Beside));
+                }
+                if previous.get(&side_rel) == Some(blob)
+                    && has_content(&output_dir.join(&side_rel), blob, store, true)
+                {
+                    return Ok(Outcome::BesideUnchanged);
+                }
+                Dest::Beside
+            }
+        };
         match store.blob(blob).map_err(|e| e.to_string())? {
-            Some(bytes) => write(&target, blob, &bytes),
-            None => Ok(Outcome::Regenerate),
+            Some(bytes) => write(rel, dest, blob, &bytes),
+            None => Ok(Outcome::Regenerate(dest)),
         }
     };
     let entries: Vec<(&String, &Hash)> = wanted.iter().collect();
     let mut outcomes: Vec<Result<Outcome, String>> =
         entries.par_iter().map(|&e| write_one(e)).collect();
-    regenerate_missing(&entries, &mut outcomes, regenerate, &|rel, blob, bytes| {
-        write(&output_dir.join(rel), blob, bytes)
-    });
+    regenerate_missing(&entries, &mut outcomes, regenerate, &write);
     // Files written before a failure are still recorded as dsmig's.
     let mut failure = None;
+    let mut kept_beside: HashSet<String> = HashSet::new();
     for ((rel, blob), outcome) in entries.into_iter().zip(outcomes) {
         match outcome {
-            Ok(Outcome::Written) => {
+            Ok(Outcome::Written(Dest::Beside)) => {
+                let side = beside(rel);
+                counts.written += 1;
+                counts.written_paths.push(side.clone());
+                counts.edited.push(rel.clone());
+                changes.push((side.clone(), Some(*blob)));
+                kept_beside.insert(side);
+            }
+            Ok(Outcome::Written(dest)) => {
                 counts.written += 1;
                 counts.written_paths.push(rel.clone());
+                if dest == Dest::Forced {
+                    counts.overwritten.push(rel.clone());
+                }
                 changes.push((rel.clone(), Some(*blob)));
             }
             Ok(Outcome::Unchanged) => counts.unchanged += 1,
@@ -165,7 +284,12 @@ pub fn materialize(
                 counts.unchanged += 1;
                 changes.push((rel.clone(), Some(*blob)));
             }
-            Ok(Outcome::Regenerate) => {
+            Ok(Outcome::BesideUnchanged) => {
+                counts.unchanged += 1;
+                counts.edited.push(rel.clone());
+                kept_beside.insert(beside(rel));
+            }
+            Ok(Outcome::Regenerate(_)) => {
                 failure.get_or_insert(format!("{rel}: not written"));
             }
             Err(e) => {
@@ -174,16 +298,25 @@ pub fn materialize(
         }
     }
     if let Some(e) = failure {
-        store.set_outputs(&changes).map_err(|e| e.to_string())?;
+        store
+            .set_outputs(scope, &changes)
+            .map_err(|e| e.to_string())?;
         return Err(e);
     }
+    // Files no job makes any more, and the `.dsmig-new` of files no longer
+    // edited (or overwritten with --force).
     let mut stale: Vec<(&String, &Hash)> = previous
         .iter()
-        .filter(|(rel, _)| !wanted.contains_key(*rel))
+        .filter(|(rel, _)| !wanted.contains_key(*rel) && !kept_beside.contains(*rel))
         .collect();
     stale.sort();
     for (rel, blob) in stale {
         let target = output_dir.join(rel);
+        if siblings.get(rel).is_some_and(|o| o.contains(blob)) {
+            // Another target made the same file there and still wants it.
+            changes.push((rel.clone(), None));
+            continue;
+        }
         if !target.exists() || file_has(&target, blob, store) {
             if target.exists() {
                 std::fs::remove_file(&target).map_err(|e| format!("{}: {e}", target.display()))?;
@@ -193,13 +326,16 @@ pub fn materialize(
             changes.push((rel.clone(), None));
         } else {
             counts.kept_edited += 1;
+            counts.kept_edited_paths.push(rel.clone());
         }
     }
-    store.set_outputs(&changes).map_err(|e| e.to_string())?;
+    store
+        .set_outputs(scope, &changes)
+        .map_err(|e| e.to_string())?;
     Ok(counts)
 }
 
-type WriteFn<'a> = dyn Fn(&str, &Hash, &[u8]) -> Result<Outcome, String> + Sync + 'a;
+type WriteFn<'a> = dyn Fn(&str, Dest, &Hash, &[u8]) -> Result<Outcome, String> + Sync + 'a;
 
 /// The files whose outcome is `Regenerate`: their jobs generated again,
 /// one job at a time (each once, on every core), and the files written.
@@ -210,14 +346,15 @@ fn regenerate_missing(
     write: &WriteFn,
 ) {
     use rayon::prelude::*;
-    let mut by_job: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut by_job: BTreeMap<usize, Vec<(usize, Dest)>> = BTreeMap::new();
     for (i, outcome) in outcomes.iter_mut().enumerate() {
-        if !matches!(outcome, Ok(Outcome::Regenerate)) {
-            continue;
-        }
+        let dest = match outcome {
+            Ok(Outcome::Regenerate(dest)) => *dest,
+            _ => continue,
+        };
         let (rel, blob) = entries[i];
         match regenerate.job_of.get(blob) {
-            Some(&job) => by_job.entry(job).or_default().push(i),
+            Some(&job) => by_job.entry(job).or_default().push((i, dest)),
             None => {
                 *outcome = Err(format!(
                     "{rel}: its generated content is not in the store and no job of this \
@@ -230,7 +367,7 @@ fn regenerate_missing(
         .into_par_iter()
         .flat_map_iter(|(job, files)| {
             let made = (regenerate.files_of)(job);
-            files.into_iter().map(move |i| {
+            files.into_iter().map(move |(i, dest)| {
                 let (rel, blob) = entries[i];
                 let outcome = match made.as_ref().map(|m| m.iter().find(|(h, _)| h == blob)) {
                     None => Err(format!("{rel}: its job could not be generated again")),
@@ -238,7 +375,7 @@ fn regenerate_missing(
                         "{rel}: generated again, its content differs from this run's \
                          (a generator that is not deterministic: please report it)"
                     )),
-                    Some(Some((_, bytes))) => write(rel, blob, bytes),
+                    Some(Some((_, bytes))) => write(rel, dest, blob, bytes),
                 };
                 (i, outcome)
             })

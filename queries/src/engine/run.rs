@@ -47,6 +47,9 @@ pub struct Request {
     pub llm_configured: bool,
     /// `generation.templates_dir`: templates overriding the embedded ones.
     pub templates_dir: Option<PathBuf>,
+    /// `build --force`: overwrite generated files edited by hand (else the
+    /// new version goes beside them as `<file>.dsmig-new`).
+    pub force: bool,
     /// `--only`: generate only these jobs (by name); the others keep their files.
     pub only: Option<Vec<String>>,
     /// LLM settings (provider, budget, `--no-llm`); the default uses none.
@@ -123,6 +126,8 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     ctx.prediction = req.prediction.clone();
     ctx.glue = req.glue.clone();
     ctx.sql = req.sql.clone();
+    ctx.outputs_scope = crate::store::outputs_scope(&req.output_dir, &req.target);
+    ctx.force = req.force;
     if !req.dry_run {
         ctx.output_dir = Some(req.output_dir.clone());
     }
@@ -364,15 +369,21 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         }
     }
     if let Some(sel) = &selected {
+        // The other jobs keep the files this folder and target recorded,
+        // but for those the last run attributed to a selected job (made
+        // again above) or to a job that left the inputs. The last run may
+        // have been another target's or folder's: then nothing of this
+        // scope is attributed and everything is kept.
         let previous_outputs = ctx.previous_outputs()?;
+        let mut dropped: std::collections::HashSet<&String> = Default::default();
         for r in previous.as_deref().unwrap_or_default() {
             if sel.contains(&r.ir) || !records.iter().any(|n| n.id == r.id) {
-                continue;
+                dropped.extend(&r.outputs);
             }
-            for path in &r.outputs {
-                if let Some(h) = previous_outputs.get(path) {
-                    wanted.entry(path.clone()).or_insert(*h);
-                }
+        }
+        for (path, h) in previous_outputs {
+            if !dropped.contains(path) && !path.ends_with(materialize::NEW_SUFFIX) {
+                wanted.entry(path.clone()).or_insert(*h);
             }
         }
     }
@@ -396,7 +407,13 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     }
     timings.mark("target");
     let files = if req.dry_run {
-        plan_files(&store, &req.output_dir, &wanted, ctx.previous_outputs()?)
+        plan_files(
+            &store,
+            &req.output_dir,
+            &wanted,
+            ctx.previous_outputs()?,
+            ctx.sibling_outputs(),
+        )
     } else {
         store.flush().map_err(|e| e.to_string())?;
         let mut job_of = HashMap::new();
@@ -416,9 +433,12 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         let early = lock(&ctx.written_early);
         materialize::materialize(
             &store,
+            &ctx.outputs_scope,
+            req.force,
             &req.output_dir,
             &wanted,
             ctx.previous_outputs()?,
+            ctx.sibling_outputs(),
             &early,
             &regenerate,
             &ctx.writer,
@@ -784,7 +804,13 @@ fn target_files(
     };
     if let Ok(mut text) = serde_json::to_vec_pretty(&report) {
         text.push(b'\n');
-        put("generation_report.json".into(), &text, wanted);
+        // Each target its own: both can share an output folder.
+        let name = if sql.is_some() {
+            "generation_report.sql.json"
+        } else {
+            "generation_report.json"
+        };
+        put(name.into(), &text, wanted);
     }
 }
 
@@ -901,20 +927,44 @@ fn short(h: &Hash) -> String {
     h.iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
 
-/// For a plan: files that would be written (changed or not yet generated)
-/// and deleted, without touching anything; counted as `materialize` counts
-/// what it does.
+/// For a plan: files that would be written (changed or not yet generated),
+/// edited by hand (their new version would go beside them), and deleted,
+/// without touching anything; counted as `materialize` counts what it does.
 fn plan_files(
     store: &Store,
     output_dir: &std::path::Path,
     wanted: &BTreeMap<String, Hash>,
     previous: &HashMap<String, Hash>,
+    siblings: &HashMap<String, Vec<Hash>>,
 ) -> FileCounts {
+    use crate::engine::source::has_content;
     let mut counts = FileCounts::default();
+    let mut beside = std::collections::HashSet::new();
     for (rel, blob) in wanted {
-        let on_disk = crate::engine::source::has_content(&output_dir.join(rel), blob, store, false);
-        if previous.get(rel) == Some(blob) && on_disk {
+        let target = output_dir.join(rel);
+        let recorded = previous.get(rel);
+        let on_disk = has_content(&target, blob, store, false);
+        if recorded == Some(blob) && on_disk {
             counts.unchanged += 1;
+        } else if materialize::edited_by_hand(
+            &target,
+            recorded,
+            blob,
+            siblings.get(rel),
+            store,
+            false,
+        ) {
+            counts.edited.push(rel.clone());
+            let side = materialize::beside(rel);
+            if previous.get(&side) == Some(blob)
+                && has_content(&output_dir.join(&side), blob, store, false)
+            {
+                counts.unchanged += 1;
+            } else {
+                counts.written += 1;
+                counts.written_paths.push(side.clone());
+            }
+            beside.insert(side);
         } else {
             counts.written += 1;
             counts.written_paths.push(rel.clone());
@@ -922,18 +972,19 @@ fn plan_files(
     }
     let mut stale: Vec<(&String, &Hash)> = previous
         .iter()
-        .filter(|(rel, _)| !wanted.contains_key(*rel))
+        .filter(|(rel, _)| !wanted.contains_key(*rel) && !beside.contains(*rel))
         .collect();
     stale.sort();
     for (rel, blob) in stale {
         let target = output_dir.join(rel);
-        if !target.exists() {
+        if !target.exists() || siblings.get(rel).is_some_and(|o| o.contains(blob)) {
             continue;
         }
-        if crate::engine::source::has_content(&target, blob, store, false) {
+        if has_content(&target, blob, store, false) {
             counts.deleted += 1;
         } else {
             counts.kept_edited += 1;
+            counts.kept_edited_paths.push(rel.clone());
         }
     }
     counts

@@ -36,19 +36,22 @@ fn stat_of(meta: &std::fs::Metadata) -> (u64, i128, u64) {
 /// stat cache when size, mtime and inode are those recorded with that hash,
 /// else by reading it (and recording what was found).
 pub fn has_content(path: &Path, content: &Hash, store: &Store, record: bool) -> bool {
+    disk_content(path, store, record) == Some(*content)
+}
+
+/// The content hash of the file at `path` (`None` if it cannot be read):
+/// from the stat cache when size, mtime and inode are those recorded,
+/// else by reading it (recording what was found if `record`).
+pub fn disk_content(path: &Path, store: &Store, record: bool) -> Option<Hash> {
     let name = path.display().to_string();
-    let Some((len, mtime_ns, inode)) = file_stat(path) else {
-        return false;
-    };
+    let (len, mtime_ns, inode) = file_stat(path)?;
     if let Ok(Some(e)) = store.stat(&name)
         && (e.len, e.mtime_ns, e.inode) == (len, mtime_ns, inode)
         && mtime_ns != 0
     {
-        return e.content == *content;
+        return Some(e.content);
     }
-    let Ok(actual) = hash_file(path) else {
-        return false;
-    };
+    let actual = hash_file(path).ok()?;
     if record {
         let _ = store.put_stat(
             &name,
@@ -60,7 +63,7 @@ pub fn has_content(path: &Path, content: &Hash, store: &Store, record: bool) -> 
             },
         );
     }
-    actual == *content
+    Some(actual)
 }
 
 /// Record that `path` now holds `content` (after dsmig wrote it).

@@ -103,6 +103,7 @@ impl RunSummary {
         self.jobs.new + self.jobs.changed + self.jobs.removed > 0
             || self.phases.values().any(|p| p.computed > 0)
             || self.files.written + self.files.deleted > 0
+            || !self.files.overwritten.is_empty()
             || self
                 .llm
                 .estimate
@@ -183,6 +184,70 @@ fn render_llm(out: &mut String, s: &RunSummary) {
     }
 }
 
+/// Files edited by hand, a line each (the first 50; the JSON lists all):
+/// kept with the new version beside them, overwritten (`--force`), or
+/// stale but kept.
+fn render_edits(out: &mut String, plan: bool, f: &crate::engine::materialize::FileCounts) {
+    const SHOWN: usize = 50;
+    let more = |out: &mut String, n: usize| {
+        if n > SHOWN {
+            let flag = if plan { "--json" } else { "--summary-json" };
+            out.push_str(&format!(
+                "    … and {} more ({flag} lists all)\n",
+                n - SHOWN
+            ));
+        }
+    };
+    if !f.edited.is_empty() {
+        out.push_str(&if plan {
+            format!(
+                "  {} file(s) edited by hand since dsmig wrote them: a build leaves them as they are and \
+                 writes the new version beside each as FILE{suffix} (build --force overwrites them)\n",
+                f.edited.len(),
+                suffix = crate::engine::materialize::NEW_SUFFIX
+            )
+        } else {
+            format!(
+                "  {} file(s) edited by hand since dsmig wrote them, left as they are; the new version \
+                 is beside each as FILE{suffix} (build --force overwrites them)\n",
+                f.edited.len(),
+                suffix = crate::engine::materialize::NEW_SUFFIX
+            )
+        });
+        for rel in f.edited.iter().take(SHOWN) {
+            if plan {
+                out.push_str(&format!("    edited by hand: {rel}\n"));
+            } else {
+                out.push_str(&format!(
+                    "    edited by hand: {rel} (new version: {})\n",
+                    crate::engine::materialize::beside(rel)
+                ));
+            }
+        }
+        more(out, f.edited.len());
+    }
+    if !f.overwritten.is_empty() {
+        out.push_str(&format!(
+            "  {} file(s) edited by hand overwritten (--force)\n",
+            f.overwritten.len()
+        ));
+        for rel in f.overwritten.iter().take(SHOWN) {
+            out.push_str(&format!("    overwritten: {rel}\n"));
+        }
+        more(out, f.overwritten.len());
+    }
+    if f.kept_edited > 0 {
+        out.push_str(&format!(
+            "  {} stale file(s) kept because they were edited after dsmig wrote them (delete them yourself if unneeded)\n",
+            f.kept_edited
+        ));
+        for rel in f.kept_edited_paths.iter().take(SHOWN) {
+            out.push_str(&format!("    kept, edited by hand: {rel}\n"));
+        }
+        more(out, f.kept_edited_paths.len());
+    }
+}
+
 /// The summary as a few lines for a terminal, Terraform-style.
 pub fn render(s: &RunSummary) -> String {
     let mut out = String::new();
@@ -237,12 +302,7 @@ pub fn render(s: &RunSummary) -> String {
             f.written, f.unchanged, f.deleted, s.output_dir
         ));
     }
-    if f.kept_edited > 0 {
-        out.push_str(&format!(
-            "  {} stale file(s) kept because they were edited after dsmig wrote them\n",
-            f.kept_edited
-        ));
-    }
+    render_edits(&mut out, s.kind == "plan", f);
     out.push_str(&format!(
         "  inputs: {} files, {:.1} MB, {} skipped, {} with errors; {} error(s), {} warning(s)\n",
         s.inputs.files,

@@ -5,7 +5,11 @@
 //! - `memo`: blake3(phase ‖ version ‖ inputs) → postcard result (small;
 //!   large results live in `blobs` and the memo holds their hash).
 //! - `llm`: request hash → stored response (never dropped by `gc` unless asked).
-//! - `outputs`: path under the output folder → blob hash of what dsmig wrote.
+//! - `outputs`: (output folder, target, path under it) → blob hash of what
+//!   dsmig wrote there. The key is `scope ‖ \0 ‖ path`, the scope being
+//!   the canonical output folder and the target name (see
+//!   [`outputs_scope`]): a record of what is on that disk, not a memo key,
+//!   so two targets, or two folders, never see each other's files.
 //! - `stat`: input path → (size, mtime, inode, content hash): a cache that
 //!   spares re-hashing unchanged files, as git's index does. It decides
 //!   nothing by itself: keys are always content hashes.
@@ -641,30 +645,71 @@ impl Store {
         }
     }
 
-    /// Every output path dsmig wrote, with the hash of what it wrote.
-    pub fn outputs(&self) -> Result<Vec<(String, Hash)>, StoreError> {
+    /// Every output path dsmig wrote in `scope` (an output folder and a
+    /// target: [`outputs_scope`]), with the hash of what it wrote.
+    pub fn outputs(&self, scope: &str) -> Result<Vec<(String, Hash)>, StoreError> {
+        let prefix = format!("{scope}\0");
         self.guard(|| {
             let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
             let t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
             let mut out = Vec::new();
-            for row in t.iter().map_err(|e| self.io(e))? {
+            for row in t.range(prefix.as_str()..).map_err(|e| self.io(e))? {
                 let (k, v) = row.map_err(|e| self.io(e))?;
-                out.push((k.value().to_string(), *v.value()));
+                let Some(rel) = k.value().strip_prefix(prefix.as_str()) else {
+                    break;
+                };
+                out.push((rel.to_string(), *v.value()));
             }
             Ok(out)
         })
     }
 
-    /// Record output changes: `Some(hash)` written, `None` deleted.
-    pub fn set_outputs(&self, changes: &[(String, Option<Hash>)]) -> Result<(), StoreError> {
+    /// The outputs the other targets recorded in the same output folder as
+    /// `scope`: path → their hashes (files both targets make, such as job
+    /// cards, must not look edited or stale to the other).
+    pub fn outputs_beside(
+        &self,
+        scope: &str,
+    ) -> Result<std::collections::HashMap<String, Vec<Hash>>, StoreError> {
+        let folder = scope.split('\0').next().unwrap_or_default();
+        let prefix = format!("{folder}\0");
+        let own = format!("{scope}\0");
+        self.guard(|| {
+            let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+            let t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
+            let mut out: std::collections::HashMap<String, Vec<Hash>> = Default::default();
+            for row in t.range(prefix.as_str()..).map_err(|e| self.io(e))? {
+                let (k, v) = row.map_err(|e| self.io(e))?;
+                let key = k.value();
+                let Some(rest) = key.strip_prefix(prefix.as_str()) else {
+                    break;
+                };
+                if key.starts_with(own.as_str()) {
+                    continue;
+                }
+                if let Some((_target, rel)) = rest.split_once('\0') {
+                    out.entry(rel.to_string()).or_default().push(*v.value());
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Record output changes in `scope`: `Some(hash)` written, `None` deleted.
+    pub fn set_outputs(
+        &self,
+        scope: &str,
+        changes: &[(String, Option<Hash>)],
+    ) -> Result<(), StoreError> {
         self.guard(|| {
             let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
             {
                 let mut t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
                 for (path, h) in changes {
+                    let key = format!("{scope}\0{path}");
                     match h {
-                        Some(h) => t.insert(path.as_str(), h).map_err(|e| self.io(e))?,
-                        None => t.remove(path.as_str()).map_err(|e| self.io(e))?,
+                        Some(h) => t.insert(key.as_str(), h).map_err(|e| self.io(e))?,
+                        None => t.remove(key.as_str()).map_err(|e| self.io(e))?,
                     };
                 }
             }
@@ -974,6 +1019,25 @@ pub fn memo_key(phase: &str, version: u32, parts: &[&[u8]]) -> Hash {
         h.update(p);
     }
     *h.finalize().as_bytes()
+}
+
+/// The scope of a build's outputs in the `outputs` table: the output
+/// folder, canonical (symlinks and `..` resolved; the part that does not
+/// exist yet appended as given), and the target name, joined by `\0`
+/// (which neither holds).
+pub fn outputs_scope(output_dir: &std::path::Path, target: &str) -> String {
+    fn canonical(p: &std::path::Path) -> std::path::PathBuf {
+        if let Ok(c) = std::fs::canonicalize(p) {
+            return c;
+        }
+        match (p.parent(), p.file_name()) {
+            (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => {
+                canonical(parent).join(name)
+            }
+            _ => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
+        }
+    }
+    format!("{}\0{target}", canonical(output_dir).display())
 }
 
 #[cfg(test)]

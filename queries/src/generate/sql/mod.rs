@@ -570,7 +570,8 @@ pub fn is_file(stage_type: &str) -> bool {
 }
 
 /// Files of one job: `sql/{stem}.sql`, `ddl/{stem}.sql`,
-/// `tests/test_{stem}.sql`, `docs/{stem}.md`, and where the job has them
+/// `tests/test_{stem}.sql`, `docs/sql/{stem}.md` (apart from the Glue
+/// target's `docs/{stem}.md`: both targets can share an output folder), and where the job has them
 /// `extract/{stem}.sql` and `load/{stem}.sh`. Sequences: see
 /// [`sequence::files`].
 pub fn sql_job_files(job: &Job, ctx: &SqlContext) -> GeneratedJob {
@@ -615,7 +616,7 @@ pub fn sql_job_files(job: &Job, ctx: &SqlContext) -> GeneratedJob {
         files.push(("load/{stem}.sh".to_string(), load.into_bytes()));
     }
     let md = docs::job_md(&g, &sources, &targets);
-    files.push(("docs/{stem}.md".to_string(), md.into_bytes()));
+    files.push(("docs/sql/{stem}.md".to_string(), md.into_bytes()));
     files.sort();
     GeneratedJob {
         files,
