@@ -226,6 +226,8 @@ fn bookkeeping(job: &Job, rng: &mut Rng) -> (Job, Vec<&'static str>) {
         did.push("rename job");
         let old = j.name.clone();
         let new = format!("Copy_{old}_{}", rng.below(100));
+        j.name = new.clone();
+        j.folder = format!("{}\\copies", j.folder);
         // A copy carries its own name wherever the original had its.
         fn in_nodes(nodes: &mut [queries::ir::PropNode], old: &str, new: &str) {
             for n in nodes {

@@ -166,6 +166,9 @@ pub fn features(job: &Job) -> Features {
         } else {
             norm.property(&path, p)
         };
+        if r.blind.is_empty() {
+            continue; // only a slot
+        }
         lines.push((path, format!("jprop {key} {}", r.indexed)));
         shingles.push(h64(&["jp", &p.name, &r.blind]));
     }
@@ -328,12 +331,15 @@ fn in_design(p: &Property) -> bool {
     if is_noise(&p.name) || is_bookkeeping(&p.name) {
         return false;
     }
+    // A name (table, file...) is kept even when empty: it is a slot, and
+    // a slot's value may be empty on one side.
+    let is_name = |k: &str| slot_kind_of(k).is_some_and(|k| k != SlotKind::Sql);
     match &p.value {
-        PropValue::Text(t) => !is_default_value(&p.name, t),
+        PropValue::Text(t) => is_name(&p.name) || !is_default_value(&p.name, t),
         PropValue::Tree(nodes) => !nodes.is_empty(),
         PropValue::Connector(pairs) => pairs
             .iter()
-            .any(|(k, v)| !is_noise(k) && !is_default_value(k, v)),
+            .any(|(k, v)| !is_noise(k) && (is_name(k) || !is_default_value(k, v))),
     }
 }
 
@@ -924,7 +930,7 @@ impl Norm {
             let (a, b) = match t {
                 Tok::Ident(w) => {
                     let u = w.to_ascii_uppercase();
-                    let own = self.job_name.chars().count() >= 3 && w.contains(&self.job_name);
+                    let own = replace_own_name(w, &self.job_name).is_some();
                     if own {
                         // The job's own name (a table named after the job,
                         // `JOB.COL`): the statement is a slot already.
@@ -967,16 +973,17 @@ impl Norm {
     fn plain(&mut self, path: &str, text: &str) -> Rendered {
         // The job's own name inside an option (`<JobName>_rejects`): a slot.
         let own;
-        let text = if self.job_name.chars().count() >= 3 && text.contains(&self.job_name) {
-            self.slot(
-                &format!("{path}.job"),
-                SlotKind::JobName,
-                &self.job_name.clone(),
-            );
-            own = text.replace(&self.job_name, "<JobName>");
-            own.as_str()
-        } else {
-            text
+        let text = match replace_own_name(text, &self.job_name) {
+            Some(t) => {
+                self.slot(
+                    &format!("{path}.job"),
+                    SlotKind::JobName,
+                    &self.job_name.clone(),
+                );
+                own = t;
+                own.as_str()
+            }
+            None => text,
         };
         if !text.contains('#') {
             return verbatim(text.trim(), self.indexed);
@@ -1023,9 +1030,31 @@ impl Norm {
         }
     }
 
+    /// A value that is a name and nothing else (a table, file, connection
+    /// setting... empty or not, but not a one-character or numeric flag):
+    /// slotted, and `true` when it is only a slot, so that the design does
+    /// not depend on whether a copy leaves it empty, sets it or omits it.
+    fn name_only(&mut self, path: &str, name: &str, value: &str) -> bool {
+        let Some(kind) = slot_kind_of(name).filter(|k| *k != SlotKind::Sql) else {
+            return false;
+        };
+        if !value.trim().is_empty() && is_flag_like(value) {
+            return false;
+        }
+        self.slot(path, kind, value);
+        true
+    }
+
+    /// The rendering of a property; empty (no `name=`) when the property
+    /// is only a slot.
     fn property(&mut self, path: &str, p: &Property) -> Rendered {
         let mut r = Rendered::default();
         if is_noise(&p.name) {
+            return r;
+        }
+        if let PropValue::Text(t) = &p.value
+            && self.name_only(path, &p.name, t)
+        {
             return r;
         }
         if self.indexed {
@@ -1048,11 +1077,12 @@ impl Norm {
                 }
             }
             PropValue::Connector(pairs) => {
-                let kept = pairs
-                    .iter()
-                    .filter(|(k, v)| !is_noise(k) && !is_default_value(k, v));
-                for (k, v) in kept {
-                    let v = self.value(&format!("{path}.{k}"), k, v);
+                for (k, v) in pairs.iter().filter(|(k, _)| !is_noise(k)) {
+                    let kp = format!("{path}.{k}");
+                    if self.name_only(&kp, k, v) || is_default_value(k, v) {
+                        continue;
+                    }
+                    let v = self.value(&kp, k, v);
                     if self.indexed {
                         let _ = write!(r.indexed, "{{{k}={}}}", v.indexed);
                     }
@@ -1098,7 +1128,9 @@ impl Norm {
         let mut r = Rendered::default();
         for (key, p) in design_props(&stage.properties) {
             let pr = self.property(&format!("{path}.prop[{key}]"), p);
-            r.push(pr, self.indexed);
+            if !pr.blind.is_empty() {
+                r.push(pr, self.indexed);
+            }
         }
         if let Some(t) = &stage.transformer {
             for (i, v) in t.stage_vars.iter().enumerate() {
@@ -1202,14 +1234,50 @@ impl Norm {
         }
         for (key, p) in design_props(&link.source_properties) {
             let pr = self.property(&format!("{path}.out[{key}]"), p);
-            r.part("out ", pr, self.indexed);
+            if !pr.blind.is_empty() {
+                r.part("out ", pr, self.indexed);
+            }
         }
         for (key, p) in design_props(&link.target_properties) {
             let pr = self.property(&format!("{path}.in[{key}]"), p);
-            r.part("in ", pr, self.indexed);
+            if !pr.blind.is_empty() {
+                r.part("in ", pr, self.indexed);
+            }
         }
         r
     }
+}
+
+/// `text` with the job's own name replaced by `<JobName>` where it stands
+/// as a word (not inside a longer alphanumeric run: `LOAD` in
+/// `LOAD_rejects.txt`, not in `LOADER`); `None` when it does not occur.
+/// Names shorter than three characters are not looked for.
+fn replace_own_name(text: &str, name: &str) -> Option<String> {
+    if name.chars().count() < 3 || !text.contains(name) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut found = false;
+    let mut last = 0;
+    for (i, _) in text.match_indices(name) {
+        if i < last {
+            continue;
+        }
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric) {
+            continue;
+        }
+        out.push_str(&text[last..i]);
+        out.push_str("<JobName>");
+        last = i + name.len();
+        found = true;
+    }
+    if !found {
+        return None;
+    }
+    out.push_str(&text[last..]);
+    Some(out)
 }
 
 /// `out += s.to_ascii_uppercase()`, without the temporary string.
