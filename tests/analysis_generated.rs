@@ -135,21 +135,21 @@ fn add_bookkeeping(text: &str, k: &mut u64) -> String {
         out.push('\n');
         if trimmed == "Identifier \"ROOT\"" {
             *k += 1;
-            if *k % 2 == 0 {
+            if (*k).is_multiple_of(2) {
                 out.push_str(&format!("{pad}NLSLocale \",,,,\"\n"));
             }
-            if *k % 3 == 0 {
+            if (*k).is_multiple_of(3) {
                 out.push_str(&format!(
                     "{pad}OrchestrateCode =+=+=+=\n#### compiled {k}\nosh -f x\n=+=+=+=\n"
                 ));
             }
-            if *k % 5 == 0 {
+            if (*k).is_multiple_of(5) {
                 out.push_str(&format!("{pad}RuntimeColumnPropagation \"0\"\n"));
             }
         }
         if trimmed.starts_with("StageType \"") {
             *k += 1;
-            if *k % 4 == 0 {
+            if (*k).is_multiple_of(4) {
                 out.push_str(&format!("{pad}NLSMapName \"\"\n"));
             }
         }
