@@ -167,6 +167,7 @@ pub fn features(job: &Job) -> Features {
             norm.property(&path, p)
         };
         if r.blind.is_empty() {
+            shingles.push(h64(&["jp", &p.name, "<slot>"]));
             continue; // only a slot
         }
         lines.push((path, format!("jprop {key} {}", r.indexed)));
@@ -1055,6 +1056,8 @@ impl Norm {
         if let PropValue::Text(t) = &p.value
             && self.name_only(path, &p.name, t)
         {
+            // No structure, but a shingle: near duplicates share it.
+            r.parts.push(format!("{}=<slot>", p.name));
             return r;
         }
         if self.indexed {
@@ -1128,7 +1131,9 @@ impl Norm {
         let mut r = Rendered::default();
         for (key, p) in design_props(&stage.properties) {
             let pr = self.property(&format!("{path}.prop[{key}]"), p);
-            if !pr.blind.is_empty() {
+            if pr.blind.is_empty() {
+                r.parts.extend(pr.parts);
+            } else {
                 r.push(pr, self.indexed);
             }
         }
@@ -1234,13 +1239,19 @@ impl Norm {
         }
         for (key, p) in design_props(&link.source_properties) {
             let pr = self.property(&format!("{path}.out[{key}]"), p);
-            if !pr.blind.is_empty() {
+            if pr.blind.is_empty() {
+                r.parts
+                    .extend(pr.parts.into_iter().map(|x| format!("out {x}")));
+            } else {
                 r.part("out ", pr, self.indexed);
             }
         }
         for (key, p) in design_props(&link.target_properties) {
             let pr = self.property(&format!("{path}.in[{key}]"), p);
-            if !pr.blind.is_empty() {
+            if pr.blind.is_empty() {
+                r.parts
+                    .extend(pr.parts.into_iter().map(|x| format!("in {x}")));
+            } else {
                 r.part("in ", pr, self.indexed);
             }
         }
