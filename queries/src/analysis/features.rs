@@ -1617,6 +1617,38 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn default_nls_locale_is_no_difference_and_a_set_one_is_named() {
+        let a = sample_job("A", "T", "D", "l");
+        let mut b = sample_job("A_copy", "T", "D", "l");
+        b.properties.push(Property {
+            name: "NLSLocale".into(),
+            value: PropValue::Text(",,,,".into()),
+        });
+        b.properties.push(Property {
+            name: "OrchestrateCode".into(),
+            value: PropValue::Text("#### osh".into()),
+        });
+        let (fa, fb) = (features(&a), features(&b));
+        assert_eq!(fa.structural_hash, fb.structural_hash);
+        let diffs = crate::analysis::groups::slot_diffs(&fa, &fb);
+        assert!(
+            diffs.iter().all(|d| d.kind == SlotKind::JobName),
+            "{diffs:?}"
+        );
+        let mut c = b.clone();
+        c.properties[0].value = PropValue::Text("en_US,,,,".into());
+        let fc = features(&c);
+        assert_ne!(fa.structural_hash, fc.structural_hash);
+        let diffs = crate::analysis::groups::slot_diffs(&fa, &fc);
+        assert!(
+            diffs
+                .iter()
+                .any(|d| d.kind == SlotKind::Structure && d.path == "job.prop[NLSLocale]"),
+            "{diffs:?}"
+        );
+    }
+
+    #[test]
     fn empty_job_has_features() {
         let mut j = sample_job("A", "T", "D", "l");
         j.stages.clear();
