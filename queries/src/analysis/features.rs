@@ -35,7 +35,7 @@ use crate::ir::{Job, Link, PropNode, PropValue, Property, Stage};
 
 /// Version of the feature extraction: part of every memo key of
 /// `features`, bump it when anything below changes its output.
-pub const FEATURES_VERSION: u32 = 4;
+pub const FEATURES_VERSION: u32 = 5;
 /// Length of the MinHash signature.
 pub const MINHASH_LEN: usize = 128;
 /// Rounds of Weisfeiler-Lehman refinement for the canonical order and the
@@ -63,6 +63,20 @@ pub enum SlotKind {
     RoutineRef,
     Literal,
     Text,
+    /// Not a slot: a part of the design (a stage, a link, a job property,
+    /// a parameter's type) that differs. Only in slot diffs, never in
+    /// `Features::slots`.
+    Structure,
+}
+
+/// One part of the canonical design: where it sits (canonical path, for
+/// display) and the hash of its name-free rendering. The structural hash
+/// is the hash of the multiset of these hashes, so two jobs' parts agree
+/// exactly when their structural hashes do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub path: String,
+    pub hash: u64,
 }
 
 /// One abstracted value: where it sits in the canonical job, what it is,
@@ -91,16 +105,21 @@ pub struct Features {
     pub shape: [u8; 32],
     /// Number of distinct shingles behind the signature.
     pub shingle_count: u32,
+    /// The parts of the design the structural hash is made of, in
+    /// canonical order.
+    pub design: Vec<Part>,
 }
 
 /// Compute the features of a job. Pure and deterministic.
 pub fn features(job: &Job) -> Features {
     let order = canonical_order(job);
     let mut norm = Norm::new(job, &order);
-    let mut lines: Vec<String> = Vec::new();
+    // Every structural part as (path, rendering): the one canonical
+    // rendering the structural hash and the structure diffs come from.
+    let mut lines: Vec<(String, String)> = Vec::new();
     let mut shingles: Vec<u64> = Vec::new();
 
-    lines.push(format!("v{FEATURES_VERSION} kind {}", job.kind.as_str()));
+    lines.push(("job.kind".into(), format!("kind {}", job.kind.as_str())));
     shingles.push(h64(&["kind", job.kind.as_str()]));
     norm.slot("job.name", SlotKind::JobName, &job.name);
     norm.slot("job.folder", SlotKind::Folder, &job.folder);
@@ -124,19 +143,19 @@ pub fn features(job: &Job) -> Features {
             p.parameter_set.is_some()
         );
         shingles.push(h64(&["par", &t]));
-        lines.push(format!("param {t}"));
+        lines.push((format!("{path}.type"), format!("param[{i}] {t}")));
     }
 
     // Job properties: their indexed rendering goes into the structural hash.
     norm.indexed = true;
-    for (i, p) in job.properties.iter().enumerate() {
+    for (key, p) in design_props(&job.properties) {
         if p.name == "JobControlCode"
             && let PropValue::Text(code) = &p.value
             && code.contains("Graphical Sequencer generated code")
         {
             continue; // derived from the activities
         }
-        let path = format!("job.prop[{i}:{}]", p.name);
+        let path = format!("job.prop[{key}]");
         let r = if matches!(
             p.name.as_str(),
             "BeforeSubr" | "AfterSubr" | "ControlAfterSubr"
@@ -147,21 +166,28 @@ pub fn features(job: &Job) -> Features {
         } else {
             norm.property(&path, p)
         };
-        lines.push(format!("jprop {} {}", p.name, r.indexed));
+        if r.blind.is_empty() {
+            shingles.push(h64(&["jp", &p.name, "<slot>"]));
+            continue; // only a slot
+        }
+        lines.push((path, format!("jprop {key} {}", r.indexed)));
         shingles.push(h64(&["jp", &p.name, &r.blind]));
     }
     norm.indexed = false;
     for (i, c) in job.shared_containers.iter().enumerate() {
         norm.slot(&format!("job.container[{i}]"), SlotKind::ContainerRef, c);
     }
-    lines.push(format!("containers {}", job.shared_containers.len()));
+    lines.push((
+        "job.containers".into(),
+        format!("containers {}", job.shared_containers.len()),
+    ));
 
     // Stages in canonical order. The structural hash takes stages and links
     // as multisets of (graph label, blind rendering): where the canonical
     // order has to break a tie between look-alike stages it may use ids,
     // and the hash must not depend on that.
-    let mut stage_items: Vec<String> = Vec::new();
-    let mut link_items: Vec<String> = Vec::new();
+    let mut stage_items: Vec<(String, String)> = Vec::new();
+    let mut link_items: Vec<(String, String)> = Vec::new();
     let types: Vec<&str> = job.stages.iter().map(|s| s.stage_type.as_str()).collect();
     for (ci, &si) in order.stages.iter().enumerate() {
         let stage = &job.stages[si];
@@ -171,14 +197,17 @@ pub fn features(job: &Job) -> Features {
             norm.slot(&format!("{path}.container"), SlotKind::ContainerRef, c);
         }
         let r = norm.stage_body(&path, stage);
-        stage_items.push(format!(
-            "stage {} {} raw={} in={} out={} {}",
-            order.wl_final[si],
-            stage.stage_type,
-            stage.raw_type,
-            stage.input_pins.len(),
-            stage.output_pins.len(),
-            r.blind
+        stage_items.push((
+            path,
+            format!(
+                "stage {} {} raw={} in={} out={} {}",
+                order.wl_final[si],
+                stage.stage_type,
+                stage.raw_type,
+                stage.input_pins.len(),
+                stage.output_pins.len(),
+                r.blind
+            ),
         ));
         shingles.push(h64(&["st", &order.wl1[si].to_string()]));
         for part in &r.parts {
@@ -202,14 +231,17 @@ pub fn features(job: &Job) -> Features {
         norm.set_svars(order.stage_index(&link.from_stage).map(|i| &job.stages[i]));
         let r = norm.link_body(&path, link);
         let label = |i: Option<usize>| i.map_or("-".to_string(), |i| order.wl_final[i].to_string());
-        link_items.push(format!(
-            "link {}:{} -> {}:{} {} {}",
-            label(order.stage_index(&link.from_stage)),
-            link.from_index,
-            label(link.to_stage.as_deref().and_then(|t| order.stage_index(t))),
-            link.to_index,
-            link.kind.as_str(),
-            r.blind
+        link_items.push((
+            path,
+            format!(
+                "link {}:{} -> {}:{} {} {}",
+                label(order.stage_index(&link.from_stage)),
+                link.from_index,
+                label(link.to_stage.as_deref().and_then(|t| order.stage_index(t))),
+                link.to_index,
+                link.kind.as_str(),
+                r.blind
+            ),
         ));
         shingles.push(h64(&["ln", from_t, to_t, link.kind.as_str()]));
         // Link contents shingle without their endpoints: inserting a Copy
@@ -221,11 +253,16 @@ pub fn features(job: &Job) -> Features {
     }
     norm.set_svars(None);
 
-    stage_items.sort_unstable();
-    link_items.sort_unstable();
     lines.extend(stage_items);
     lines.extend(link_items);
-    let structural_hash = *blake3::hash(lines.join("\n").as_bytes()).as_bytes();
+    let design: Vec<Part> = lines
+        .into_iter()
+        .map(|(path, text)| Part {
+            hash: h64(&["part", &text]),
+            path,
+        })
+        .collect();
+    let structural_hash = structural_hash(&design);
     shingles.sort_unstable();
     shingles.dedup();
     let minhash = minhash(&shingles);
@@ -246,7 +283,149 @@ pub fn features(job: &Job) -> Features {
         slots: norm.slots,
         shape: *hs.finalize().as_bytes(),
         shingle_count: shingles.len() as u32,
+        design,
     }
+}
+
+/// The structural hash of a design: blake3 of the multiset of its parts'
+/// hashes (sorted: where the canonical order breaks a tie between
+/// look-alike stages by export order, the hash must not depend on it).
+/// Two designs have equal hashes exactly when their parts are equal as
+/// multisets, which is what `groups::slot_diffs` compares.
+pub fn structural_hash(design: &[Part]) -> [u8; 32] {
+    let mut hs: Vec<u64> = design.iter().map(|p| p.hash).collect();
+    hs.sort_unstable();
+    let mut h = blake3::Hasher::new();
+    h.update(b"design");
+    h.update(&FEATURES_VERSION.to_le_bytes());
+    for x in hs {
+        h.update(&x.to_le_bytes());
+    }
+    *h.finalize().as_bytes()
+}
+
+/// The properties that are part of the design, in canonical order (by
+/// name, stable), each with its path key (`name`, or `name#2` for a
+/// repeated name): export bookkeeping, compiled output and properties
+/// at their default or empty value are left out, so a copy exported
+/// with `NLSLocale ",,,,"` and one without it render the same.
+pub(crate) fn design_props(props: &[Property]) -> Vec<(String, &Property)> {
+    let mut kept: Vec<&Property> = props.iter().filter(|p| in_design(p)).collect();
+    kept.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out = Vec::with_capacity(kept.len());
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for p in kept {
+        let n = seen.entry(p.name.as_str()).or_insert(0);
+        *n += 1;
+        let key = if *n == 1 {
+            p.name.clone()
+        } else {
+            format!("{}#{n}", p.name)
+        };
+        out.push((key, p));
+    }
+    out
+}
+
+/// Whether a property is part of the job's design.
+fn in_design(p: &Property) -> bool {
+    if is_noise(&p.name) || is_bookkeeping(&p.name) {
+        return false;
+    }
+    // A name (table, file...) is kept even when empty: it is a slot, and
+    // a slot's value may be empty on one side.
+    let is_name = |k: &str| slot_kind_of(k).is_some_and(|k| k != SlotKind::Sql);
+    match &p.value {
+        PropValue::Text(t) => is_name(&p.name) || !is_default_value(&p.name, t),
+        PropValue::Tree(nodes) => !nodes.is_empty(),
+        PropValue::Connector(pairs) => pairs
+            .iter()
+            .any(|(k, v)| !is_noise(k) && (is_name(k) || !is_default_value(k, v))),
+    }
+}
+
+/// Export bookkeeping and compiled output: dates, ids, geometry,
+/// generated code (OSH, transformer C++), compiled schemas, version
+/// stamps. Matched on the lower-cased name without a `MetaBag.` prefix.
+fn is_bookkeeping(name: &str) -> bool {
+    const BOOKKEEPING: &[&str] = &[
+        "orchestratecode",
+        "osh",
+        "trxgencode",
+        "trxgenwarnings",
+        "trxgencache",
+        "trxclassname",
+        "dsexecjob",
+        "datemodified",
+        "timemodified",
+        "datecreated",
+        "timecreated",
+        "datelastcompiled",
+        "timelastcompiled",
+        "lastmodified",
+        "exportdate",
+        "exporttime",
+        "servername",
+        "toolversion",
+        "serverversion",
+        "jobversion",
+        "validationstatus",
+        "identifier",
+        "nextid",
+        "nextrecordid",
+        "nextstageid",
+        "nextaliasid",
+        "stagexpos",
+        "stageypos",
+        "stagexsize",
+        "stageysize",
+        "containerviewsizing",
+        "lefttextpos",
+        "toptextpos",
+        "schema",
+        "recordschema",
+        "compiledschema",
+        "isxversion",
+        "jobexe",
+        "executable",
+    ];
+    let n = name.strip_prefix("MetaBag.").unwrap_or(name);
+    let n = n.to_ascii_lowercase();
+    BOOKKEEPING.contains(&n.as_str())
+}
+
+/// Properties whose default value is `0`: a `0` and an absent property
+/// mean the same.
+const DEFAULT_ZERO: &[&str] = &[
+    "allowmultipleinvocations",
+    "runtimecolumnpropagation",
+    "rtcolumnprop",
+    "mappingpropagate",
+    "enableceb",
+    "multipleinvocations",
+];
+
+/// Whether a value is what the property means when it is absent: empty,
+/// only separators (`",,,,"`, an NLS setting with no category set), an
+/// NLS setting naming the project default, or `0` where 0 is the default.
+fn is_default_value(name: &str, value: &str) -> bool {
+    let t = value.trim();
+    if t.chars()
+        .all(|c| c == ',' || c == ';' || c == '|' || c.is_whitespace())
+    {
+        return true;
+    }
+    let n = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    if n.starts_with("nls") {
+        let v = t.to_ascii_lowercase();
+        let parts_default = v
+            .split(',')
+            .all(|p| p.trim().is_empty() || p.contains("default") || p.contains("project"));
+        if parts_default {
+            return true;
+        }
+    }
+    t == "0" && DEFAULT_ZERO.contains(&n.as_str())
 }
 
 fn text_of(v: &PropValue) -> &str {
@@ -550,6 +729,9 @@ struct Norm {
     /// Stage id → canonical position (trigger targets).
     stage_pos: HashMap<String, usize>,
     slots: Vec<Slot>,
+    /// The job's own name: where it appears inside an option's value it
+    /// is a slot (a copy of the job carries its own name there).
+    job_name: String,
     /// Whether renderings need their indexed form (only job properties
     /// use it; stages and links hash their blind form, so building the
     /// indexed one for them was half the work for nothing).
@@ -569,6 +751,7 @@ impl Norm {
             svars: HashMap::new(),
             stage_pos,
             slots: Vec::new(),
+            job_name: job.name.trim().to_string(),
             indexed: false,
         }
     }
@@ -581,6 +764,7 @@ impl Norm {
             svars: HashMap::new(),
             stage_pos: job.stages.iter().map(|s| (s.id.clone(), 0)).collect(),
             slots: Vec::new(),
+            job_name: job.name.trim().to_string(),
             indexed: false,
         }
     }
@@ -592,6 +776,7 @@ impl Norm {
             svars: HashMap::new(),
             stage_pos: self.stage_pos.clone(),
             slots: Vec::new(),
+            job_name: self.job_name.clone(),
             indexed: false,
         }
     }
@@ -746,7 +931,13 @@ impl Norm {
             let (a, b) = match t {
                 Tok::Ident(w) => {
                     let u = w.to_ascii_uppercase();
-                    if table_next && !super::lineage::is_sql_keyword(&u) {
+                    let own = replace_own_name(w, &self.job_name).is_some();
+                    if own {
+                        // The job's own name (a table named after the job,
+                        // `JOB.COL`): the statement is a slot already.
+                        table_next = false;
+                        ("<JobName>".to_string(), "<JobName>".to_string())
+                    } else if table_next && !super::lineage::is_sql_keyword(&u) {
                         table_next = false;
                         ("?".to_string(), "?".to_string())
                     } else {
@@ -780,7 +971,21 @@ impl Norm {
 
     /// A value that is neither a name nor an expression: `#PARAM#`
     /// references become placeholders, the rest stays.
-    fn plain(&mut self, text: &str) -> Rendered {
+    fn plain(&mut self, path: &str, text: &str) -> Rendered {
+        // The job's own name inside an option (`<JobName>_rejects`): a slot.
+        let own;
+        let text = match replace_own_name(text, &self.job_name) {
+            Some(t) => {
+                self.slot(
+                    &format!("{path}.job"),
+                    SlotKind::JobName,
+                    &self.job_name.clone(),
+                );
+                own = t;
+                own.as_str()
+            }
+            None => text,
+        };
         if !text.contains('#') {
             return verbatim(text.trim(), self.indexed);
         }
@@ -822,13 +1027,37 @@ impl Norm {
         match slot_kind_of(name) {
             Some(SlotKind::Sql) => self.sql(path, value),
             Some(kind) => self.text_slot(path, kind, value),
-            None => self.plain(value),
+            None => self.plain(path, value),
         }
     }
 
+    /// A value that is a name and nothing else (a table, file, connection
+    /// setting... empty or not, but not a one-character or numeric flag):
+    /// slotted, and `true` when it is only a slot, so that the design does
+    /// not depend on whether a copy leaves it empty, sets it or omits it.
+    fn name_only(&mut self, path: &str, name: &str, value: &str) -> bool {
+        let Some(kind) = slot_kind_of(name).filter(|k| *k != SlotKind::Sql) else {
+            return false;
+        };
+        if !value.trim().is_empty() && is_flag_like(value) {
+            return false;
+        }
+        self.slot(path, kind, value);
+        true
+    }
+
+    /// The rendering of a property; empty (no `name=`) when the property
+    /// is only a slot.
     fn property(&mut self, path: &str, p: &Property) -> Rendered {
         let mut r = Rendered::default();
         if is_noise(&p.name) {
+            return r;
+        }
+        if let PropValue::Text(t) = &p.value
+            && self.name_only(path, &p.name, t)
+        {
+            // No structure, but a shingle: near duplicates share it.
+            r.parts.push(format!("{}=<slot>", p.name));
             return r;
         }
         if self.indexed {
@@ -852,7 +1081,11 @@ impl Norm {
             }
             PropValue::Connector(pairs) => {
                 for (k, v) in pairs.iter().filter(|(k, _)| !is_noise(k)) {
-                    let v = self.value(&format!("{path}.{k}"), k, v);
+                    let kp = format!("{path}.{k}");
+                    if self.name_only(&kp, k, v) || is_default_value(k, v) {
+                        continue;
+                    }
+                    let v = self.value(&kp, k, v);
                     if self.indexed {
                         let _ = write!(r.indexed, "{{{k}={}}}", v.indexed);
                     }
@@ -896,10 +1129,13 @@ impl Norm {
     fn stage_body(&mut self, path: &str, stage: &Stage) -> Rendered {
         self.set_svars(Some(stage));
         let mut r = Rendered::default();
-        let props = stage.properties.iter().filter(|p| !is_noise(&p.name));
-        for (i, p) in props.enumerate() {
-            let pr = self.property(&format!("{path}.prop[{i}:{}]", p.name), p);
-            r.push(pr, self.indexed);
+        for (key, p) in design_props(&stage.properties) {
+            let pr = self.property(&format!("{path}.prop[{key}]"), p);
+            if pr.blind.is_empty() {
+                r.parts.extend(pr.parts);
+            } else {
+                r.push(pr, self.indexed);
+            }
         }
         if let Some(t) = &stage.transformer {
             for (i, v) in t.stage_vars.iter().enumerate() {
@@ -1001,18 +1237,58 @@ impl Norm {
             let e = self.expr(&format!("{path}.constraint"), &link.constraint);
             r.part("con ", e, self.indexed);
         }
-        let outs = link.source_properties.iter().filter(|p| !is_noise(&p.name));
-        for (i, p) in outs.enumerate() {
-            let pr = self.property(&format!("{path}.out[{i}:{}]", p.name), p);
-            r.part("out ", pr, self.indexed);
+        for (key, p) in design_props(&link.source_properties) {
+            let pr = self.property(&format!("{path}.out[{key}]"), p);
+            if pr.blind.is_empty() {
+                r.parts
+                    .extend(pr.parts.into_iter().map(|x| format!("out {x}")));
+            } else {
+                r.part("out ", pr, self.indexed);
+            }
         }
-        let ins = link.target_properties.iter().filter(|p| !is_noise(&p.name));
-        for (i, p) in ins.enumerate() {
-            let pr = self.property(&format!("{path}.in[{i}:{}]", p.name), p);
-            r.part("in ", pr, self.indexed);
+        for (key, p) in design_props(&link.target_properties) {
+            let pr = self.property(&format!("{path}.in[{key}]"), p);
+            if pr.blind.is_empty() {
+                r.parts
+                    .extend(pr.parts.into_iter().map(|x| format!("in {x}")));
+            } else {
+                r.part("in ", pr, self.indexed);
+            }
         }
         r
     }
+}
+
+/// `text` with the job's own name replaced by `<JobName>` where it stands
+/// as a word (not inside a longer alphanumeric run: `LOAD` in
+/// `LOAD_rejects.txt`, not in `LOADER`); `None` when it does not occur.
+/// Names shorter than three characters are not looked for.
+fn replace_own_name(text: &str, name: &str) -> Option<String> {
+    if name.chars().count() < 3 || !text.contains(name) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut found = false;
+    let mut last = 0;
+    for (i, _) in text.match_indices(name) {
+        if i < last {
+            continue;
+        }
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric) {
+            continue;
+        }
+        out.push_str(&text[last..i]);
+        out.push_str("<JobName>");
+        last = i + name.len();
+        found = true;
+    }
+    if !found {
+        return None;
+    }
+    out.push_str(&text[last..]);
+    Some(out)
 }
 
 /// `out += s.to_ascii_uppercase()`, without the temporary string.
@@ -1338,6 +1614,38 @@ pub(crate) mod tests {
         let bytes = postcard::to_allocvec(&f).expect("postcard");
         let back: Features = postcard::from_bytes(&bytes).expect("round trip");
         assert_eq!(back, f);
+    }
+
+    #[test]
+    fn default_nls_locale_is_no_difference_and_a_set_one_is_named() {
+        let a = sample_job("A", "T", "D", "l");
+        let mut b = sample_job("A_copy", "T", "D", "l");
+        b.properties.push(Property {
+            name: "NLSLocale".into(),
+            value: PropValue::Text(",,,,".into()),
+        });
+        b.properties.push(Property {
+            name: "OrchestrateCode".into(),
+            value: PropValue::Text("#### osh".into()),
+        });
+        let (fa, fb) = (features(&a), features(&b));
+        assert_eq!(fa.structural_hash, fb.structural_hash);
+        let diffs = crate::analysis::groups::slot_diffs(&fa, &fb);
+        assert!(
+            diffs.iter().all(|d| d.kind == SlotKind::JobName),
+            "{diffs:?}"
+        );
+        let mut c = b.clone();
+        c.properties[0].value = PropValue::Text("en_US,,,,".into());
+        let fc = features(&c);
+        assert_ne!(fa.structural_hash, fc.structural_hash);
+        let diffs = crate::analysis::groups::slot_diffs(&fa, &fc);
+        assert!(
+            diffs
+                .iter()
+                .any(|d| d.kind == SlotKind::Structure && d.path == "job.prop[NLSLocale]"),
+            "{diffs:?}"
+        );
     }
 
     #[test]

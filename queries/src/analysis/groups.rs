@@ -498,8 +498,58 @@ fn make_group(
     }
 }
 
-/// Slots that differ between a template and a member, by path.
+/// Slots that differ between a template and a member, by path, and the
+/// parts of the design that differ (kind `Structure`: a stage, link, job
+/// property or parameter type whose name-free rendering is on one side
+/// only). The parts are compared as multisets of their hashes, exactly
+/// as the structural hash sees them: there is a `Structure` difference
+/// if and only if the two structural hashes differ.
 pub fn slot_diffs(template: &Features, member: &Features) -> Vec<SlotDiff> {
+    let mut out = value_diffs(template, member);
+    out.extend(structure_diffs(template, member));
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// The design parts on one side only (multiset difference of the part
+/// hashes), paired by path; the values shown are the parts' hashes.
+pub fn structure_diffs(template: &Features, member: &Features) -> Vec<SlotDiff> {
+    let mut left: HashMap<u64, usize> = HashMap::new();
+    for p in &template.design {
+        *left.entry(p.hash).or_insert(0) += 1;
+    }
+    let mut member_only = Vec::new();
+    for p in &member.design {
+        match left.get_mut(&p.hash) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => member_only.push(p),
+        }
+    }
+    let mut by_path: BTreeMap<&str, (Option<u64>, Option<u64>)> = BTreeMap::new();
+    for p in &template.design {
+        if let Some(n) = left.get_mut(&p.hash)
+            && *n > 0
+        {
+            *n -= 1;
+            by_path.entry(p.path.as_str()).or_default().0 = Some(p.hash);
+        }
+    }
+    for p in member_only {
+        by_path.entry(p.path.as_str()).or_default().1 = Some(p.hash);
+    }
+    let show = |h: Option<u64>| h.map(|h| format!("design {h:016x}"));
+    by_path
+        .into_iter()
+        .map(|(path, (t, m))| SlotDiff {
+            path: path.to_string(),
+            kind: SlotKind::Structure,
+            template: show(t),
+            member: show(m),
+        })
+        .collect()
+}
+
+fn value_diffs(template: &Features, member: &Features) -> Vec<SlotDiff> {
     let t: BTreeMap<&str, (&SlotKind, &str)> = template
         .slots
         .iter()

@@ -2,7 +2,7 @@
 //! jobs, only signatures shaped like a real project's (families of near
 //! duplicates around templates, exact copies, singletons). Deterministic.
 
-use super::features::{Features, MINHASH_LEN, Slot, SlotKind};
+use super::features::{Features, MINHASH_LEN, Part, Slot, SlotKind, h64};
 use super::groups::JobKey;
 
 /// xorshift64*: a tiny deterministic generator (no `rand` dependency).
@@ -67,6 +67,10 @@ pub fn signatures(n: usize, seed: u64) -> Vec<(JobKey, Features)> {
                     slots,
                     shape,
                     shingle_count: 100,
+                    design: vec![Part {
+                        path: "job".into(),
+                        hash: h64(&[&format!("{structural:?}")]),
+                    }],
                 },
             ));
         }
