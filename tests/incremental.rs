@@ -342,18 +342,24 @@ fn generated_corpus(dir: &Path, jobs: usize) {
     queries::corpus_gen::generate(&opts, dir).expect("corpus");
 }
 
-#[test]
-fn a_build_killed_mid_way_is_followed_by_one_that_reuses_what_was_committed() {
-    let p = Project::new();
-    generated_corpus(&p.root.join("in"), 600);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dsmig"))
+/// `dsmig build in` on one worker, committing every 50 ms, silent: a
+/// build for a test to kill.
+fn spawn_build_to_kill(p: &Project) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_dsmig"))
         .current_dir(&p.root)
         .args(["-j", "1", "build", "in"])
         .env("DSMIG_FLUSH_MS", "50")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .expect("spawn");
+        .expect("spawn")
+}
+
+#[test]
+fn a_build_killed_mid_way_is_followed_by_one_that_reuses_what_was_committed() {
+    let p = Project::new();
+    generated_corpus(&p.root.join("in"), 600);
+    let mut child = spawn_build_to_kill(&p);
     // Kill once the store has grown past its empty size: results committed.
     let db = p.root.join(".dsmig-store/store.redb");
     let start = std::time::Instant::now();
@@ -653,14 +659,7 @@ fn files_a_killed_build_wrote_are_not_written_again() {
     use std::os::unix::fs::MetadataExt;
     let p = Project::new();
     generated_corpus(&p.root.join("in"), 600);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dsmig"))
-        .current_dir(&p.root)
-        .args(["-j", "1", "build", "in"])
-        .env("DSMIG_FLUSH_MS", "50")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_build_to_kill(&p);
     let scripts = p.root.join("generated/glue_jobs");
     let count = || std::fs::read_dir(&scripts).map(|d| d.count()).unwrap_or(0);
     let start = std::time::Instant::now();
