@@ -13,5 +13,6 @@ pub mod ir;
 pub mod llm;
 pub mod parse;
 pub mod report;
+pub mod stages;
 pub mod store;
 pub mod sync;

@@ -43,6 +43,9 @@ pub enum FactorKind {
     Parameters,
     /// Sequence triggers with custom conditions.
     SequenceFlow,
+    /// Something a translation would have to guess (`stages::guess`):
+    /// a missing key, an option value dsmig does not know.
+    Guess,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +88,7 @@ pub struct Points {
     pub params_free: usize,
     pub params_per_point: usize,
     pub custom_trigger: u32,
+    pub guess: u32,
 }
 
 pub const POINTS: Points = Points {
@@ -106,6 +110,7 @@ pub const POINTS: Points = Points {
     params_free: 10,
     params_per_point: 5,
     custom_trigger: 1,
+    guess: 5,
 };
 
 /// Score a job. Pure and deterministic.
@@ -157,6 +162,17 @@ pub fn complexity(job: &Job) -> Complexity {
             pts,
             reason,
             Some(s.name.clone()),
+        );
+    }
+
+    // What a translation would have to guess: never AUTO (predict S1).
+    for g in crate::stages::guesses(job) {
+        push(
+            FactorKind::Guess,
+            g.name(),
+            p.guess,
+            g.what.clone(),
+            Some(g.stage.clone()),
         );
     }
 

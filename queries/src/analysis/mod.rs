@@ -4,7 +4,7 @@
 //! serialisable, comparable values, so the query graph can memoise it.
 //! See `README.md` in this folder for the rules.
 
-pub mod catalogue;
+pub use crate::stages::catalogue;
 pub mod complexity;
 pub mod estate;
 pub mod features;

@@ -11,12 +11,13 @@
 pub const PHASE_SOURCES: &[(&str, &[&str])] = &[
     ("split", &["src/parse"]),
     ("job_ir", &["src/parse", "src/ir"]),
-    ("complexity", &["src/analysis", "src/expr"]),
-    ("prediction", &["src/analysis", "src/expr"]),
+    ("complexity", &["src/analysis", "src/expr", "src/stages"]),
+    ("prediction", &["src/analysis", "src/expr", "src/stages"]),
     (
         "artifacts",
         &[
             "src/generate",
+            "src/stages",
             "src/expr",
             "src/escape.rs",
             "src/ir",

@@ -89,33 +89,7 @@ pub fn connection_name(g: &mut Gen, stage: &Stage) -> String {
     name
 }
 
-/// Table (or user SQL) of a database stage for one link.
-pub(crate) fn db_table(stage: &Stage, l: &Link, reading: bool) -> (Option<String>, Option<String>) {
-    let legacy = |names: &[&str]| {
-        names.iter().find_map(|n| {
-            props::text(&stage.properties, n)
-                .or_else(|| props::link_text(l, reading, n))
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        })
-    };
-    let table = props::connector(stage, "Usage/TableName")
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| legacy(&["tableName", "TableName", "table"]));
-    let generate = props::connector(stage, "Usage/GenerateSQL")
-        .unwrap_or("1")
-        .trim()
-        != "0";
-    let sql = props::connector(stage, "Usage/SQL/SelectStatement")
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| legacy(&["SelectStatement", "SqlPrimary", "SQL"]));
-    if reading && (!generate || table.is_none()) && sql.is_some() {
-        return (table, sql);
-    }
-    (table, None)
-}
+pub(crate) use crate::stages::props::db_table;
 
 pub(crate) fn file_path(stage: &Stage, l: &Link, reading: bool) -> String {
     let pin = if reading {

@@ -15,7 +15,7 @@ pub mod docs;
 pub mod fixture;
 pub mod io;
 pub mod pivot;
-pub mod props;
+pub use crate::stages::props;
 pub mod stages;
 pub mod switch;
 pub mod terraform;

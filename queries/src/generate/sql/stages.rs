@@ -22,6 +22,10 @@ use crate::ir::{Column, Link, LinkKind};
 
 /// Emit the relations of one (non-file) stage; returns its coverage.
 pub fn emit(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+    // What the export does not say is never guessed: the script stops.
+    if let Some(guess) = crate::stages::stage_guesses(g.job, ps.stage).first() {
+        return placeholder(g, ps, &guess.reason());
+    }
     match ps.stage.stage_type.as_str() {
         "Transformer" => transformer(g, ps),
         "Lookup" => lookup(g, ps),

@@ -115,6 +115,31 @@ pub fn schema_format(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Table (or user SQL) of a database stage for one link.
+pub fn db_table(stage: &Stage, l: &Link, reading: bool) -> (Option<String>, Option<String>) {
+    let legacy = |names: &[&str]| {
+        names.iter().find_map(|n| {
+            text(&stage.properties, n)
+                .or_else(|| link_text(l, reading, n))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+    };
+    let table = connector(stage, "Usage/TableName")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| legacy(&["tableName", "TableName", "table"]));
+    let generate = connector(stage, "Usage/GenerateSQL").unwrap_or("1").trim() != "0";
+    let sql = connector(stage, "Usage/SQL/SelectStatement")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| legacy(&["SelectStatement", "SqlPrimary", "SQL"]));
+    if reading && (!generate || table.is_none()) && sql.is_some() {
+        return (table, sql);
+    }
+    (table, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
