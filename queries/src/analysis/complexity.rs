@@ -46,6 +46,12 @@ pub enum FactorKind {
     /// Something a translation would have to guess (`stages::guess`):
     /// a missing key, an option value dsmig does not know.
     Guess,
+    /// A property of a row-transforming stage that no translation reads
+    /// (`stages::audit`): it may change the rows.
+    NotInterpreted,
+    /// A property of another stage (I/O) that no translation reads:
+    /// listed, not blocking.
+    NotInterpretedInfo,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +95,7 @@ pub struct Points {
     pub params_per_point: usize,
     pub custom_trigger: u32,
     pub guess: u32,
+    pub not_interpreted: u32,
 }
 
 pub const POINTS: Points = Points {
@@ -111,6 +118,7 @@ pub const POINTS: Points = Points {
     params_per_point: 5,
     custom_trigger: 1,
     guess: 5,
+    not_interpreted: 2,
 };
 
 /// Score a job. Pure and deterministic.
@@ -173,6 +181,25 @@ pub fn complexity(job: &Job) -> Complexity {
             p.guess,
             g.what.clone(),
             Some(g.stage.clone()),
+        );
+    }
+
+    // Properties no translation reads (the property audit).
+    for n in crate::stages::audit::audit(job) {
+        let (kind, pts) = if n.transforms_rows {
+            (FactorKind::NotInterpreted, p.not_interpreted)
+        } else {
+            (FactorKind::NotInterpretedInfo, 0)
+        };
+        push(
+            kind,
+            format!("property:{}.{}", n.stage_type, n.property),
+            pts,
+            format!(
+                "{} property {} = {:?} is not interpreted by dsmig",
+                n.stage_type, n.property, n.value
+            ),
+            Some(n.stage.clone()),
         );
     }
 
@@ -501,7 +528,10 @@ mod tests {
         let j = sample_job("A", "T", "D", "l");
         let c = complexity(&j);
         assert!(c.score <= 5, "{c:?}");
-        assert!(c.factors.iter().all(|f| f.kind == FactorKind::Stage));
+        assert!(
+            c.factors.iter().all(|f| f.kind == FactorKind::Stage),
+            "{c:?}"
+        );
         assert_eq!(c.score, c.factors.iter().map(|f| f.points).sum::<u32>());
     }
 

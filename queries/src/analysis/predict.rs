@@ -58,7 +58,7 @@ matches decides; the thresholds come from `[prediction]` in `dsmig.toml`.
 |---|---|---|
 | M1 | the job has a stage without translation rules (catalogue difficulty 5: custom / plugin / unknown stage types, BuildOp, Java, wrapped, external source/target/filter, generic OSH, web service) or hand-written BASIC job control | MANUAL |
 | M2 | complexity score ≥ `manual_min_score` (default 60) | MANUAL |
-| S1 | a call to a function that is not a known DataStage built-in (a user routine or typo), a `DSU.*` routine call or before/after subroutine, a stage variable read before it is assigned (previous-row semantics), a transformer loop, a CDC / SCD stage (change capture, change apply, slowly changing dimension) or another difficulty-4 stage (MQ, routine activity), or something a translation would have to guess (a Lookup or Join without keys, an option value dsmig does not know, a database read with neither table nor query: `stages/guess.rs`) | SEMI-AUTO |
+| S1 | a call to a function that is not a known DataStage built-in (a user routine or typo), a `DSU.*` routine call or before/after subroutine, a stage variable read before it is assigned (previous-row semantics), a transformer loop, a CDC / SCD stage (change capture, change apply, slowly changing dimension) or another difficulty-4 stage (MQ, routine activity), or something a translation would have to guess (a Lookup or Join without keys, an option value dsmig does not know, a database read with neither table nor query: `stages/guess.rs`), or a property of a row-transforming stage that no translation reads (`stages/audit.rs`) | SEMI-AUTO |
 | S2 | complexity score > `auto_max_score` (default 20) | SEMI-AUTO |
 | A1 | otherwise: only supported stages and known functions, score ≤ `auto_max_score` | AUTO |
 
@@ -78,7 +78,7 @@ changes its names); a non-template member of a similarity cluster 60 %.
 **Complexity points** (one factor per item, each with its reason): stage
 by catalogue difficulty 1/2/3/4/5 → 0/1/3/6/25 points (a server-job
 transformer counts as difficulty 3); unknown function, routine call,
-previous-row stage variable, transformer loop, guess: 5 each; hand-written job
+previous-row stage variable, transformer loop, guess: 5 each; property of a row-transforming stage not interpreted: 2 (of another stage: listed, 0); hand-written job
 control: 30; long or nested expression (> 300 chars or > 4 nested calls): 1
 each, at most 10; reject link: 1; server job: 3; size: 1 per 5 stages above
 10 and 1 per 100 columns; parameters: 1 per 5 above 10; custom sequence
@@ -124,6 +124,7 @@ pub fn predict(c: &Complexity, cfg: &PredictionConfig, group: Option<&Membership
                     | FactorKind::CdcScd
                     | FactorKind::HardStage
                     | FactorKind::Guess
+                    | FactorKind::NotInterpreted
             )
         })
         .map(item)

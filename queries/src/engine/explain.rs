@@ -478,7 +478,24 @@ pub fn render(x: &Explanation) -> String {
         ));
     }
     o.push_str(&format!("\nComplexity: {} points\n", x.complexity.score));
-    for f in &x.complexity.factors {
+    use crate::analysis::complexity::FactorKind;
+    let unread: Vec<&Factor> = x
+        .complexity
+        .factors
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FactorKind::NotInterpreted | FactorKind::NotInterpretedInfo
+            )
+        })
+        .collect();
+    for f in x
+        .complexity
+        .factors
+        .iter()
+        .filter(|f| f.kind != FactorKind::NotInterpretedInfo)
+    {
         o.push_str(&format!(
             "  {:>3}  {}{}: {}\n",
             f.points,
@@ -489,6 +506,24 @@ pub fn render(x: &Explanation) -> String {
                 .unwrap_or_default(),
             f.reason
         ));
+    }
+    if !unread.is_empty() {
+        o.push_str(&format!(
+            "\nNot interpreted ({} properties no translation reads; on a row-transforming stage they keep the job out of AUTO):\n",
+            unread.len()
+        ));
+        for f in &unread {
+            o.push_str(&format!(
+                "  {}{}: {}\n",
+                f.location.as_deref().unwrap_or("job"),
+                if f.kind == FactorKind::NotInterpreted {
+                    " [blocking]"
+                } else {
+                    ""
+                },
+                f.reason
+            ));
+        }
     }
     o.push_str("\nGroups:\n");
     for (label, g) in [

@@ -288,6 +288,7 @@ pub fn render(data: &ReportData, title: &str) -> String {
     groups_section(&mut o, data);
     waves_section(&mut o, data);
     risk_section(&mut o, data);
+    unread_section(&mut o, data);
     jobs_section(&mut o, data);
     problems_section(&mut o, data);
     o.push_str("</main>\n<aside id=\"detail\" hidden aria-live=\"polite\"></aside>\n");
@@ -935,6 +936,56 @@ fn risk_section(o: &mut String, d: &ReportData) {
             o,
             "</ul></td><td><code>{}</code></td></tr>",
             esc(&place(&j.file, j.line, j.member.as_deref()))
+        );
+    }
+    o.push_str("</tbody></table></section>\n");
+}
+
+/// The properties no translation reads, most frequent first: what to
+/// implement next (the property audit, `stages::audit`).
+fn unread_section(o: &mut String, d: &ReportData) {
+    use crate::analysis::complexity::FactorKind;
+    // (stage type.property) -> (jobs, blocking jobs)
+    let mut n: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for j in &d.jobs {
+        let Some(det) = d.details.get(&j.hash) else {
+            continue;
+        };
+        let mut seen: BTreeMap<&str, bool> = BTreeMap::new();
+        for f in &det.factors {
+            let blocking = match f.kind {
+                FactorKind::NotInterpreted => true,
+                FactorKind::NotInterpretedInfo => false,
+                _ => continue,
+            };
+            let name = f.name.strip_prefix("property:").unwrap_or(&f.name);
+            let e = seen.entry(name).or_insert(false);
+            *e |= blocking;
+        }
+        for (name, blocking) in seen {
+            let e = n.entry(name).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += usize::from(blocking);
+        }
+    }
+    o.push_str(r#"<section id="unread"><h2>Properties not interpreted</h2>"#);
+    if n.is_empty() {
+        o.push_str(r#"<p class="muted">Every property of every stage is interpreted or known not to change rows.</p></section>"#);
+        return;
+    }
+    let mut v: Vec<(&str, (usize, usize))> = n.into_iter().collect();
+    v.sort_by(|a, b| b.1.1.cmp(&a.1.1).then(b.1.0.cmp(&a.1.0)).then(a.0.cmp(b.0)));
+    let _ = write!(
+        o,
+        r#"<p class="muted">Stage properties no translation reads, at a value other than DataStage's default; on a row-transforming stage they keep a job out of AUTO. The {} most frequent of {}: what to implement next.</p><table class="t" id="unread-table"><thead><tr><th>stage type . property</th><th class="r">jobs</th><th class="r">jobs held out of AUTO</th></tr></thead><tbody>"#,
+        v.len().min(TOP),
+        v.len()
+    );
+    for (name, (jobs, blocking)) in v.iter().take(TOP) {
+        let _ = write!(
+            o,
+            r#"<tr><td><code>{}</code></td><td class="r">{jobs}</td><td class="r">{blocking}</td></tr>"#,
+            esc(name)
         );
     }
     o.push_str("</tbody></table></section>\n");

@@ -66,6 +66,11 @@ pub const CHECKS: &[Check] = &[
     options::join_operator,
     options::lookup_failure,
     options::database_source,
+    options::aggregation_type,
+    options::surrogate_key_source,
+    options::database_target,
+    options::needs_input,
+    options::empty_stage_variable,
 ];
 
 /// Version of the checks' semantics; part of the complexity memo key
@@ -242,21 +247,129 @@ mod options {
         }
     }
 
-    /// Database stages: I/O stages that are not files or datasets.
-    fn is_database(stage: &Stage) -> bool {
+    /// Aggregation types both targets translate: count rows (`countField`)
+    /// and calculation (`reduce`). Recalculation (`rereduce`) is not.
+    pub fn aggregation_type(_job: &Job, stage: &Stage, out: &mut Vec<Guess>) {
+        if stage.stage_type != "Aggregator" {
+            return;
+        }
+        if let Some(v) = props::text(&stage.properties, "selection") {
+            let v = v.trim().to_ascii_lowercase();
+            if !v.is_empty() && v != "count" && v != "reduce" {
+                out.push(Guess::new(
+                    stage,
+                    "selection",
+                    format!("aggregation type {v:?} is not one dsmig translates"),
+                ));
+            }
+        }
+    }
+
+    /// A Surrogate Key Generator with a key source (a state file or a
+    /// database sequence: IBM docs, "Surrogate Key Generator stage")
+    /// continues from the last key issued, which a run of the translation
+    /// cannot know: numbering from the start value would be a guess.
+    /// Without a key source the stage numbers from its start value (the
+    /// DataStage 7.5 Surrogate Key stage), which both targets do.
+    pub fn surrogate_key_source(_job: &Job, stage: &Stage, out: &mut Vec<Guess>) {
+        if stage.stage_type != "SurrogateKeyGenerator" {
+            return;
+        }
+        for name in ["keySource", "keySourceType"] {
+            if let Some(v) = props::text(&stage.properties, name)
+                && !v.trim().is_empty()
+            {
+                out.push(Guess::new(
+                    stage,
+                    name,
+                    format!(
+                        "keys continue from the key source ({}); pass the last issued key (e.g. the target's maximum) as the start",
+                        v.trim()
+                    ),
+                ));
+                return;
+            }
+        }
+    }
+
+    /// Write modes both targets translate (connector `WriteMode` codes):
+    /// 0 insert, 6 bulk load / append; 1, 3, 4, 9 the update / upsert
+    /// family (MERGE on the link's key columns).
+    const WRITE_MODES: &[&str] = &["0", "6"];
+    const UPSERT_MODES: &[&str] = &["1", "3", "4", "9"];
+
+    /// A database write must name its table, use a write mode dsmig maps,
+    /// and an upsert needs key columns on the link.
+    pub fn database_target(job: &Job, stage: &Stage, out: &mut Vec<Guess>) {
+        if !is_database(stage) {
+            return;
+        }
+        for l in super::inputs(job, stage) {
+            if props::db_table(stage, l, false).0.is_none() {
+                out.push(Guess::new(
+                    stage,
+                    format!("link {}", l.name),
+                    "the database write names no table",
+                ));
+            }
+            let w = props::DbWrite::of(stage);
+            let mode = w.write_mode.as_str();
+            if UPSERT_MODES.contains(&mode) {
+                if !l.columns.iter().any(|c| c.key_position > 0) {
+                    out.push(Guess::new(
+                        stage,
+                        "WriteMode",
+                        format!(
+                            "write mode {mode} updates or upserts by key, but link {} marks no key column",
+                            l.name
+                        ),
+                    ));
+                }
+            } else if !WRITE_MODES.contains(&mode) {
+                out.push(Guess::new(
+                    stage,
+                    "WriteMode",
+                    format!("write mode code {mode} is not one dsmig maps"),
+                ));
+            }
+        }
+    }
+
+    /// A row-processing stage with no input link has no rows to process
+    /// (an unfinished design); generators (Row Generator) excepted.
+    pub fn needs_input(job: &Job, stage: &Stage, out: &mut Vec<Guess>) {
         use crate::stages::catalogue::{StageClass, lookup};
-        lookup(&stage.stage_type).class == StageClass::Io
-            && !matches!(
-                stage.stage_type.as_str(),
-                "SequentialFile"
-                    | "DataSet"
-                    | "FileSet"
-                    | "LookupFileSet"
-                    | "HashedFile"
-                    | "ExternalSource"
-                    | "ExternalTarget"
-                    | "ComplexFlatFile"
-            )
+        let class = lookup(&stage.stage_type).class;
+        if !matches!(class, StageClass::Processing | StageClass::Debug)
+            || stage.stage_type == "RowGenerator"
+            || stage.stage_type.starts_with("Container")
+        {
+            return;
+        }
+        if super::inputs(job, stage).is_empty() {
+            out.push(Guess::new(stage, "input", "the stage has no input link"));
+        }
+    }
+
+    /// A stage variable without a derivation (only an initial value): the
+    /// translators do not read it as a constant yet.
+    pub fn empty_stage_variable(_job: &Job, stage: &Stage, out: &mut Vec<Guess>) {
+        let Some(t) = &stage.transformer else {
+            return;
+        };
+        for v in &t.stage_vars {
+            if v.expression.trim().is_empty() {
+                out.push(Guess::new(
+                    stage,
+                    format!("stage variable {}", v.name),
+                    "the stage variable has no derivation (initial value only)",
+                ));
+            }
+        }
+    }
+
+    fn is_database(stage: &Stage) -> bool {
+        crate::stages::audit::is_database(&stage.stage_type)
     }
 
     /// A database read with neither a table nor a query: nothing to read.

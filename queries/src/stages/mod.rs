@@ -7,6 +7,7 @@
 //! only, so `analysis` (classification) and `generate` (both targets)
 //! read a stage the same way.
 
+pub mod audit;
 pub mod catalogue;
 pub mod guess;
 pub mod props;

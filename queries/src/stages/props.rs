@@ -1,8 +1,37 @@
-//! Reading stage and pin options from the IR.
+//! Reading stage and pin options from the IR. Every read goes through
+//! [`find`] or [`connector`], so [`recording`] can list the names a
+//! translation asked for: the property audit (`stages/audit.rs`) is
+//! checked against what the generators really read (`tests/audit.rs`).
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 use crate::ir::{Link, PropNode, PropValue, Property, Stage};
 
+thread_local! {
+    /// Names read while a [`recording`] runs on this thread (lower case;
+    /// connector paths as asked).
+    static READS: RefCell<Option<BTreeSet<String>>> = const { RefCell::new(None) };
+}
+
+/// Run `f`, returning the property names it read on this thread.
+pub fn recording<T>(f: impl FnOnce() -> T) -> (T, BTreeSet<String>) {
+    let outer = READS.with(|r| r.borrow_mut().replace(BTreeSet::new()));
+    let value = f();
+    let read = READS.with(|r| std::mem::replace(&mut *r.borrow_mut(), outer));
+    (value, read.unwrap_or_default())
+}
+
+fn note(name: &str) {
+    READS.with(|r| {
+        if let Some(set) = r.borrow_mut().as_mut() {
+            set.insert(name.trim().to_ascii_lowercase());
+        }
+    });
+}
+
 pub fn find<'a>(props: &'a [Property], name: &str) -> Option<&'a PropValue> {
+    note(name);
     props
         .iter()
         .find(|p| p.name.trim().eq_ignore_ascii_case(name))
@@ -38,6 +67,7 @@ pub fn tree<'a>(props: &'a [Property], name: &str) -> Vec<&'a PropNode> {
 
 /// Connector XML property by path suffix (`Usage/TableName`).
 pub fn connector<'a>(stage: &'a Stage, path: &str) -> Option<&'a str> {
+    note(path);
     for p in &stage.properties {
         if let PropValue::Connector(pairs) = &p.value {
             for (k, v) in pairs {

@@ -41,9 +41,24 @@ pub fn param_text(s: &str) -> String {
     out
 }
 
-/// The Glue connection for a database stage, and whether it is a
-/// placeholder name.
-pub fn connection_name(g: &mut Gen, stage: &Stage) -> String {
+/// The Glue connection of a database stage, as code of both files.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Connection {
+    /// Python expression of the connection name.
+    pub py: String,
+    /// HCL expression of the connection name.
+    pub hcl: String,
+    /// For a server without a `[glue.connections]` entry: the job argument
+    /// (`DSMIG_CONNECTION_<SERVER>`) and the key of `var.glue_connections`
+    /// that fills it. Never a placeholder name: Terraform fails on a
+    /// missing key, the script on a missing argument, both naming it.
+    pub argument: Option<(String, String)>,
+}
+
+/// The Glue connection for a database stage: the `[glue.connections]`
+/// entry of its DataStage server, else a job argument set from the
+/// Terraform map `glue_connections`.
+pub fn connection_name(g: &mut Gen, stage: &Stage) -> Connection {
     let server = props::connector(stage, "Connection/Server")
         .or_else(|| props::connector(stage, "Connection/DataSource"))
         .or_else(|| props::connector(stage, "Connection/Database"))
@@ -59,34 +74,32 @@ pub fn connection_name(g: &mut Gen, stage: &Stage) -> String {
         .get(&server)
         .or_else(|| cfg.get(server.trim_matches('#')))
     {
-        return c.clone();
+        return Connection {
+            py: py_str(c),
+            hcl: crate::escape::hcl_str(c),
+            argument: None,
+        };
     }
-    let safe: String = server
+    let mut key: String = server
         .trim_matches('#')
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
+                c.to_ascii_uppercase()
             } else {
-                '-'
+                '_'
             }
         })
         .collect();
-    let name = format!(
-        "dsmig-change-me-{}",
-        if safe.is_empty() {
-            "connection".to_string()
-        } else {
-            safe
-        }
-    );
-    g.todo(
-        format!("{} (connection)", stage.name),
-        format!(
-            "no [glue.connections] entry for DataStage server {server:?}: the script uses the placeholder Glue connection {name:?}"
-        ),
-    );
-    name
+    if key.trim_matches('_').is_empty() {
+        key = "DEFAULT".into();
+    }
+    let arg = format!("DSMIG_CONNECTION_{key}");
+    Connection {
+        py: format!("dsmig_connection({})", py_str(&arg)),
+        hcl: format!("var.glue_connections[{}]", crate::escape::hcl_str(&key)),
+        argument: Some((arg, key)),
+    }
 }
 
 pub(crate) use crate::stages::props::db_table;
@@ -479,7 +492,7 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
                     py_comment(&st.stage_type),
                     py_comment(&st.name),
                     py_comment(&l.name),
-                    py_str(&conn),
+                    conn.py,
                     param_text(&sql)
                 ),
                 (None, Some(table)) => format!(
@@ -488,7 +501,7 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
                     py_comment(&st.name),
                     py_comment(&l.name),
                     py_comment(&table),
-                    py_str(&conn),
+                    conn.py,
                     param_text(&table),
                     vendor(&st.stage_type).map_or("None".into(), py_str),
                     keys.join(", ")
@@ -603,14 +616,14 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
             {
                 lines.push(format!(
                     "    run_sql(glue_context, {}, {})  # DataStage before-SQL",
-                    py_str(&conn),
+                    conn.py,
                     param_text(b)
                 ));
             }
             let call = match write_mode.as_str() {
                 "0" | "6" => format!(
                     "    write_jdbc(glue_context, {df}, {}, {}, mode={})",
-                    py_str(&conn),
+                    conn.py,
                     param_text(&table),
                     py_str(match (truncate, table_action.as_str()) {
                         (true, _) => "truncate",
@@ -628,7 +641,7 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
                     format!(
                         "    # Upsert: load a staging table, then MERGE it into {} (post-action)\n    upsert_jdbc(glue_context, {df}, {}, {}, keys=[{}])",
                         py_comment(&table),
-                        py_str(&conn),
+                        conn.py,
                         param_text(&table),
                         keys.join(", ")
                     )
@@ -641,7 +654,7 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
                     format!(
                         "    # TODO(dsmig): WriteMode {} not mapped; appending\n    write_jdbc(glue_context, {df}, {}, {}, mode=\"append\")",
                         py_comment(other),
-                        py_str(&conn),
+                        conn.py,
                         param_text(&table)
                     )
                 }
@@ -650,7 +663,7 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
             if let Some(a) = &after {
                 lines.push(format!(
                     "    run_sql(glue_context, {}, {})  # DataStage after-SQL",
-                    py_str(&conn),
+                    conn.py,
                     param_text(a)
                 ));
             }

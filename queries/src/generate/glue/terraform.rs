@@ -119,27 +119,31 @@ pub fn job_tf(g: &mut Gen, templates: &Templates) -> String {
                 "SequentialFile" | "DataSet" | "FileSet" | "LookupFileSet" | "HashedFile"
             )
         {
-            let todos = g.todos.len();
             conns.insert(io::connection_name(g, ps.stage));
-            g.todos.truncate(todos); // already reported by the script
         }
     }
     let params = script_params(job);
-    let width = params
+    // (argument, HCL value): the job's parameters with their defaults,
+    // then the connections of servers without a [glue.connections] entry
+    // (the job argument the script reads, from the glue_connections map).
+    let mut pairs: Vec<(String, String)> = params
         .iter()
-        .map(|(_, a, _, _)| a.len() + 4)
+        .map(|(_, arg, _, default)| (hcl_str(&format!("--{arg}")), hcl_str(default)))
+        .collect();
+    for c in &conns {
+        if let Some((arg, _)) = &c.argument {
+            pairs.push((hcl_str(&format!("--{arg}")), c.hcl.clone()));
+        }
+    }
+    let width = pairs
+        .iter()
+        .map(|(k, _)| k.len())
         .max()
         .unwrap_or(0)
         .max(36);
-    let args: Vec<String> = params
+    let args: Vec<String> = pairs
         .iter()
-        .map(|(_, arg, _, default)| {
-            format!(
-                "    {:<width$} = {}",
-                hcl_str(&format!("--{arg}")),
-                hcl_str(default)
-            )
-        })
+        .map(|(k, v)| format!("    {k:<width$} = {v}"))
         .collect();
     let (bookmarks, bookmarks_why) = bookmarks(g);
     let stem = g.ctx.stem_of(job);
@@ -154,7 +158,7 @@ pub fn job_tf(g: &mut Gen, templates: &Templates) -> String {
         "workers": g.ctx.config.number_of_workers,
         "timeout": g.ctx.config.timeout_minutes,
         "max_retries": g.ctx.config.max_retries,
-        "connections": conns.iter().map(|c| hcl_str(c)).collect::<Vec<_>>().join(", "),
+        "connections": conns.iter().map(|c| c.hcl.clone()).collect::<Vec<_>>().join(", "),
         "script": format!("{stem}.py"),
         "bookmarks": bookmarks,
         "bookmarks_why": bookmarks_why,
