@@ -206,6 +206,26 @@ fn normalise(text: &str, unordered: bool) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
+/// Job name → dsmig's category (AUTO, SEMI-AUTO, MANUAL), from the
+/// build's generation_report.json.
+fn categories(report: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(report).unwrap_or_default();
+    let j: Json = serde_json::from_str(&text).unwrap_or(Json::Null);
+    j["jobs"]
+        .as_array()
+        .map(|jobs| {
+            jobs.iter()
+                .filter_map(|x| {
+                    Some((
+                        x["job"].as_str()?.to_string(),
+                        x["category"].as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// None = pass, Some(reason) = fail.
 fn compare(case: &Case, dir: &Path) -> Option<String> {
     let mut expected: Vec<PathBuf> = std::fs::read_dir(case.dir.join("expected"))
@@ -238,9 +258,9 @@ fn golden_cases() {
     let started = std::time::Instant::now();
     let cases = cases();
     assert!(cases.len() >= 30, "only {} golden cases", cases.len());
-    let python = std::env::var("DSMIG_PYTHON").ok().filter(|p| {
-        tool_ok(Command::new(p).args(["-c", "import pyspark, psycopg"]))
-    });
+    let python = std::env::var("DSMIG_PYTHON")
+        .ok()
+        .filter(|p| tool_ok(Command::new(p).args(["-c", "import pyspark, psycopg"])));
     let pg = std::env::var("DSMIG_PG").ok().filter(|c| {
         let mut cmd = Command::new("psql");
         cmd.args(["-X", "-q", "-c", "SELECT 1"]);
@@ -281,6 +301,7 @@ fn golden_cases() {
             "params": c.params, "glue_root": glue_out.join("tests"),
         }));
     }
+    let categories = categories(&glue_out.join("generation_report.json"));
     let res = harness(&python, "run_glue.py", &Json::Array(jobs), work, None);
     for c in &cases {
         let key = (c.name.clone(), "glue".to_string());
@@ -298,7 +319,11 @@ fn golden_cases() {
     // PostgreSQL
     if let Some(conn) = &pg {
         let sql_out = work.join("sql");
-        build(&cases, &sql_out, &["--target", "sql", "--dialect", "postgres"]);
+        build(
+            &cases,
+            &sql_out,
+            &["--target", "sql", "--dialect", "postgres"],
+        );
         let mut jobs = Vec::new();
         for c in &cases {
             if !sql_out.join(format!("sql/{}.sql", c.job)).is_file() {
@@ -335,9 +360,10 @@ fn golden_cases() {
     let mut regressions = Vec::new();
     let mut fixed = Vec::new();
     let mut passes: BTreeMap<&str, usize> = BTreeMap::new();
-    eprintln!("\n| case | glue | postgres |\n|---|---|---|");
+    eprintln!("\n| case | category | glue | postgres |\n|---|---|---|---|");
     for c in &cases {
-        let mut row = format!("| {} |", c.name);
+        let category = categories.get(&c.job).map_or("?", String::as_str);
+        let mut row = format!("| {} | {category} |", c.name);
         for t in TARGETS {
             let key = (c.name.clone(), t.to_string());
             let cell = match results.get(&key) {

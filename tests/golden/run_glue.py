@@ -10,7 +10,6 @@ import importlib.util
 import io
 import json
 import sys
-import traceback
 
 
 def main():
@@ -41,8 +40,8 @@ def main():
                 mod.main()
             out[c["case"]] = {"ok": True}
         except BaseException as e:  # noqa: BLE001 - report every failure, keep going
-            tb = traceback.format_exception_only(type(e), e)
-            out[c["case"]] = {"error": "".join(tb).strip().splitlines()[-1][:400]}
+            first = (str(e).strip().splitlines() or [""])[0]
+            out[c["case"]] = {"error": ("%s: %s" % (type(e).__name__, first))[:400]}
         finally:
             sys.argv = saved
     print(json.dumps(out))

@@ -17,42 +17,80 @@ import xmlx  # noqa: E402
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
 DOC = {
-    "xf": "https://www.ibm.com/docs/en/iis/11.7?topic=stages-transformer-stage",
-    "xfsv": "https://www.ibm.com/docs/en/iis/11.7?topic=stage-defining-local-stage-variables",
-    "xfcon": "https://www.ibm.com/docs/en/iis/11.7?topic=stage-defining-constraints-handling-otherwise-links",
-    "str": "https://www.ibm.com/docs/en/iis/11.7?topic=functions-string",
+    "xf": "https://www.ibm.com/docs/en/watsonx/wdi/2.4.x?topic=transformer-basic-concepts",
+    "xfsv": "https://www.ibm.com/docs/en/ws-and-kc?topic=properties-stage-variables-datastage",
+    "xfcon": "https://www.ibm.com/docs/en/watsonx/wdi/2.4.x?topic=transformer-basic-concepts",
+    "str": "https://docs.intersystems.com/latest/csp/docbook/Doc.View.cls?KEY=RVBS_ftrim (BASIC TRIM: leading, trailing and redundant blanks; no IBM page found in the search index)",
     "null": "https://www.ibm.com/docs/en/cloud-paks/cp-data/5.1.x?topic=datastage-null-handling-functions",
     "nullable": "https://www.ibm.com/docs/SSZJPZ_11.5.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/r_deeref_Nullable.html",
     "seqfmt": "https://www.ibm.com/docs/SSZJPZ_11.5.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/r_deeref_Input_Link_Format_Tab_sequential_file_stage.html",
     "typedef": "https://www.ibm.com/docs/en/iis/11.7?topic=tab-type-defaults",
+    "dectype": "https://www.ibm.com/support/knowledgecenter/SSZJPZ_9.1.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/r_deeref_Decimal_Type.html",
     "lookup": "https://www.ibm.com/support/knowledgecenter/SSZJPZ_11.7.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/c_deeref_Lookup_Stage.html",
     "lookupstage": "https://www.ibm.com/docs/en/watsonx/wdi/saas?topic=properties-stage-tab",
-    "join": "https://www.ibm.com/docs/en/iis/11.7?topic=data-join-stage",
-    "merge": "https://www.ibm.com/docs/en/iis/11.7?topic=data-merge-stage",
-    "agg": "https://www.ibm.com/docs/en/iis/11.7?topic=data-aggregator-stage",
-    "sort": "https://www.ibm.com/docs/en/iis/11.7?topic=data-sort-stage",
-    "remdup": "https://www.ibm.com/docs/en/iis/11.7?topic=data-remove-duplicates-stage",
-    "filter": "https://www.ibm.com/docs/en/iis/11.7?topic=data-filter-stage",
-    "funnel": "https://www.ibm.com/docs/en/iis/11.7?topic=data-funnel-stage",
-    "copy": "https://www.ibm.com/docs/en/iis/11.7?topic=data-copy-stage",
-    "modify": "https://www.ibm.com/docs/en/iis/11.7?topic=data-modify-stage",
-    "head": "https://www.ibm.com/docs/en/iis/11.7?topic=data-head-stage",
-    "tail": "https://www.ibm.com/docs/en/iis/11.7?topic=data-tail-stage",
-    "rowgen": "https://www.ibm.com/docs/en/iis/11.7?topic=data-row-generator-stage",
-    "switch": "https://www.ibm.com/docs/en/iis/11.7?topic=data-switch-stage",
-    "pivot": "https://www.ibm.com/docs/en/iis/11.7?topic=data-pivot-enterprise-stage",
-    "skey": "https://www.ibm.com/docs/en/iis/11.7?topic=data-surrogate-key-generator-stage",
-    "cdc": "https://www.ibm.com/docs/en/iis/11.7?topic=data-change-capture-stage",
-    "sysvar": "https://www.ibm.com/docs/en/iis/11.7?topic=language-system-variables",
-    "macros": "https://www.ibm.com/docs/en/iis/11.7?topic=functions-macros",
-    "pset": "https://www.ibm.com/docs/en/iis/11.7?topic=jobs-parameter-sets",
-    "serverseq": "https://www.ibm.com/docs/en/iis/11.7?topic=files-sequential-file-stages",
-    "hashed": "https://www.ibm.com/docs/en/iis/11.7?topic=files-hashed-file-stages",
+    "join": "https://www.ibm.com/support/knowledgecenter/SSZJPZ_11.7.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/c_deeref_Join_Stage.html?view=kc",
+    "merge": "https://www.ibm.com/docs/en/SSZJPZ_9.1.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/c_deeref_Merge_Stage.html",
+    "agg": "https://www.ibm.com/docs/en/watsonx/wdi/saas?topic=aggregator-stage-tab",
+    "aggcalc": "https://www.ibm.com/docs/en/cloud-paks/cp-data/5.4.x?topic=tab-calculation-recalculation-dependent-properties",
+    "sort": "https://www.ibm.com/docs/en/cloud-paks/cp-data/5.0.x?topic=sort-stage-tab",
+    "sortseq": "https://www.ibm.com/docs/en/watsonx/wdi/saas?topic=stages-sort",
+    "advanced": "https://www.ibm.com/docs/en/DSXDOC/dstage/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/advanced.html",
+    "remdup": "https://ibm.com/support/knowledgecenter/SSZJPZ_11.3.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/c_deeref_Remove_Duplicates_Stage.html",
+    "filter": "https://www.ibm.com/docs/en/watsonx/wdi/saas?topic=f-stage-tab",
+    "funnel": "https://www.ibm.com/docs/en/cloud-paks/cp-data/5.3.x?topic=funnel-stage-tab",
+    "copy": "https://www.ibm.com/docs/en/DSXDOC/dstage/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/processingdata.html",
+    "modify": "https://www.ibm.com/support/knowledgecenter/en/SSZJPZ_11.3.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/r_deeref_Options_Category_modify_stage.html",
+    "head": "https://www.ibm.com/docs/en/cloud-paks/cp-data/5.4.x?topic=stages-head",
+    "tail": "https://www.ibm.com/docs/en/watsonx/wdi/2.4.x?topic=tail-fast-path",
+    "rowgen": "https://www.ibm.com/docs/en/cloud-paks/cp-data/5.4.x?topic=generator-output-tab",
+    "switch": "https://www.ibm.com/docs/en/watsonx/wdi/2.4.x?topic=switch-fast-path",
+    "pivot": "https://www.ibm.com/support/knowledgecenter/SSZJPZ_11.3.0/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/hpivotsupertask.html",
+    "skey": "https://www.ibm.com/docs/en/DSXDOC/dstage/com.ibm.swg.im.iis.ds.parjob.dev.doc/topics/processingdata.html",
+    "cdc": "https://www.ibm.com/docs/en/watsonx/wdi/2.4.x?topic=capture-fast-path",
+    "sysvar": "https://www.ibm.com/support/knowledgecenter/en/SSZJPZ_11.5.0/com.ibm.swg.im.iis.ds.serverjob.dev.doc/topics/r_dsvjbref_System_Variables.html",
+    "macros": "https://ibm.com/support/knowledgecenter/SSZJPZ_11.5.0/com.ibm.swg.im.iis.ds.cliapi.ref.doc/topics/r_dsvjbref_Job_Status_Macros.html",
+    "pset": "https://ibm.com/support/knowledgecenter/en/SSZJPZ_11.5.0/com.ibm.swg.im.iis.ds.cliapi.ref.doc/topics/r_common_DSSetParam.html",
+    "serverseq": "https://www.ibm.com/support/knowledgecenter/SSZJPZ_11.5.0/com.ibm.swg.im.iis.ds.serverjob.dev.doc/topics/serverjobstages.html",
+    "hashed": "https://www.ibm.com/docs/SSZJPZ_11.3.0/com.ibm.swg.im.iis.ds.serverjob.dev.doc/topics/r_dsvjbref_Defining_Hashed_File_Output_Data.html",
     "decconv": "https://ibm.com/docs/SSZJPZ_11.3.0/com.ibm.swg.im.iis.ds.parjob.adref.doc/topics/r_deeadvrf_Decimal_Field_Conversions.html",
-    "export": "https://www.ibm.com/docs/en/iis/11.7?topic=repository-exporting-objects",
+    "export": "shared/docs/datastage-reference.md sections 2.13 and 3 (export layouts seen in real exports; IBM documents the export options, not the file layout)",
 }
 
 CASES = []
+
+# Extra documentation per case, and what the cited pages do not settle
+# (taken from real exports or from shared/docs/datastage-reference.md).
+MORE_DOCS = {
+    "sort_stable": ["sortseq", "advanced"], "sort_desc": ["sortseq", "advanced"],
+    "sort_numeric_spelling": ["sortseq", "advanced"], "head_tail": ["advanced"],
+    "funnel_sequence": ["advanced"], "surrogate_key": ["advanced"], "agg_reduce": ["aggcalc"],
+    "decimal_format": ["dectype"], "remdup_first": ["advanced"], "remdup_last": ["advanced"],
+}
+NOTES = {
+    "xf_otherwise": "The DSX marks the otherwise link with `Reject \"1\"` on the output pin (datastage-reference.md 2.8); "
+                    "the Designer calls it Otherwise/Log.",
+    "xf_basic": "Trim without options: leading and trailing blanks removed and inner runs reduced to one "
+                "(the BASIC TRIM semantics; the parallel Transformer documents the same default).",
+    "sort_stable": "Sequential execution mode is the `Execmode \"seq\"` stage property seen in real exports.",
+    "merge_keep": "The unmatched-masters option is written `dropBadMasters\\keepBadMasters` by analogy with the "
+                  "Change Capture options of real exports (`keepInsert\\dropInsert`); the Merge property names are not "
+                  "in any export at hand.",
+    "agg_count": "The count column CNT is declared integer on the output link, so the count is written as an integer.",
+    "row_generator": "`records` sits on the output pin (IBM: Number of records is an Output tab property; real exports "
+                     "show `records` on the CCustomOutput). The integer default generator (cycle from 0 by 1) is "
+                     "IBM's documented default for integer columns; the cited page does not restate it.",
+    "pivot_horizontal": "The pivot list is the output column's Derivation, as IBM describes the horizontal pivot mapping.",
+    "surrogate_key": "Property layout (`key` tree with `initial` and `type`) as in the real exports of the corpus.",
+    "change_capture": "Change codes 0 copy, 1 insert, 2 delete, 3 edit (the stage's default codes).",
+    "decimal_format": "IBM, Decimal type / Type defaults: text format = a leading space or '-', then the digits with "
+                      "the decimal point; the fixed width (precision digits with leading zeros, full scale) is the "
+                      "engine's decimal-to-string rendering.",
+    "lookup_legacy_keys": "Layout variant of datastage-reference.md 2.13 (DataStage 7.5/8.0 exports).",
+    "lookup_reject_no_linktypes": "Layout variant of datastage-reference.md 2.13.",
+    "sort_numeric_spelling": "Layout variant of datastage-reference.md 2.13 (`Ascending`/`Descending` spellings).",
+    "server_hashed_notfound": "A hashed file written and read in the same server job: the writing link completes "
+                              "before the reference is read; a hashed file keeps one record per key (the last written).",
+}
 
 
 def case(name, job, inputs, expected, checks, docs, unordered=(), xml=False, params=None):
@@ -708,7 +746,9 @@ def main():
                                   " (compared as sorted lines)." if c["unordered"] else
                                   "defined by DataStage here; compared exactly."), "",
                  "## IBM documentation", ""]
-        lines += ["- " + DOC[k] for k in c["docs"]]
+        lines += ["- " + DOC[k] for k in c["docs"] + MORE_DOCS.get(c["name"], [])]
+        if c["name"] in NOTES:
+            lines += ["", "## Notes", "", NOTES[c["name"]]]
         with open(os.path.join(d, "README.md"), "w") as f:
             f.write("\n".join(lines) + "\n")
     print(len(CASES), "cases")
