@@ -153,6 +153,7 @@ fn run_dir(root: &Path, case: &Case) -> PathBuf {
 /// Run a harness script; its last stdout line is a JSON object per case.
 fn harness(python: &str, script: &str, jobs: &Json, work: &Path, pg: Option<&str>) -> Json {
     let spec = work.join(format!("{script}.json"));
+    // (one file per harness: the two targets run at the same time)
     std::fs::write(&spec, jobs.to_string()).expect("write harness input");
     let mut cmd = Command::new(python);
     cmd.arg(golden_dir().join(script)).arg(&spec);
@@ -226,6 +227,86 @@ fn categories(report: &Path) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+type Outcomes = BTreeMap<(String, String), Option<String>>;
+
+/// Build the Glue target, run every job's main() on local Spark, compare.
+/// Also returns the categories of the build's generation report.
+fn run_glue(cases: &[Case], work: &Path, python: &str) -> (Outcomes, BTreeMap<String, String>) {
+    let mut results = Outcomes::new();
+    let glue_out = work.join("glue");
+    build(cases, &glue_out, &[]);
+    let mut jobs = Vec::new();
+    for c in cases {
+        let script = glue_out.join(format!("glue_jobs/{}.py", c.job));
+        if !script.is_file() {
+            results.insert(
+                (c.name.clone(), "glue".into()),
+                Some("no glue_jobs script generated".into()),
+            );
+            continue;
+        }
+        let dir = run_dir(&work.join("run_glue"), c);
+        jobs.push(serde_json::json!({
+            "case": c.name, "script": script, "job": c.job, "dir": dir,
+            "params": c.params, "glue_root": glue_out.join("tests"),
+        }));
+    }
+    let categories = categories(&glue_out.join("generation_report.json"));
+    let res = harness(python, "run_glue.py", &Json::Array(jobs), work, None);
+    for c in cases {
+        let key = (c.name.clone(), "glue".to_string());
+        if results.contains_key(&key) {
+            continue;
+        }
+        let outcome = match res[&c.name]["error"].as_str() {
+            Some(e) => Some(format!("run: {e}")),
+            None => compare(c, &work.join("run_glue").join(&c.name)),
+        };
+        results.insert(key, outcome);
+    }
+    (results, categories)
+}
+
+/// Build the PostgreSQL target, run DDL, loads, script and unloads with
+/// psql on the server of `conn`, compare.
+fn run_postgres(cases: &[Case], work: &Path, python: &str, conn: &str) -> Outcomes {
+    let mut results = Outcomes::new();
+    let sql_out = work.join("sql");
+    build(
+        cases,
+        &sql_out,
+        &["--target", "sql", "--dialect", "postgres"],
+    );
+    let mut jobs = Vec::new();
+    for c in cases {
+        if !sql_out.join(format!("sql/{}.sql", c.job)).is_file() {
+            results.insert(
+                (c.name.clone(), "postgres".into()),
+                Some("no sql script generated".into()),
+            );
+            continue;
+        }
+        let dir = run_dir(&work.join("run_pg"), c);
+        jobs.push(serde_json::json!({
+            "case": c.name, "stem": c.job, "job": c.job, "dir": dir,
+            "out": sql_out, "params": c.params,
+        }));
+    }
+    let res = harness(python, "run_pg.py", &Json::Array(jobs), work, Some(conn));
+    for c in cases {
+        let key = (c.name.clone(), "postgres".to_string());
+        if results.contains_key(&key) {
+            continue;
+        }
+        let outcome = match res[&c.name]["error"].as_str() {
+            Some(e) => Some(format!("run: {e}")),
+            None => compare(c, &work.join("run_pg").join(&c.name)),
+        };
+        results.insert(key, outcome);
+    }
+    results
+}
+
 /// None = pass, Some(reason) = fail.
 fn compare(case: &Case, dir: &Path) -> Option<String> {
     let mut expected: Vec<PathBuf> = std::fs::read_dir(case.dir.join("expected"))
@@ -260,7 +341,7 @@ fn golden_cases() {
     assert!(cases.len() >= 30, "only {} golden cases", cases.len());
     let python = std::env::var("DSMIG_PYTHON")
         .ok()
-        .filter(|p| tool_ok(Command::new(p).args(["-c", "import pyspark, psycopg"])));
+        .filter(|p| tool_ok(Command::new(p).args(["-c", "import pyspark"])));
     let pg = std::env::var("DSMIG_PG").ok().filter(|c| {
         let mut cmd = Command::new("psql");
         cmd.args(["-X", "-q", "-c", "SELECT 1"]);
@@ -280,79 +361,26 @@ fn golden_cases() {
         std::fs::create_dir_all(k).expect("create DSMIG_GOLDEN_KEEP");
     }
     let work = kept.as_deref().unwrap_or(tmp.path());
-    let mut results: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
 
-    // Glue
-    let glue_out = work.join("glue");
-    build(&cases, &glue_out, &[]);
-    let mut jobs = Vec::new();
-    for c in &cases {
-        let script = glue_out.join(format!("glue_jobs/{}.py", c.job));
-        if !script.is_file() {
-            results.insert(
-                (c.name.clone(), "glue".into()),
-                Some("no glue_jobs script generated".into()),
-            );
-            continue;
+    // The two targets side by side: each builds and runs on its own.
+    let (glue, postgres) = std::thread::scope(|scope| {
+        let g = scope.spawn(|| run_glue(&cases, work, &python));
+        let p = scope.spawn(|| {
+            pg.as_deref()
+                .map(|conn| run_postgres(&cases, work, &python, conn))
+        });
+        (
+            g.join().expect("glue thread"),
+            p.join().expect("postgres thread"),
+        )
+    });
+    let (glue_results, categories) = glue;
+    let mut results = glue_results;
+    match postgres {
+        Some(r) => results.extend(r),
+        None => {
+            eprintln!("golden: PostgreSQL skipped (DSMIG_PG not set or the server does not answer)")
         }
-        let dir = run_dir(&work.join("run_glue"), c);
-        jobs.push(serde_json::json!({
-            "case": c.name, "script": script, "job": c.job, "dir": dir,
-            "params": c.params, "glue_root": glue_out.join("tests"),
-        }));
-    }
-    let categories = categories(&glue_out.join("generation_report.json"));
-    let res = harness(&python, "run_glue.py", &Json::Array(jobs), work, None);
-    for c in &cases {
-        let key = (c.name.clone(), "glue".to_string());
-        if results.contains_key(&key) {
-            continue;
-        }
-        let r = &res[&c.name];
-        let outcome = match r["error"].as_str() {
-            Some(e) => Some(format!("run: {e}")),
-            None => compare(c, &work.join("run_glue").join(&c.name)),
-        };
-        results.insert(key, outcome);
-    }
-
-    // PostgreSQL
-    if let Some(conn) = &pg {
-        let sql_out = work.join("sql");
-        build(
-            &cases,
-            &sql_out,
-            &["--target", "sql", "--dialect", "postgres"],
-        );
-        let mut jobs = Vec::new();
-        for c in &cases {
-            if !sql_out.join(format!("sql/{}.sql", c.job)).is_file() {
-                results.insert(
-                    (c.name.clone(), "postgres".into()),
-                    Some("no sql script generated".into()),
-                );
-                continue;
-            }
-            let dir = run_dir(&work.join("run_pg"), c);
-            jobs.push(serde_json::json!({
-                "case": c.name, "stem": c.job, "job": c.job, "dir": dir,
-                "out": sql_out, "params": c.params,
-            }));
-        }
-        let res = harness(&python, "run_pg.py", &Json::Array(jobs), work, Some(conn));
-        for c in &cases {
-            let key = (c.name.clone(), "postgres".to_string());
-            if results.contains_key(&key) {
-                continue;
-            }
-            let outcome = match res[&c.name]["error"].as_str() {
-                Some(e) => Some(format!("run: {e}")),
-                None => compare(c, &work.join("run_pg").join(&c.name)),
-            };
-            results.insert(key, outcome);
-        }
-    } else {
-        eprintln!("golden: PostgreSQL skipped (DSMIG_PG not set or the server does not answer)");
     }
 
     // Table and verdict

@@ -21,7 +21,7 @@ def main():
 
     (SparkSession.builder.master("local[2]")
      .config("spark.ui.enabled", "false")
-     .config("spark.sql.shuffle.partitions", "4")
+     .config("spark.sql.shuffle.partitions", "2")
      .config("spark.default.parallelism", "2")
      .getOrCreate())
     out = {}
