@@ -626,6 +626,25 @@ case("null_field_value", null_field_job(),
      ["nullable", "null"], unordered=["out.txt"])
 
 
+def header_quote_job():
+    j = Job("g_header_quote")
+    xf = j.stage("xf", "CTransformerStage")
+    read(j, "src", "in.txt", xf, "lnk_in", [C("ID", "int"), C("NAME", "str", 20)],
+         fmt="final_delim=end, delim=',', quote=double", header=True)
+    write(j, "tgt", "out.txt", xf, "lnk_out", [C("ID", "int", d="lnk_in.ID"), C("NAME", "str", 20, d="lnk_in.NAME")],
+          fmt="final_delim=end, delim='|', quote=none", header=True)
+    return j
+
+
+case("header_quote_delim", header_quote_job(),
+     {"in.txt": 'ID,NAME\n1,"Smith, John"\n2,"Doe"\n3,"Roe"\n'},
+     {"out.txt": "ID|NAME\n1|Smith, John\n2|Doe\n3|Roe\n"},
+     "Sequential file format options both ways: the input has a header line (First Line is Column Names) and "
+     "double-quoted fields, one holding the delimiter; the output uses delimiter '|', no quotes and one header "
+     "line with the column names.",
+     ["seqfmt"], unordered=["out.txt"])
+
+
 # ---------------------------------------------------------------- macros / parameters
 def macro_job():
     j = Job("g_macros")
