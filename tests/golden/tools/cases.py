@@ -203,6 +203,24 @@ case("sv_running_total", sv_job("g_sv_running_total", [
      ["xfsv", "serverseq"])
 
 
+def sv_const_job():
+    j = Job("g_sv_constant")
+    xf = j.stage("xf", "CTransformerStage", stagevars=[("svTag", None, "EU", ("12", "5", "0")),
+                                                       ("svFactor", None, "3", ("4", "10", "0"))])
+    read(j, "src", "in.txt", xf, "lnk_in", [C("ID", "int")])
+    write(j, "tgt", "out.txt", xf, "lnk_out", [C("ID", "int", d="lnk_in.ID"), C("TAG", "str", 5, d="svTag"),
+                                                 C("X", "int", d="lnk_in.ID * svFactor")])
+    return j
+
+
+case("sv_constant", sv_const_job(),
+     {"in.txt": "1\n2\n"},
+     {"out.txt": "1,EU,3\n2,EU,6\n"},
+     "Stage variables with an initial value and no derivation keep their initial value on every row "
+     "(constants): svTag = 'EU', svFactor = 3.",
+     ["xfsv"], unordered=["out.txt"])
+
+
 # ---------------------------------------------------------------- Lookup
 def lookup_job(name, fail, reject=False, legacy=False, views=True):
     j = Job(name, views=views)
