@@ -4,7 +4,7 @@ ddl/dsmig_job_params.sql and ddl/<job>.sql, the loads of load/<job>.sh
 (its `\\copy ... FROM` lines), sql/<job>.sql, then the unloads of
 load/<job>.sh (its `\\copy (...) TO` lines). Every step is psql, as the
 generated files are written for it. Each case runs in its own schema
-(PGOPTIONS search_path), dropped first.
+(PGOPTIONS search_path), dropped first and after.
 
 argv[1]: JSON [{"case", "stem", "job", "dir", "out", "params": {name: value}}]
 stdout (last line): JSON {case: {"error": text} | {"ok": true}}"""
@@ -67,6 +67,12 @@ def main():
             res[c["case"]] = {"ok": True}
         except Exception as e:  # noqa: BLE001 - report every failure, keep going
             res[c["case"]] = {"error": str(e).replace("\n", " ")[:500]}
+        finally:
+            # The written files are all that is compared: leave no schema behind.
+            try:
+                psql(base, "-c", "DROP SCHEMA IF EXISTS golden_%s CASCADE" % c["case"])
+            except RuntimeError:
+                pass
     print(json.dumps(res))
 
 
