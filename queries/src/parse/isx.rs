@@ -765,7 +765,7 @@ fn is_volatile_attr(key: &str) -> bool {
 struct PinRef<'a> {
     stage: &'a str,
     pin_id: &'a str,
-    /// `linkType` of an input pin: 1 stream, 2 reference, 3 reject.
+    /// `linkType` of the pin: 1 stream, 2 reference, 3 reject.
     link_type: &'a str,
 }
 
@@ -1031,7 +1031,15 @@ fn build_link(
                 pin_position(target.map(|s| &s.input_pins), t.pin_id)
             })
             .unwrap_or(0),
-        kind: link_kind(node, to.map(|t| t.link_type), from_transformer),
+        // The input pin's code, else the output pin's (the DSX reader reads
+        // both places too: `build::link_kind`).
+        kind: link_kind(
+            node,
+            to.map(|t| t.link_type)
+                .filter(|t| !t.trim().is_empty())
+                .or(Some(from.link_type).filter(|t| !t.trim().is_empty())),
+            from_transformer,
+        ),
         columns,
         constraint: param_val(node, "Constraint", Some("Out"))
             .unwrap_or("")

@@ -66,6 +66,9 @@ pub const CHECKS: &[Check] = &[
     options::join_operator,
     options::lookup_failure,
     options::database_source,
+    crate::stages::sort::directions,
+    crate::stages::layouts::unmarked_reject,
+    crate::stages::layouts::read_mode,
 ];
 
 /// Version of the checks' semantics; part of the complexity memo key
@@ -178,7 +181,7 @@ mod keys {
     }
 }
 
-mod options {
+pub(crate) mod options {
     //! Option values the translations must recognise.
     use super::{Guess, outputs};
     use crate::ir::{Job, Stage};
@@ -243,7 +246,7 @@ mod options {
     }
 
     /// Database stages: I/O stages that are not files or datasets.
-    fn is_database(stage: &Stage) -> bool {
+    pub(crate) fn is_database(stage: &Stage) -> bool {
         use crate::stages::catalogue::{StageClass, lookup};
         lookup(&stage.stage_type).class == StageClass::Io
             && !matches!(

@@ -9,6 +9,8 @@
 
 pub mod catalogue;
 pub mod guess;
+pub mod layouts;
 pub mod props;
+pub mod sort;
 
 pub use guess::{Guess, guesses, stage_guesses};
