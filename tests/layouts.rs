@@ -112,6 +112,22 @@ fn lookup_keys_read_the_same_from_every_layout() {
 }
 
 #[test]
+fn the_older_layout_is_the_same_design_in_dsx_and_xml() {
+    use queries::analysis::features::features;
+    let (d, x) = (
+        job("lookup_input_pin_derivation.dsx"),
+        job("lookup_input_pin_derivation.xml"),
+    );
+    // Only the job name differs (a slot, not structure).
+    assert_eq!(d.stages, x.stages);
+    assert_eq!(d.links, x.links);
+    assert_eq!(features(&d).structural_hash, features(&x).structural_hash);
+    // And the newer layout of the same lookup is the same design too.
+    let n = job("lookup_keyexpression.dsx");
+    assert_eq!(features(&d).structural_hash, features(&n).structural_hash);
+}
+
+#[test]
 fn server_hashed_file_lookup_keys_come_from_the_transformer_input_pin() {
     let j = job("server_hashed_lookup_derivation.dsx");
     let r = link(&j, "ref");

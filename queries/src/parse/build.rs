@@ -729,7 +729,8 @@ fn link_kind(
 /// (the Lookup or Transformer side): the key column's `Derivation` there is
 /// the key expression (`in.CUST_ID`), and `KeyExpression` is absent on the
 /// source pin. Read them into the source pin's columns, where newer
-/// exports put them, so every consumer sees one layout. A source column
+/// exports put them (with the input column's key flag), so every consumer
+/// sees one layout. A source column
 /// that already has a key expression keeps it; input-pin columns the
 /// source pin lacks are added (a source pin without columns).
 fn keys_from_input_pin(columns: &mut Vec<Column>, target_pin: &RawRecord) {
@@ -746,7 +747,14 @@ fn keys_from_input_pin(columns: &mut Vec<Column>, target_pin: &RawRecord) {
             .iter_mut()
             .find(|c| c.name.eq_ignore_ascii_case(&ic.name))
         {
-            Some(c) if c.key_expression.trim().is_empty() => c.key_expression = key,
+            Some(c) if c.key_expression.trim().is_empty() => {
+                c.key_expression = key;
+                // The key flag travels with it (newer exports set both on
+                // the source pin).
+                if c.key_position == 0 {
+                    c.key_position = ic.key_position;
+                }
+            }
             Some(_) => {}
             None => columns.push(Column {
                 key_expression: key,

@@ -17,8 +17,8 @@ use crate::stages::Guess;
 use crate::stages::guess::{inputs, outputs};
 use crate::stages::props::{self, ReadMode};
 
-/// A stage whose options route rows to a reject link that no output link
-/// is marked as. IBM docs: Lookup stage, "Lookup Failure: Reject — the
+/// A stage whose options route rows to a reject link, with several output
+/// links and none marked as the reject link. IBM docs: Lookup stage, "Lookup Failure: Reject — the
 /// row is sent to the reject link"; Sequential File stage, "Reject mode:
 /// Save (Output) sends rejected rows down a reject link".
 pub fn unmarked_reject(job: &Job, stage: &Stage, out: &mut Vec<Guess>) {
@@ -27,7 +27,10 @@ pub fn unmarked_reject(job: &Job, stage: &Stage, out: &mut Vec<Guess>) {
         return;
     }
     match stage.stage_type.as_str() {
-        "Lookup" => {
+        // With one output there is no unmarked link to mistake for the
+        // reject link (what DataStage does with rejected rows and no reject
+        // link is a separate question, not a layout one).
+        "Lookup" if outs.len() > 1 => {
             for l in inputs(job, stage) {
                 for name in ["LookupFail", "ConditionNotMet"] {
                     if props::text(&l.target_properties, name)
