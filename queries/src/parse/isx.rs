@@ -1852,6 +1852,31 @@ mod tests {
 
     // ----- synthetic archives --------------------------------------------
 
+    /// A link with no `linkType` of its own and an input pin with none
+    /// takes the output pin's code (the DSX reader reads both pins too).
+    #[test]
+    fn the_output_pin_link_type_marks_a_reject_link() {
+        let xmi = SYNTHETIC_JOB
+            .replace(r#"name="Good" linkType="Primary" "#, r#"name="Good" "#)
+            .replace(
+                r#"internalID="V0S3P1" linkType="1""#,
+                r#"internalID="V0S3P1""#,
+            )
+            .replace(
+                r#"internalID="V0S2P2" partner="V0S3|V0S3P1""#,
+                r#"internalID="V0S2P2" partner="V0S3|V0S3P1" linkType="3""#,
+            );
+        let bytes = zip_of(&[
+            (MANIFEST, MANIFEST_XML),
+            ("H/p/Jobs/Synth.pjb", xmi.as_bytes()),
+        ]);
+        let (entities, diags) = read_isx(&bytes, "s.isx", &Limits::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        let j = job(&entities, "Synth");
+        let good = j.links.iter().find(|l| l.name == "Good").expect("Good");
+        assert_eq!(good.kind, LinkKind::Reject);
+    }
+
     #[test]
     fn synthetic_job_with_stage_vars_constraint_and_otherwise() {
         let bytes = zip_of(&[
