@@ -652,3 +652,99 @@ fn the_sql_target_gets_whole_checked_scripts_and_a_second_build_sends_nothing() 
     assert_eq!(s.count() as u64, made, "nothing sent the second time");
     assert_eq!(p.outputs(), files, "same bytes");
 }
+
+/// The DSX export header and the `DSJOB` block of job `name` in `file`.
+fn job_block(file: &Path, name: &str) -> (String, String) {
+    let text = std::fs::read_to_string(file).expect("example export");
+    let text = text.replace("\r\n", "\n");
+    let header_end = text.find("END HEADER\n").expect("a header") + "END HEADER\n".len();
+    let start = text
+        .find(&format!("BEGIN DSJOB\n   Identifier \"{name}\"\n"))
+        .expect("the job");
+    let end = start + text[start..].find("END DSJOB\n").expect("its end") + "END DSJOB\n".len();
+    (text[..header_end].to_string(), text[start..end].to_string())
+}
+
+/// Issue 18.5: copies of a job that differ from it by bookkeeping only
+/// (another job name, export dates, `NLSLocale ",,,,"`, compiled
+/// transformer code) form one duplicate group with it and need no LLM
+/// call beyond the template's: the build sends exactly the calls the
+/// template alone needs, the copies' code comes by substitution, and
+/// `dsmig plan` predicts it.
+#[test]
+fn copies_that_differ_by_bookkeeping_only_need_no_call_beyond_their_template() {
+    let (header, job) = job_block(
+        &examples().join("SRC_QA/STG_Contact_export_0003.dsx"),
+        "SJ_SalesInit",
+    );
+    // The template alone.
+    let s = Server::start(Behaviour::default());
+    let p = Project::new(&s, "");
+    let one = p.root.join("one");
+    std::fs::create_dir_all(&one).expect("mkdir");
+    std::fs::write(one.join("SJ_SalesInit.dsx"), format!("{header}{job}")).expect("write");
+    let (alone, text) = p.build(&one, &[]);
+    let template_calls = s.count() as u64;
+    assert!(template_calls >= 1, "the template needs the LLM: {text}");
+    assert_eq!(u(&alone, "/llm/calls_made"), template_calls);
+
+    // The template and three bookkeeping copies, in a fresh project.
+    let s = Server::start(Behaviour::default());
+    let p = Project::new(&s, "");
+    let many = p.root.join("many");
+    std::fs::create_dir_all(&many).expect("mkdir");
+    std::fs::write(many.join("SJ_SalesInit.dsx"), format!("{header}{job}")).expect("write");
+    let copies = ["SJ_SalesInit_EU", "SJ_SalesInit_US", "SJ_SalesInit_APAC"];
+    for (i, name) in copies.iter().enumerate() {
+        let mut copy = job.replace("\"SJ_SalesInit\"", &format!("\"{name}\""));
+        match i {
+            0 => copy = copy.replace("DateModified \"", "DateModified \"1999"),
+            1 => {
+                copy = copy.replace(
+                    "      Identifier \"ROOT\"\n",
+                    "      Identifier \"ROOT\"\n      NLSLocale \",,,,\"\n",
+                )
+            }
+            _ => {
+                copy = copy.replace(
+                    "      StageType \"CTransformerStage\"\n",
+                    "      StageType \"CTransformerStage\"\n      TrxGenCode \"// compiled 2031-01-01\"\n",
+                )
+            }
+        }
+        assert_ne!(copy, job);
+        std::fs::write(many.join(format!("{name}.dsx")), format!("{header}{copy}")).expect("write");
+    }
+    let e = p.plan(&many)["llm"]["estimate"].clone();
+    assert_eq!(u(&e, "/calls"), template_calls, "plan: {e}");
+    let (summary, text) = p.build(&many, &[]);
+    println!(
+        "bookkeeping copies: template alone {template_calls} call(s); template + {} copies {} call(s), {} substituted",
+        copies.len(),
+        s.count(),
+        u(&summary, "/llm/substituted")
+    );
+    assert_eq!(s.count() as u64, template_calls, "{text}");
+    assert_eq!(u(&summary, "/llm/calls_made"), template_calls, "{text}");
+    assert_eq!(
+        u(&summary, "/llm/substituted"),
+        copies.len() as u64,
+        "{text}"
+    );
+    // Every member got completed code: one from the answer, the others
+    // by substitution from it.
+    let out = p.outputs();
+    for name in copies.iter().copied().chain(["SJ_SalesInit"]) {
+        let code = out
+            .iter()
+            .find(|(k, _)| **k == format!("glue_jobs/{name}.py"))
+            .map(|(_, v)| String::from_utf8_lossy(v).to_string())
+            .unwrap_or_else(|| panic!("no code for {name}: {:?}", out.keys()));
+        assert!(
+            code.starts_with("# dsmig: completed by an LLM")
+                || code.starts_with("# dsmig: completed by slot substitution"),
+            "{name}: {code}"
+        );
+        assert!(!code.contains("raise NotImplementedError("), "{name}");
+    }
+}

@@ -637,18 +637,7 @@ fn link(
         .and_then(|s| s.input_pins.iter().position(|p| p == to_pin_id))
         .unwrap_or(0);
     let target_pin = pins.get(to_pin_id).copied();
-    let input_link_type = target_pin.and_then(|p| p.get("LinkType")).unwrap_or("1");
-    let kind = if pin.get("Reject").is_some_and(|v| v.trim() == "1") {
-        LinkKind::Otherwise
-    } else if view_types.get(&pin.identifier).is_some_and(|t| t == "3")
-        || input_link_type.trim() == "3"
-    {
-        LinkKind::Reject
-    } else if input_link_type.trim() == "2" {
-        LinkKind::Reference
-    } else {
-        LinkKind::Stream
-    };
+    let kind = link_kind(stage, pin, target_pin, view_types);
     let mut source_properties = custom_properties(pin.collection("Properties"));
     source_properties.extend(metabag(pin.collection("MetaBag")));
     source_properties.extend(plain_props(&pin.props));
@@ -667,6 +656,12 @@ fn link(
             });
         }
     }
+    let mut columns = columns(pin.collection("Columns"));
+    if kind == LinkKind::Reference
+        && let Some(t) = target_pin
+    {
+        keys_from_input_pin(&mut columns, t);
+    }
     Link {
         id: pin.identifier.clone(),
         name: pin.get("Name").unwrap_or("").to_string(),
@@ -675,10 +670,98 @@ fn link(
         from_index: from_index as u32,
         to_index: to_index as u32,
         kind,
-        columns: columns(pin.collection("Columns")),
+        columns,
         constraint: pin.get("Constraint").unwrap_or("").to_string(),
         source_properties,
         target_properties,
+    }
+}
+
+/// Role of the link leaving output pin `pin`. Exports mark it in several
+/// places, depending on the DataStage version and the stage (see
+/// `../shared/docs/datastage-reference.md` §2.13), all read into one
+/// [`LinkKind`]:
+/// - a Transformer output with `Reject "1"` is the *otherwise* link;
+/// - the link type (`1` stream, `2` reference, `3` reject) on the target
+///   input pin (`LinkType`, every real export here), else on the output
+///   pin itself, else in the container view's `LinkTypes`;
+/// - a Transformer output with `ErrorPin "1"` takes the rows whose
+///   derivations failed at run time: a reject link (the ISX reader reads
+///   the same flag from `has_ParameterVal ErrorPin`).
+///
+/// A reject role that is implied only by a stage option (`LookupFail
+/// "reject"`, `rejects "save"`) with no link marked is not inferred here:
+/// `stages::layouts` reports it as a guess.
+fn link_kind(
+    stage: &Stage,
+    pin: &RawRecord,
+    target_pin: Option<&RawRecord>,
+    view_types: &HashMap<String, String>,
+) -> LinkKind {
+    let code = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let link_type = code(target_pin.and_then(|p| p.get("LinkType")))
+        .or_else(|| code(pin.get("LinkType")))
+        .or_else(|| code(view_types.get(&pin.identifier).map(String::as_str)));
+    let is = |v: &Option<String>, c: &str| v.as_deref() == Some(c);
+    if pin.get("Reject").is_some_and(|v| v.trim() == "1") {
+        LinkKind::Otherwise
+    } else if is(&link_type, "3")
+        // A view that says reject is kept even where the input pin says
+        // stream (the reader did so before layouts were told apart).
+        || view_types.get(&pin.identifier).is_some_and(|t| t.trim() == "3")
+        || code(pin.get("LinkType")).as_deref() == Some("3")
+        || (stage.stage_type == "Transformer"
+            && pin.get("ErrorPin").is_some_and(|v| v.trim() == "1"))
+    {
+        LinkKind::Reject
+    } else if is(&link_type, "2") {
+        LinkKind::Reference
+    } else {
+        LinkKind::Stream
+    }
+}
+
+/// Older exports keep a reference link's lookup keys on the *input* pin
+/// (the Lookup or Transformer side): the key column's `Derivation` there is
+/// the key expression (`in.CUST_ID`), and `KeyExpression` is absent on the
+/// source pin. Read them into the source pin's columns, where newer
+/// exports put them (with the input column's key flag), so every consumer
+/// sees one layout. A source column
+/// that already has a key expression keeps it; input-pin columns the
+/// source pin lacks are added (a source pin without columns).
+fn keys_from_input_pin(columns: &mut Vec<Column>, target_pin: &RawRecord) {
+    for ic in self::columns(target_pin.collection("Columns")) {
+        let key = if ic.key_expression.trim().is_empty() {
+            ic.derivation.trim().to_string()
+        } else {
+            ic.key_expression.trim().to_string()
+        };
+        if key.is_empty() {
+            continue;
+        }
+        match columns
+            .iter_mut()
+            .find(|c| c.name.eq_ignore_ascii_case(&ic.name))
+        {
+            Some(c) if c.key_expression.trim().is_empty() => {
+                c.key_expression = key;
+                // The key flag travels with it (newer exports set both on
+                // the source pin).
+                if c.key_position == 0 {
+                    c.key_position = ic.key_position;
+                }
+            }
+            Some(_) => {}
+            None => columns.push(Column {
+                key_expression: key,
+                derivation: String::new(),
+                ..ic
+            }),
+        }
     }
 }
 

@@ -765,7 +765,7 @@ fn is_volatile_attr(key: &str) -> bool {
 struct PinRef<'a> {
     stage: &'a str,
     pin_id: &'a str,
-    /// `linkType` of an input pin: 1 stream, 2 reference, 3 reject.
+    /// `linkType` of the pin: 1 stream, 2 reference, 3 reject.
     link_type: &'a str,
 }
 
@@ -1031,7 +1031,15 @@ fn build_link(
                 pin_position(target.map(|s| &s.input_pins), t.pin_id)
             })
             .unwrap_or(0),
-        kind: link_kind(node, to.map(|t| t.link_type), from_transformer),
+        // The input pin's code, else the output pin's (the DSX reader reads
+        // both places too: `build::link_kind`).
+        kind: link_kind(
+            node,
+            to.map(|t| t.link_type)
+                .filter(|t| !t.trim().is_empty())
+                .or(Some(from.link_type).filter(|t| !t.trim().is_empty())),
+            from_transformer,
+        ),
         columns,
         constraint: param_val(node, "Constraint", Some("Out"))
             .unwrap_or("")
@@ -1843,6 +1851,31 @@ mod tests {
     }
 
     // ----- synthetic archives --------------------------------------------
+
+    /// A link with no `linkType` of its own and an input pin with none
+    /// takes the output pin's code (the DSX reader reads both pins too).
+    #[test]
+    fn the_output_pin_link_type_marks_a_reject_link() {
+        let xmi = SYNTHETIC_JOB
+            .replace(r#"name="Good" linkType="Primary" "#, r#"name="Good" "#)
+            .replace(
+                r#"internalID="V0S3P1" linkType="1""#,
+                r#"internalID="V0S3P1""#,
+            )
+            .replace(
+                r#"internalID="V0S2P2" partner="V0S3|V0S3P1""#,
+                r#"internalID="V0S2P2" partner="V0S3|V0S3P1" linkType="3""#,
+            );
+        let bytes = zip_of(&[
+            (MANIFEST, MANIFEST_XML),
+            ("H/p/Jobs/Synth.pjb", xmi.as_bytes()),
+        ]);
+        let (entities, diags) = read_isx(&bytes, "s.isx", &Limits::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        let j = job(&entities, "Synth");
+        let good = j.links.iter().find(|l| l.name == "Good").expect("Good");
+        assert_eq!(good.kind, LinkKind::Reject);
+    }
 
     #[test]
     fn synthetic_job_with_stage_vars_constraint_and_otherwise() {

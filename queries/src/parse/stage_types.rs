@@ -80,6 +80,12 @@ const TABLE: &[(&str, &str)] = &[
     ("PxTeradata", "TeradataLegacy"),
     ("TDMLoadPX", "TeradataLegacy"),
     ("Teradata", "TeradataLegacy"),
+    // API / Enterprise stages of older releases: the same legacy readers
+    // (`stages::props::db_table` reads every layout of their SQL).
+    ("DB2UDBAPI", "DB2Legacy"),
+    ("DB2API", "DB2Legacy"),
+    ("TeradataAPI", "TeradataLegacy"),
+    ("PxODBC", "ODBC"),
     ("HashedFileStage", "HashedFile"),
     ("ODBCStage", "ODBC"),
     ("ContainerStage", "Container"),

@@ -71,6 +71,9 @@ pub const CHECKS: &[Check] = &[
     options::database_target,
     options::needs_input,
     options::empty_stage_variable,
+    crate::stages::sort::directions,
+    crate::stages::layouts::unmarked_reject,
+    crate::stages::layouts::read_mode,
 ];
 
 /// Version of the checks' semantics; part of the complexity memo key
@@ -183,7 +186,7 @@ mod keys {
     }
 }
 
-mod options {
+pub(crate) mod options {
     //! Option values the translations must recognise.
     use super::{Guess, outputs};
     use crate::ir::{Job, Stage};
@@ -368,7 +371,7 @@ mod options {
         }
     }
 
-    fn is_database(stage: &Stage) -> bool {
+    pub(crate) fn is_database(stage: &Stage) -> bool {
         crate::stages::audit::is_database(&stage.stage_type)
     }
 

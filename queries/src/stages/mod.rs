@@ -10,6 +10,8 @@
 pub mod audit;
 pub mod catalogue;
 pub mod guess;
+pub mod layouts;
 pub mod props;
+pub mod sort;
 
 pub use guess::{Guess, guesses, stage_guesses};

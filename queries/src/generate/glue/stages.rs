@@ -2027,15 +2027,14 @@ struct SortKey {
 }
 
 fn sort_keys(ps: &PlanStage) -> Vec<SortKey> {
-    props::tree(&ps.stage.properties, "key")
+    // One reader of every direction spelling (`stages::sort`); a direction
+    // it does not know is a guess there, and the stage a placeholder.
+    crate::stages::sort::keys(&ps.stage.properties)
         .into_iter()
-        .filter(|n| n.name.trim().eq_ignore_ascii_case("key") && !n.value.trim().is_empty())
-        .map(|n| SortKey {
-            name: n.value.trim().to_string(),
-            desc: props::child(n, "asc\\desc").is_some_and(|v| v.eq_ignore_ascii_case("desc")),
-            presorted: props::child(n, "sorted\\clustered").is_some_and(|v| {
-                v.eq_ignore_ascii_case("sorted") || v.eq_ignore_ascii_case("clustered")
-            }),
+        .map(|k| SortKey {
+            name: k.name,
+            desc: k.desc,
+            presorted: k.presorted,
         })
         .collect()
 }

@@ -891,17 +891,12 @@ fn filter(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // Sort, Remove Duplicates, Funnel, Copy / Peek / Modify, Head / Tail
 
-/// Sort keys of a stage: (column, descending).
+/// Sort keys of a stage: (column, descending), every direction spelling
+/// read by `stages::sort` (an unknown one is a guess there).
 fn sort_keys(ps: &PlanStage) -> Vec<(String, bool)> {
-    props::tree(&ps.stage.properties, "key")
+    crate::stages::sort::keys(&ps.stage.properties)
         .into_iter()
-        .filter(|n| n.name.trim().eq_ignore_ascii_case("key") && !n.value.trim().is_empty())
-        .map(|n| {
-            (
-                n.value.trim().to_string(),
-                props::child(n, "asc\\desc").is_some_and(|v| v.eq_ignore_ascii_case("desc")),
-            )
-        })
+        .map(|k| (k.name, k.desc))
         .collect()
 }
 
