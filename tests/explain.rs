@@ -203,3 +203,34 @@ fn build_report_is_the_same_file_as_dsmig_report() {
         "an unchanged analysis leaves the report untouched"
     );
 }
+
+/// `dsmig explain ROUTINE`: the real corpus's one routine (an ISX
+/// before-job subroutine doing job control), its kind, what blocks it
+/// line by line, and the job that calls it.
+#[test]
+fn explain_a_routine_shows_kind_blockers_and_callers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let isx = format!("{}/NSIT-BIM__datastage-isxer/test.isx", corpus());
+    let out = dsmig(dir.path(), &["explain", "DSU.RtTnrGetKeys", &isx]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "RtTnrGetKeys  (routine: before/after subroutine, isx export)",
+        "arguments  InputArg, ErrorCode",
+        "Translation: blocked",
+        "line 25: job control: DSAttachJob()",
+        "line 50: runs an engine command: PERFORM",
+        "Called by 1 job(s)",
+        "  Jx_NR_Lvl2",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let out = dsmig(dir.path(), &["explain", "RtTnrGetKeys", &isx, "--json"]);
+    let x: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(x["kind"], "before/after subroutine");
+    assert_eq!(x["callers"][0], "Jx_NR_Lvl2");
+}

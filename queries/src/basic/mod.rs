@@ -16,6 +16,7 @@
 pub mod conv;
 pub mod parse;
 pub mod run;
+pub mod sdk;
 
 use crate::expr::ast::{Expr, ExprKind};
 use crate::expr::functions;
@@ -203,6 +204,16 @@ pub fn analyse(r: &Routine) -> Analysis {
             }
         });
     }
+    // A job-control call already names its line: its `DSJ.*` arguments
+    // add nothing.
+    let control_lines: Vec<u32> = blockers
+        .iter()
+        .filter(|b| b.what.starts_with("job control:"))
+        .map(|b| b.line)
+        .collect();
+    blockers.retain(|b| {
+        !(b.what.starts_with("job control constant") && control_lines.contains(&b.line))
+    });
     blockers.sort_by_key(|b| b.line);
     blockers.dedup();
     calls.sort();

@@ -629,6 +629,11 @@ impl P {
             },
             "END" if rest.is_empty() => Stmt::Stop { line, abort: false },
             "GOTO" | "GO" => unsupported(line, t, "GOTO (unstructured jump)"),
+            "PERFORM" | "EXECUTE" => unsupported(line, t, "runs an engine command"),
+            "OPEN" | "OPENSEQ" | "READ" | "READU" | "READV" | "READSEQ" | "WRITE" | "WRITEU"
+            | "WRITEV" | "WRITESEQ" | "DELETE" | "CLOSE" | "CLOSESEQ" | "SELECT" | "READNEXT" => {
+                unsupported(line, t, "hashed or sequential file I/O")
+            }
             _ => self.assignment(line, t),
         }
     }
@@ -711,6 +716,19 @@ impl P {
                 self.i += 1;
                 let u = r.text.to_ascii_uppercase();
                 let after_end = u.trim_start_matches("END").trim();
+                // `END` then `ELSE` on the next line is the same as `END ELSE`.
+                let r = match self.peek().cloned() {
+                    Some(n) if after_end.is_empty() && first_word(&n.text) == "ELSE" => {
+                        self.i += 1;
+                        Raw {
+                            line: n.line,
+                            text: format!("END {}", n.text.trim()),
+                        }
+                    }
+                    _ => r,
+                };
+                let u = r.text.to_ascii_uppercase();
+                let after_end = u.trim_start_matches("END").trim();
                 if after_end.starts_with("ELSE") {
                     let inline = r.text.trim()[3..].trim()[4..].trim().to_string();
                     if inline.is_empty() {
@@ -747,6 +765,16 @@ impl P {
     }
 
     fn if_stmt(&mut self, line: u32, t: &str, rest: &str) -> Stmt {
+        // `IF cond` with THEN / ELSE on the next line.
+        if find_kw(rest, "THEN").is_none()
+            && find_kw(rest, "ELSE").is_none()
+            && let Some(next) = self.peek().cloned()
+            && matches!(first_word(&next.text).as_str(), "THEN" | "ELSE")
+        {
+            self.i += 1;
+            let joined = format!("{rest} {}", next.text);
+            return self.if_stmt(line, t, &joined);
+        }
         let Some(th) = find_kw(rest, "THEN").or_else(|| find_kw(rest, "ELSE")) else {
             return unsupported(line, t, "IF without THEN");
         };
