@@ -417,6 +417,7 @@ pub fn parse(src: &str) -> Program {
     let mut p = P {
         raws,
         i: 0,
+        depth: 0,
         deffuns: Vec::new(),
         header: None,
     };
@@ -428,9 +429,15 @@ pub fn parse(src: &str) -> Program {
     }
 }
 
+/// Deeper block nesting than this is an unsupported statement, not a
+/// deeper recursion: parsing and running recurse once per level (real
+/// routines nest a handful of levels).
+pub const MAX_NESTING: usize = 32;
+
 struct P {
     raws: Vec<Raw>,
     i: usize,
+    depth: usize,
     deffuns: Vec<(String, String)>,
     header: Option<(HeaderKind, String, Vec<String>)>,
 }
@@ -455,8 +462,16 @@ fn unsupported(line: u32, text: &str, why: &str) -> Stmt {
     }
 }
 
-fn expr_or(line: u32, text: &str, src: &str) -> Result<Expr, Stmt> {
-    parse_expr(src).map_err(|m| unsupported(line, text, &format!("expression: {m}")))
+/// An expression, or the `Unsupported` statement naming why not (boxed:
+/// a statement is large).
+fn expr_or(line: u32, text: &str, src: &str) -> Result<Expr, Box<Stmt>> {
+    parse_expr(src).map_err(|m| Box::new(unsupported(line, text, &format!("expression: {m}"))))
+}
+
+/// `s[a..b]`, or "" when the keywords came in an order that makes no
+/// range (`FOR I TO 3 = 1`): the expression parser then names the problem.
+fn part(s: &str, a: usize, b: usize) -> &str {
+    s.get(a..b).unwrap_or("")
 }
 
 impl P {
@@ -480,6 +495,16 @@ impl P {
 
     /// The statement(s) of one logical line (a label may precede one).
     fn statement(&mut self, r: &Raw) -> Vec<Stmt> {
+        if self.depth >= MAX_NESTING {
+            return vec![unsupported(r.line, &r.text, "blocks nested too deeply")];
+        }
+        self.depth += 1;
+        let out = self.statement_inner(r);
+        self.depth -= 1;
+        out
+    }
+
+    fn statement_inner(&mut self, r: &Raw) -> Vec<Stmt> {
         let line = r.line;
         let t = r.text.trim();
         // `Label:` (not `:=`), alone or before a statement.
@@ -566,7 +591,7 @@ impl P {
                             line,
                             value: Some(e),
                         },
-                        Err(s) => s,
+                        Err(s) => *s,
                     }
                 }
             }
@@ -577,7 +602,7 @@ impl P {
                 for a in args {
                     match expr_or(line, t, &a) {
                         Ok(e) => exprs.push(e),
-                        Err(s) => return s,
+                        Err(s) => return *s,
                     }
                 }
                 Stmt::Call {
@@ -604,7 +629,7 @@ impl P {
                         to,
                         var,
                     },
-                    (Err(s), _) | (_, Err(s)) => s,
+                    (Err(s), _) | (_, Err(s)) => *s,
                 }
             }
             "LOCATE" => self.locate_stmt(line, t, rest),
@@ -620,7 +645,7 @@ impl P {
                         index: None,
                         value,
                     },
-                    Err(s) => s,
+                    Err(s) => *s,
                 }
             }
             "STOP" | "ABORT" => Stmt::Stop {
@@ -657,7 +682,7 @@ impl P {
             for part in rest[1..close].split(',') {
                 match expr_or(line, t, part) {
                     Ok(e) => idx.push(e),
-                    Err(s) => return s,
+                    Err(s) => return *s,
                 }
             }
             index = Some(idx);
@@ -688,7 +713,7 @@ impl P {
                 index,
                 value,
             },
-            Err(s) => s,
+            Err(s) => *s,
         }
     }
 
@@ -780,7 +805,7 @@ impl P {
         };
         let cond = match expr_or(line, t, &rest[..th]) {
             Ok(c) => c,
-            Err(s) => return s,
+            Err(s) => return *s,
         };
         let (then, els) = self.then_else(line, &rest[th..]);
         Stmt::If {
@@ -805,7 +830,7 @@ impl P {
             let cond_src = r.text.trim()[4..].trim();
             let cond = match expr_or(r.line, &r.text, cond_src) {
                 Ok(c) => c,
-                Err(s) => return s,
+                Err(s) => return *s,
             };
             let body = self.block(&["CASE", "END CASE"]);
             arms.push((cond, body));
@@ -821,15 +846,15 @@ impl P {
         let step_at = find_kw(rest, "STEP");
         let to_end = step_at.unwrap_or(rest.len());
         let parts = (
-            expr_or(line, t, &rest[eq + 1..to]),
-            expr_or(line, t, &rest[to + 2..to_end]),
+            expr_or(line, t, part(rest, eq + 1, to)),
+            expr_or(line, t, part(rest, to + 2, to_end)),
             step_at
                 .map(|s| expr_or(line, t, &rest[s + 4..]))
                 .transpose(),
         );
         let (from, to, step) = match parts {
             (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-            (Err(s), _, _) | (_, Err(s), _) | (_, _, Err(s)) => return s,
+            (Err(s), _, _) | (_, Err(s), _) | (_, _, Err(s)) => return *s,
         };
         let body = self.block(&["NEXT"]);
         self.i += 1;
@@ -876,7 +901,7 @@ impl P {
                 };
                 match expr_or(r.line, &r.text, cond_src) {
                     Ok(c) => test = Some((w == "WHILE", c)),
-                    Err(s) => return s,
+                    Err(s) => return *s,
                 }
                 in_post = true;
                 if !tail.is_empty() {
@@ -917,14 +942,14 @@ impl P {
                 "LOCATE form dsmig does not know (expects IN ... SETTING)",
             );
         };
-        let what = match expr_or(line, t, &rest[..inn]) {
+        let what = match expr_or(line, t, part(rest, 0, inn)) {
             Ok(e) => e,
-            Err(s) => return s,
+            Err(s) => return *s,
         };
         let by_at = find_kw(rest, "BY");
-        let target = rest[inn + 2..by_at.unwrap_or(set)].trim();
+        let target = part(rest, inn + 2, by_at.unwrap_or(set)).trim();
         let by = by_at.map(|b| {
-            rest[b + 2..set]
+            part(rest, b + 2, set)
                 .trim()
                 .trim_matches(|c| c == '"' || c == '\'')
                 .to_ascii_uppercase()
@@ -940,7 +965,7 @@ impl P {
         for part in idx_src.split(',').filter(|p| !p.trim().is_empty()) {
             match expr_or(line, t, part) {
                 Ok(e) => index.push(e),
-                Err(s) => return s,
+                Err(s) => return *s,
             }
         }
         let after = rest[set + 7..].trim();

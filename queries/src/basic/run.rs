@@ -21,7 +21,9 @@ use crate::expr::ast::{Expr, ExprKind, SubstringForm};
 use crate::expr::eval::{self, Env, Value};
 
 pub const MAX_STEPS: u64 = 1_000_000;
-const MAX_CALL_DEPTH: usize = 32;
+/// GOSUBs and routine calls nested (each level may hold
+/// `parse::MAX_NESTING` block levels).
+const MAX_CALL_DEPTH: usize = 16;
 
 pub const FM: char = '\u{FE}';
 pub const VM: char = '\u{FD}';

@@ -285,3 +285,83 @@ fn kinds() {
         RoutineKind::BeforeAfterSubroutine
     );
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    const WORDS: &[&str] = &[
+        "IF",
+        "THEN",
+        "ELSE",
+        "END",
+        "BEGIN",
+        "CASE",
+        "FOR",
+        "TO",
+        "STEP",
+        "NEXT",
+        "LOOP",
+        "WHILE",
+        "UNTIL",
+        "DO",
+        "REPEAT",
+        "GOSUB",
+        "RETURN",
+        "CALL",
+        "CONVERT",
+        "IN",
+        "LOCATE",
+        "BY",
+        "SETTING",
+        "DEFFUN",
+        "CALLING",
+        "X",
+        "Ans",
+        "=",
+        "<",
+        ">",
+        ",",
+        "(",
+        ")",
+        "1",
+        "\"",
+        "'",
+        ":",
+        ";",
+        "*",
+        "\n",
+        "L1:",
+        "<1,2>",
+        "EQ",
+        "+=",
+        "Oconv(X,\"D\")",
+        "DSU.R(1)",
+    ];
+
+    proptest! {
+        /// Any sequence of BASIC-ish tokens parses, analyses and runs
+        /// without a panic, and a run ends (value or error).
+        #[test]
+        fn never_panics(idx in proptest::collection::vec(0..WORDS.len(), 0..40)) {
+            let src: Vec<&str> = idx.iter().map(|&i| WORDS[i]).collect();
+            let src = src.join(" ");
+            let r = routine("F", &["X"], &src, "0");
+            let a = analyse(&r);
+            let _ = inline(&r, &[crate::expr::parser::parse("1").unwrap()]);
+            let _ = run(&a.program, &r.arguments, vec![Value::Int(1)], &|_| None);
+        }
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    let src = "If X Then ".repeat(5000) + "Ans = 1";
+    let r = routine("Deep", &["X"], &src, "0");
+    let a = analyse(&r);
+    assert!(
+        a.blockers
+            .iter()
+            .any(|b| b.what.contains("nested too deeply"))
+    );
+}
