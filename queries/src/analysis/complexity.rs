@@ -356,11 +356,16 @@ pub fn complexity(job: &Job) -> Complexity {
                     FactorKind::RoutineCall,
                     format!("subroutine:{}", prop.name),
                     p.routine_call,
-                    format!(
-                        "{} runs routine {}",
-                        prop.name,
-                        v.split('\\').next().unwrap_or(v)
-                    ),
+                    {
+                        let routine = v.split('\\').next().unwrap_or(v);
+                        match crate::basic::sdk::lookup(routine.trim()) {
+                            Some(sdk) => format!(
+                                "{} runs {routine} ({}): {}",
+                                prop.name, sdk.category, sdk.note
+                            ),
+                            None => format!("{} runs routine {routine}", prop.name),
+                        }
+                    },
                     Some("job".into()),
                 ),
                 _ => {}

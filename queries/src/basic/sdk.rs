@@ -14,6 +14,28 @@ pub struct SdkRoutine {
 }
 
 pub const SDK: &[SdkRoutine] = &[
+    // Built-in before/after subroutines (Job properties, "Before-job
+    // subroutine": ExecDOS, ExecSH, ExecSHSilent, ExecTCL, DSSendMail...).
+    SdkRoutine {
+        name: "ExecSH",
+        category: "built-in before/after subroutine",
+        note: "runs the UNIX command given as its input value, logging its output: a step of the orchestration target (the command is export text, migrated by hand)",
+    },
+    SdkRoutine {
+        name: "ExecSHSilent",
+        category: "built-in before/after subroutine",
+        note: "runs the UNIX command given as its input value without logging: a step of the orchestration target",
+    },
+    SdkRoutine {
+        name: "ExecDOS",
+        category: "built-in before/after subroutine",
+        note: "runs the Windows command given as its input value: a step of the orchestration target",
+    },
+    SdkRoutine {
+        name: "ExecTCL",
+        category: "built-in before/after subroutine",
+        note: "runs an engine (TCL) command: no equivalent outside the DataStage engine",
+    },
     SdkRoutine {
         name: "KeyMgtGetNextValue",
         category: r"sdk\KeyMgt",
