@@ -203,3 +203,92 @@ fn build_report_is_the_same_file_as_dsmig_report() {
         "an unchanged analysis leaves the report untouched"
     );
 }
+
+/// `dsmig explain ROUTINE`: the real corpus's one routine (an ISX
+/// before-job subroutine doing job control), its kind, what blocks it
+/// line by line, and the job that calls it.
+#[test]
+fn explain_a_routine_shows_kind_blockers_and_callers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let isx = format!("{}/NSIT-BIM__datastage-isxer/test.isx", corpus());
+    let out = dsmig(dir.path(), &["explain", "DSU.RtTnrGetKeys", &isx]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "RtTnrGetKeys  (routine: before/after subroutine, isx export)",
+        "arguments  InputArg, ErrorCode",
+        "Translation: blocked",
+        "line 25: job control: DSAttachJob()",
+        "line 50: runs an engine command: PERFORM",
+        "Called by 1 job(s)",
+        "  Jx_NR_Lvl2",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let out = dsmig(dir.path(), &["explain", "RtTnrGetKeys", &isx, "--json"]);
+    let x: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(x["kind"], "before/after subroutine");
+    assert_eq!(x["callers"][0], "Jx_NR_Lvl2");
+}
+
+/// A DSX `DSROUTINES` block is read as a routine entity (name, category,
+/// type, arguments, source); a job whose derivation calls it as
+/// `DSU.Name(...)` is its caller; a one-expression transform function is
+/// shown as inlinable. The routine is written from IBM's BASIC reference
+/// (Trim, UpCase functions).
+#[test]
+fn dsx_routine_entity_and_its_caller() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/exports/LND_PRD/Jx_HouseholdEnrich.dsx"
+    ))
+    .expect("example");
+    // The transformer's first output derivation, both spellings.
+    let job = src
+        .replacen(
+            "Derivation \"CaseXfm.PARTY_ID * 80.07\"",
+            "Derivation \"DSU.CleanName(CaseXfm.PARTY_ID * 80.07)\"",
+            1,
+        )
+        .replacen(
+            "ParsedDerivation \"CaseXfm.PARTY_ID * 80.07\"",
+            "ParsedDerivation \"DSU.CleanName(CaseXfm.PARTY_ID * 80.07)\"",
+            1,
+        );
+    let routine = "BEGIN DSROUTINES\n   BEGIN DSRECORD\n      Identifier \"CleanName\"\n      OLEType \"CRoutine\"\n      Name \"CleanName\"\n      Category \"\\\\Routines\\\\Strings\"\n      ShortDesc \"upper-case, blanks trimmed\"\n      RoutineType \"0\"\n      Arguments \"CArgument\"\n      BEGIN DSSUBRECORD\n         Name \"Arg1\"\n      END DSSUBRECORD\n      Source =+=+=+=\n* trims and upper-cases a name\nAns = UpCase(Trim(Arg1))\n=+=+=+=\n   END DSRECORD\nEND DSROUTINES\n";
+    let path = dir.path().join("with_routine.dsx");
+    std::fs::write(&path, format!("{job}{routine}")).expect("write");
+    let p = path.display().to_string();
+
+    let out = dsmig(dir.path(), &["explain", "CleanName", &p, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let x: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(x["kind"], "server transform function");
+    assert_eq!(x["folder"], "\\Routines\\Strings");
+    assert_eq!(x["arguments"][0], "Arg1");
+    assert_eq!(x["source_lines"], 2);
+    assert!(
+        x["translation"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("inline expression")),
+        "{x}"
+    );
+    assert_eq!(x["blocking"].as_array().map(Vec::len), Some(0));
+    assert_eq!(x["callers"][0], "Jx_HouseholdEnrich");
+
+    // The caller keeps its routine call as a blocking item (no generator
+    // rule yet), naming the routine.
+    let out = dsmig(dir.path(), &["explain", "Jx_HouseholdEnrich", &p, "--json"]);
+    let j: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let blocking = j["prediction"]["blocking"].to_string();
+    assert!(blocking.contains("DSU.CleanName"), "{blocking}");
+}

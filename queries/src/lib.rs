@@ -2,6 +2,7 @@
 //! See ARCHITECTURE.md at the repository root for the map.
 
 pub mod analysis;
+pub mod basic;
 pub mod config;
 pub mod corpus_gen;
 pub mod engine;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use queries::config::Config;
-use queries::engine::explain::{explain, find, render, suggestions};
+use queries::engine::explain::{
+    explain, explain_routine, find, find_routine, render, render_routine, suggestions,
+};
 use queries::engine::run::{NoProgress, Request, run as run_graph};
 use queries::engine::summary::RunRecord;
 use queries::parse::input::read_file;
@@ -59,6 +61,11 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
     };
     let outcome = run_graph(store.clone(), &req, &NoProgress)?;
     let matches = find(&outcome, &args.job);
+    if matches.is_empty()
+        && let Some(found) = find_routine(&outcome, &args.job)
+    {
+        return explain_one_routine(config, args, &outcome, found);
+    }
     let Some(found) = matches.first() else {
         let near = suggestions(&outcome, &args.job);
         let hint = if near.is_empty() {
@@ -100,6 +107,39 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
             ));
         }
         print!("{text}");
+    }
+    Ok(0)
+}
+
+/// `dsmig explain ROUTINE`: the routine, what blocks it, who calls it.
+fn explain_one_routine(
+    config: &Config,
+    args: &ExplainArgs,
+    outcome: &queries::engine::run::Outcome,
+    found: &queries::engine::run::Found,
+) -> Result<i32, String> {
+    let (_, entities, _) = read_file(
+        std::path::Path::new(&found.location.file),
+        &config.parser.limits(),
+    );
+    let entity = entities
+        .into_iter()
+        .find(|e| e.hash == found.entity.ir)
+        .ok_or_else(|| {
+            format!(
+                "{}: the routine changed while being read; run again",
+                found.location.file
+            )
+        })?;
+    let queries::ir::Entity::Routine(r) = &entity.entity else {
+        return Err("not a routine".into());
+    };
+    let x = explain_routine(outcome, found, r);
+    if args.json {
+        let text = serde_json::to_string_pretty(&x).map_err(|e| e.to_string())? + "\n";
+        super::emit(None, &text)?;
+    } else {
+        print!("{}", render_routine(&x));
     }
     Ok(0)
 }

@@ -11,7 +11,7 @@ use super::scan::{FnClass, called_functions, classify_function, references};
 use crate::ir::{Job, JobKind, LinkKind, PropValue};
 
 /// Version of the complexity rules (memo key).
-pub const COMPLEXITY_VERSION: u32 = 3;
+pub const COMPLEXITY_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FactorKind {
@@ -219,6 +219,11 @@ pub fn complexity(job: &Job) -> Complexity {
                 FnClass::Routine => {
                     routines.entry(name).or_insert_with(|| loc.clone());
                 }
+                // An SDK routine IBM ships is a routine call, not an unknown
+                // function: the reason names it and its strategy.
+                FnClass::Unknown if crate::basic::sdk::lookup(&name).is_some() => {
+                    routines.entry(name).or_insert_with(|| loc.clone());
+                }
                 FnClass::Unknown => {
                     unknown.entry(name).or_insert_with(|| loc.clone());
                 }
@@ -259,12 +264,39 @@ pub fn complexity(job: &Job) -> Complexity {
             Some(loc),
         );
     }
+    // ISX: routines the export lists as called by the job
+    // (`DSFunctionCallSDO`) that no derivation names, e.g. a before-job
+    // routine whose `beforeSubr` attribute is absent.
+    for prop in &job.properties {
+        if prop.name == "RoutineCalls"
+            && let PropValue::Text(v) = &prop.value
+        {
+            for n in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                let bare = n.strip_prefix("DSU.").unwrap_or(n);
+                let named = routines.keys().any(|k| {
+                    k.strip_prefix("DSU.")
+                        .unwrap_or(k)
+                        .eq_ignore_ascii_case(bare)
+                });
+                if !named {
+                    routines.insert(n.to_string(), "job".to_string());
+                }
+            }
+        }
+    }
     for (name, loc) in routines {
+        let reason = match crate::basic::sdk::lookup(&name) {
+            Some(sdk) => format!(
+                "{name}() is the SDK routine {}\\{}: {}",
+                sdk.category, sdk.name, sdk.note
+            ),
+            None => format!("{name}() calls a server routine (BASIC)"),
+        };
         push(
             FactorKind::RoutineCall,
             format!("routine:{name}"),
             p.routine_call,
-            format!("{name}() calls a server routine (BASIC)"),
+            reason,
             Some(loc),
         );
     }
@@ -351,11 +383,16 @@ pub fn complexity(job: &Job) -> Complexity {
                     FactorKind::RoutineCall,
                     format!("subroutine:{}", prop.name),
                     p.routine_call,
-                    format!(
-                        "{} runs routine {}",
-                        prop.name,
-                        v.split('\\').next().unwrap_or(v)
-                    ),
+                    {
+                        let routine = v.split('\\').next().unwrap_or(v);
+                        match crate::basic::sdk::lookup(routine.trim()) {
+                            Some(sdk) => format!(
+                                "{} runs {routine} ({}): {}",
+                                prop.name, sdk.category, sdk.note
+                            ),
+                            None => format!("{} runs routine {routine}", prop.name),
+                        }
+                    },
                     Some("job".into()),
                 ),
                 _ => {}

@@ -213,6 +213,14 @@ pub fn job_io(job: &Job) -> JobIo {
         }
     }
     for p in &job.properties {
+        // ISX: the routines the job calls, listed by the export.
+        if p.name == "RoutineCalls"
+            && let PropValue::Text(v) = &p.value
+        {
+            for n in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                routines.insert(n.strip_prefix("DSU.").unwrap_or(n).to_string());
+            }
+        }
         if matches!(
             p.name.as_str(),
             "BeforeSubr" | "AfterSubr" | "ControlAfterSubr"

@@ -638,3 +638,155 @@ pub fn render(x: &Explanation) -> String {
     }
     o
 }
+
+// ---------------------------------------------------------------------------
+// Routines
+// ---------------------------------------------------------------------------
+
+/// `dsmig explain ROUTINE`: what the routine is, what keeps it from being
+/// translated by rules (line by line), and the jobs that call it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoutineExplanation {
+    pub format_version: u32,
+    pub routine: String,
+    pub source: Source,
+    /// `server transform function`, `before/after subroutine`, `parallel
+    /// external routine`.
+    pub kind: String,
+    pub folder: String,
+    pub description: String,
+    pub arguments: Vec<String>,
+    pub source_lines: usize,
+    /// How the rules translate it: `inline expression`, or `blocked`.
+    pub translation: String,
+    /// (line, reason); line 0 = the routine as a whole.
+    pub blocking: Vec<(u32, String)>,
+    /// Other routines it calls.
+    pub calls: Vec<String>,
+    /// Jobs that call it (derivation, routine activity, before/after
+    /// subroutine), by name.
+    pub callers: Vec<String>,
+}
+
+/// The routine called `name` (a `DSU.` prefix and case are ignored).
+pub fn find_routine<'a>(outcome: &'a Outcome, name: &str) -> Option<&'a Found> {
+    let bare = name.strip_prefix("DSU.").unwrap_or(name);
+    outcome
+        .found
+        .iter()
+        .find(|f| f.entity.kind == "routine" && f.entity.name.eq_ignore_ascii_case(bare))
+}
+
+pub fn explain_routine(
+    outcome: &Outcome,
+    found: &Found,
+    routine: &crate::ir::Routine,
+) -> RoutineExplanation {
+    let a = crate::basic::analyse(routine);
+    let mut callers: Vec<String> = outcome
+        .estate
+        .io
+        .iter()
+        .filter(|(_, io)| {
+            io.routines.iter().any(|r| {
+                r.strip_prefix("DSU.")
+                    .unwrap_or(r)
+                    .eq_ignore_ascii_case(&routine.name)
+            })
+        })
+        .filter_map(|(h, _)| outcome.found.iter().find(|f| f.entity.ir == *h))
+        .map(|f| f.entity.name.clone())
+        .collect();
+    callers.sort();
+    callers.dedup();
+    let translation = if !a.blockers.is_empty() {
+        "blocked: a blocking item in every calling job".to_string()
+    } else if a.kind == crate::basic::RoutineKind::TransformFunction
+        && crate::basic::inline(
+            routine,
+            &routine
+                .arguments
+                .iter()
+                .map(|n| crate::expr::ast::Expr {
+                    kind: crate::expr::ast::ExprKind::Name(n.clone()),
+                    pos: Default::default(),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .is_some()
+    {
+        "inline expression: every statement supported, one expression of its arguments".to_string()
+    } else {
+        "every statement supported by the reference interpreter; no rule-based code generation yet (stays a blocking item in callers)".to_string()
+    };
+    RoutineExplanation {
+        format_version: FORMAT_VERSION,
+        routine: routine.name.clone(),
+        source: Source {
+            file: found.location.file.clone(),
+            line: found.location.line,
+            member: found.location.member.clone(),
+            format: found.entity.format.as_str().to_string(),
+            ir_hash: found.entity.ir.hex(),
+        },
+        kind: a.kind.label().to_string(),
+        folder: routine.folder.clone(),
+        description: routine.description.clone(),
+        arguments: routine.arguments.clone(),
+        source_lines: routine.source.lines().count(),
+        translation,
+        blocking: a
+            .blockers
+            .iter()
+            .map(|b| (b.line, b.what.clone()))
+            .collect(),
+        calls: a.calls,
+        callers,
+    }
+}
+
+pub fn render_routine(x: &RoutineExplanation) -> String {
+    let mut o = String::new();
+    let s = &x.source;
+    let place = match (&s.member, s.line) {
+        (Some(m), _) => format!("{}!{}", s.file, m),
+        (None, Some(l)) => format!("{}:{}", s.file, l),
+        (None, None) => s.file.clone(),
+    };
+    o.push_str(&format!(
+        "{}  (routine: {}, {} export)\n",
+        x.routine, x.kind, s.format
+    ));
+    o.push_str(&format!(
+        "  source     {place}\n  IR hash    {}\n",
+        s.ir_hash
+    ));
+    if !x.folder.is_empty() {
+        o.push_str(&format!("  folder     {}\n", x.folder));
+    }
+    o.push_str(&format!(
+        "  arguments  {}\n  BASIC      {} line(s)\n",
+        if x.arguments.is_empty() {
+            "(none)".to_string()
+        } else {
+            x.arguments.join(", ")
+        },
+        x.source_lines
+    ));
+    o.push_str(&format!("\nTranslation: {}\n", x.translation));
+    for (line, what) in &x.blocking {
+        if *line == 0 {
+            o.push_str(&format!("  blocking: {what}\n"));
+        } else {
+            o.push_str(&format!("  blocking: line {line}: {what}\n"));
+        }
+    }
+    if !x.calls.is_empty() {
+        o.push_str(&format!("  calls      {}\n", x.calls.join(", ")));
+    }
+    o.push_str(&format!("\nCalled by {} job(s)\n", x.callers.len()));
+    for c in &x.callers {
+        o.push_str(&format!("  {c}\n"));
+    }
+    o
+}

@@ -827,7 +827,8 @@ fn job_properties(root: &Node) -> Vec<Property> {
         ("runtimeColumnPropagation", "RuntimeColumnPropagation"),
         ("allowMultipleInvocations", "AllowMultipleInvocations"),
     ];
-    MAP.iter()
+    let mut props: Vec<Property> = MAP
+        .iter()
         .filter_map(|(attr, name)| {
             let v = root.attr(attr)?;
             let v = match v {
@@ -842,7 +843,24 @@ fn job_properties(root: &Node) -> Vec<Property> {
             };
             (!v.is_empty()).then(|| props::decode_property(name, &v))
         })
-        .collect()
+        .collect();
+    // The routines the job calls (`DSFunctionCallSDO`, e.g. the before-job
+    // routine of the real `Jx_NR_Lvl2.pjb`, whose `beforeSubr` attribute is
+    // absent): kept sorted so export order does not move the hash.
+    let mut calls: Vec<&str> = root
+        .children_tagged("has_FunctionCall")
+        .map(|c| c.get("functionName"))
+        .filter(|n| !n.trim().is_empty())
+        .collect();
+    calls.sort_unstable();
+    calls.dedup();
+    if !calls.is_empty() {
+        props.push(Property {
+            name: "RoutineCalls".into(),
+            value: crate::ir::PropValue::Text(calls.join(",")),
+        });
+    }
+    props
 }
 
 /// A compiled sequence's job control code starts with
