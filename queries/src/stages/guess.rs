@@ -66,6 +66,7 @@ pub const CHECKS: &[Check] = &[
     options::join_operator,
     options::lookup_failure,
     options::database_source,
+    crate::stages::sequence::untranslated_activity,
 ];
 
 /// Version of the checks' semantics; part of the complexity memo key

@@ -10,5 +10,6 @@
 pub mod catalogue;
 pub mod guess;
 pub mod props;
+pub mod sequence;
 
 pub use guess::{Guess, guesses, stage_guesses};
