@@ -346,13 +346,13 @@ pub fn value(job: &Job, expr: &str) -> Result<Value, String> {
         .strip_prefix('#')
         .and_then(|x| x.strip_suffix('#'))
         .unwrap_or(e);
-    if let Some(p) = job.parameters.iter().find(|p| p.name == name) {
-        if p.name
+    // A name the state's JSONPath (`$.params.NAME`) can hold as it is.
+    if let Some(p) = job.parameters.iter().find(|p| p.name == name)
+        && p.name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Ok(Value::Param(p.name.clone()));
-        }
+    {
+        return Ok(Value::Param(p.name.clone()));
     }
     Err(format!(
         "value expression {e:?} is not a constant or a parameter of the sequence"
