@@ -217,7 +217,25 @@ fn project(out: &Path) {
             ),
         ],
     );
-    let refs: Vec<JobRef> = ["A", "B", "C", "D", "E", "F"]
+    // An exception handler: X fails and no trigger takes it; the handler's
+    // chain runs LOG, then the sequence ends aborted.
+    let handled = sequence(
+        "HANDLED",
+        vec![],
+        vec![
+            act("V0S1", "Run_X", "JobActivity", "X", "", vec![]),
+            act(
+                "V0S2",
+                "On_Error",
+                "ExceptionHandler",
+                "",
+                "",
+                vec![trig("V0S3", "0", "")],
+            ),
+            act("V0S3", "Run_Log", "JobActivity", "LOG", "", vec![]),
+        ],
+    );
+    let refs: Vec<JobRef> = ["A", "B", "C", "D", "E", "F", "X", "LOG"]
         .iter()
         .map(|n| JobRef {
             name: n.to_string(),
@@ -232,7 +250,8 @@ fn project(out: &Path) {
         .collect();
     assert!(write(out, "CHILD", &child, &refs).is_empty());
     assert!(write(out, "PARENT", &parent, &refs).is_empty());
-    for j in [&child, &parent] {
+    assert!(write(out, "HANDLED", &handled, &refs).is_empty());
+    for j in [&child, &parent, &handled] {
         assert!(
             queries::stages::guesses(j).is_empty(),
             "{}: {:?}",
@@ -281,6 +300,12 @@ fn sequence_runs_jobs_in_datastage_order_with_datastage_arguments() {
     assert_eq!(r["status"], "FAILED", "{r}");
     let names: Vec<String> = runs(&r).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["A", "B"], "{r}");
+
+    let r = run(tmp.path(), "HANDLED", r#"{"params": {}}"#, &["X"]);
+    assert_eq!(r["status"], "FAILED", "{r}");
+    assert_eq!(r["error"], "DataStage.SequenceAborted", "{r}");
+    let names: Vec<String> = runs(&r).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["X", "LOG"], "{r}");
 }
 
 /// What cannot be expressed is a blocking item and a Fail state naming

@@ -396,7 +396,14 @@ pub fn blockers(job: &Job, stage: &Stage) -> Vec<(String, String)> {
                 // parallel engine, not the rows; Glue has none.
                 continue;
             }
-            if let Err(e) = value(job, expr) {
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                // `PS.P` (a parameter set's member) and other names a
+                // state's JSON keys and paths cannot carry as they are.
+                out.push((
+                    format!("parameter {name}"),
+                    "a parameter name that is not an identifier (a parameter set member?) is not passed yet".into(),
+                ));
+            } else if let Err(e) = value(job, expr) {
                 out.push((format!("parameter {name}"), e));
             }
         }
