@@ -48,8 +48,8 @@ _dsmig_setup_py() {
         _dsmig_log "creating $venv"
         python3 -m venv "$venv" </dev/null
     fi
-    if ! "$venv/bin/python" -c "import pyspark, sqlglot, pytest, hcl2" </dev/null >/dev/null 2>&1; then
-        _dsmig_log "installing pyspark, sqlglot, pytest, python-hcl2 (about a minute)"
+    if ! "$venv/bin/python" -c "import pyspark, sqlglot, pytest, hcl2, moto" </dev/null >/dev/null 2>&1; then
+        _dsmig_log "installing pyspark, sqlglot, pytest, python-hcl2, moto (about a minute)"
         "$venv/bin/pip" install -q --disable-pip-version-check -r "$_dsmig_root/scripts/requirements-test.txt" </dev/null
     fi
     export DSMIG_PYTHON="$venv/bin/python"

@@ -602,7 +602,7 @@ fn snapshots_one_job_per_stage_kind() {
 }
 
 #[test]
-fn sequence_becomes_a_glue_workflow() {
+fn sequence_becomes_a_state_machine() {
     let mut a = stage("V0S1", "Run_Load", "JobActivity", vec![]);
     a.activity = Some(Activity {
         job_name: "J_Copy".into(),
@@ -616,7 +616,7 @@ fn sequence_becomes_a_glue_workflow() {
             Trigger {
                 name: "failed".into(),
                 to_stage: Some("V0S3".into()),
-                condition_type: "4".into(),
+                condition_type: "3".into(),
                 expression: String::new(),
             },
         ],
@@ -642,6 +642,10 @@ fn sequence_becomes_a_glue_workflow() {
     insta::assert_snapshot!(
         "glue_sequence_workflow",
         String::from_utf8_lossy(&g.files[0].1)
+    );
+    insta::assert_snapshot!(
+        "glue_sequence_state_machine",
+        String::from_utf8_lossy(&g.files[1].1)
     );
 }
 

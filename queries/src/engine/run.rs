@@ -632,7 +632,7 @@ fn files_count(paths: &[PathBuf]) -> u64 {
 
 /// Files of the target that are not one job's: the shared Glue files
 /// (test fixtures, awsglue stand-in, Terraform variables and provider),
-/// the Glue workflows of sequences (they need every job's file name), and
+/// the state machines of sequences (they need every job's file name), and
 /// `generation_report.json`. Cheap and deterministic: made every run,
 /// written only when their bytes change.
 #[allow(clippy::too_many_arguments)]

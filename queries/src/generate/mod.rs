@@ -120,10 +120,11 @@ pub fn glue_shared_files_with(cfg: &GlueConfig, templates: &Templates) -> Vec<(S
     v
 }
 
-/// A sequence as a Glue workflow: `terraform/{stem}.tf`. `all_job_stems`:
-/// (job name, stem) of every (non-sequence) job generated in the same run,
-/// so triggers refer to their `aws_glue_job` resources; the sequence's own
-/// stem is its sanitised name. See [`sequence_files_with`].
+/// A sequence as a Step Functions state machine: `terraform/{stem}.tf`
+/// and `sfn/{stem}.asl.json`. `all_job_stems`: (job name, stem) of every
+/// (non-sequence) job generated in the same run, so its tasks start their
+/// Glue jobs; the sequence's own stem is its sanitised name. See
+/// [`sequence_files_with`].
 pub fn sequence_files(job: &Job, all_job_stems: &[(String, String)]) -> GeneratedJob {
     let jobs: Vec<glue::terraform::JobRef> = all_job_stems
         .iter()
@@ -136,16 +137,17 @@ pub fn sequence_files(job: &Job, all_job_stems: &[(String, String)]) -> Generate
     sequence_files_with(job, &crate::escape::file_stem(&job.name), &jobs)
 }
 
-/// A sequence (file stem `stem`) as a Glue workflow; `jobs`: every job and
-/// sequence of the build with its stem.
+/// A sequence (file stem `stem`) as a Step Functions state machine
+/// (`glue::orchestration`); `jobs`: every job and sequence of the build
+/// with its stem.
 pub fn sequence_files_with(
     job: &Job,
     stem: &str,
     jobs: &[glue::terraform::JobRef],
 ) -> GeneratedJob {
-    let (tf, todos) = glue::terraform::workflow_tf(job, stem, jobs, Templates::embedded());
+    let (files, todos) = glue::orchestration::files(job, stem, jobs, Templates::embedded());
     GeneratedJob {
-        files: vec![("terraform/{stem}.tf".into(), tf.into_bytes())],
+        files,
         todos: todos
             .into_iter()
             .map(|what| Todo {

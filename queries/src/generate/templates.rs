@@ -200,11 +200,12 @@ pub const CODE_SLOTS: &[&str] = &[
     "checks",
     "args",
     "roundtrips",
-    // job.tf, workflow.tf: HCL literals made by `escape::hcl_str`
+    // job.tf, workflow.tf: HCL made from literals by `escape::hcl_str`
     "glue_name",
     "description",
     "connections",
-    "triggers",
+    "definition",
+    "depends_on",
     // job.md: Markdown made by `generate::glue::docs` from escaped cells
     "purpose",
     "reasons",

@@ -69,7 +69,7 @@ impl std::fmt::Display for EntityHash {
 
 /// Version of the canonical form. Bump it when the IR's shape or the
 /// canonicalisation changes: every key derived from an IR hash moves with it.
-pub const IR_VERSION: u32 = 4;
+pub const IR_VERSION: u32 = 5;
 
 /// The canonical serialisation: postcard of the entity, prefixed by the IR
 /// version. Builders already produce canonical order (stages and links by

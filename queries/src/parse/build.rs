@@ -445,8 +445,12 @@ fn activity_params(r: &RawRecord) -> Vec<(String, String)> {
         .flat_map(|c| c.items.iter())
         .filter_map(|s| {
             let n = s.get("Name").or_else(|| s.get("ParamName"))?;
+            // Exports write the value as `ValueExpression` (DSX and XML
+            // `ParamValues` subrecords, like ISX `valueExpression`); older
+            // and hand-made ones as `ParamValue`.
             let v = s
-                .get("ParamValue")
+                .get("ValueExpression")
+                .or_else(|| s.get("ParamValue"))
                 .or_else(|| s.get("Value"))
                 .or_else(|| s.get("Expression"))
                 .unwrap_or("");

@@ -292,7 +292,7 @@ pub const CATALOGUE: &[StageInfo] = &[
         Sequence,
         true,
         false,
-        "runs a job (Glue workflow / Step Functions task)",
+        "runs a job (Step Functions task)",
     ),
     s(
         "Lookup",

@@ -74,6 +74,7 @@ pub const CHECKS: &[Check] = &[
     crate::stages::sort::directions,
     crate::stages::layouts::unmarked_reject,
     crate::stages::layouts::read_mode,
+    crate::stages::sequence::untranslated_activity,
 ];
 
 /// Version of the checks' semantics; part of the complexity memo key

@@ -13,5 +13,6 @@ pub mod guess;
 pub mod layouts;
 pub mod props;
 pub mod sort;
+pub mod sequence;
 
 pub use guess::{Guess, guesses, stage_guesses};

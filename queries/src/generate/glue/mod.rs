@@ -14,6 +14,7 @@
 pub mod docs;
 pub mod fixture;
 pub mod io;
+pub mod orchestration;
 pub mod pivot;
 pub use crate::stages::props;
 pub mod stages;
