@@ -316,6 +316,15 @@ pub(crate) mod options {
                     "the database write names no table",
                 ));
             }
+            // GenerateSQL = No: DataStage runs the user's INSERT / UPDATE
+            // statement, which the translations do not.
+            if props::connector(stage, "Usage/GenerateSQL").is_some_and(|v| v.trim() == "0") {
+                out.push(Guess::new(
+                    stage,
+                    "GenerateSQL",
+                    "the write runs user-defined SQL (GenerateSQL = No), which dsmig does not translate",
+                ));
+            }
             let w = props::DbWrite::of(stage);
             let mode = w.write_mode.as_str();
             if UPSERT_MODES.contains(&mode) {
