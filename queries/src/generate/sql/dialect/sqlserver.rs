@@ -55,6 +55,11 @@ impl Rules for SqlServer {
         )
     }
 
+    /// SQL Server sorts NULLs lowest (no NULLS FIRST / LAST): first ascending, last descending.
+    fn order_key(&self, expr: &str, desc: bool) -> String {
+        format!("{expr} {}", if desc { "DESC" } else { "ASC" })
+    }
+
     fn limit(&self, select: &str, n: u64) -> String {
         format!("{select}\n    ORDER BY (SELECT NULL) OFFSET 0 ROWS FETCH NEXT {n} ROWS ONLY")
     }

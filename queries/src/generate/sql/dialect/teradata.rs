@@ -90,10 +90,19 @@ impl Rules for Teradata {
         true
     }
 
+    /// Teradata sorts NULLs lowest: first ascending, last descending.
+    fn order_key(&self, expr: &str, desc: bool) -> String {
+        format!("{expr} {}", if desc { "DESC" } else { "ASC" })
+    }
+
     fn limit(&self, select: &str, n: u64) -> String {
-        match select.strip_prefix("SELECT ") {
-            Some(rest) => format!("SELECT TOP {n} {rest}"),
-            None => select.to_string(),
+        // The statement starts with `SELECT` and a space or a line break.
+        match select
+            .strip_prefix("SELECT")
+            .filter(|rest| rest.starts_with(char::is_whitespace))
+        {
+            Some(rest) => format!("SELECT TOP {n}{rest}"),
+            None => format!("SELECT TOP {n} * FROM (\n{select}\n) dsmig_top"),
         }
     }
 
