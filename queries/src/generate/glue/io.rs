@@ -414,7 +414,8 @@ fn layout_of(l: &Link, reading: bool, always_fields: bool) -> Layout {
     })
 }
 
-/// Sequential file links read or written as text lines, by link id.
+/// Sequential file links read or written as text lines: every link
+/// written, and the links read whose fields the CSV reader cannot cut.
 pub fn field_layouts<'a>(g: &Gen<'a>) -> Vec<(&'a Link, bool, FieldLayout)> {
     let mut v = Vec::new();
     for ps in &g.plan.stages {
