@@ -475,3 +475,136 @@ fn tail_after_a_sort_keeps_the_order_in_every_dialect() {
         assert!(!script.contains("FETCH FIRST") && !script.contains(" TOP "));
     }
 }
+
+/// A server job: sequential file → Transformer → hashed file keyed on ID
+/// (`ClearFile`): a later row with the same key replaces the earlier one.
+fn hashed_job() -> String {
+    let cols_src = columns(&[
+        ("ID", 4, 10, 0, false, false, ""),
+        ("NAME", 12, 20, 0, true, false, ""),
+    ]);
+    let mut cols_out = String::from("      Columns \"COutputColumn\"\n");
+    for (name, ty, key) in [("ID", 4, 1), ("NAME", 12, 0)] {
+        cols_out.push_str(&format!(
+            "      BEGIN DSSUBRECORD\n         Name \"{name}\"\n         SqlType \"{ty}\"\n         Precision \"10\"\n         Scale \"0\"\n         Nullable \"{}\"\n         KeyPosition \"{key}\"\n         Derivation \"lnk_src.{name}\"\n      END DSSUBRECORD\n",
+            u8::from(key == 0)
+        ));
+    }
+    let stages = [
+        Stage {
+            id: "V0S1",
+            ole: "CSeqFileStage",
+            name: "src",
+            stage_type: "CSeqFileStage",
+            props: vec![],
+        },
+        Stage {
+            id: "V0S2",
+            ole: "CTransformerStage",
+            name: "xf",
+            stage_type: "CTransformerStage",
+            props: vec![],
+        },
+        Stage {
+            id: "V0S3",
+            ole: "CHashedFileStage",
+            name: "hsh",
+            stage_type: "CHashedFileStage",
+            props: vec![],
+        },
+    ];
+    let pins = [
+        Pin {
+            id: "V0S1P1",
+            ole: "CSeqOutput",
+            link: "lnk_src",
+            partner: "V0S2|V0S2P1",
+            body: format!(
+                "{cols_src}      FileName \"in/names.txt\"\n      Delimiter \",\"\n      QuoteChar \"000\"\n      ColHeaders \"1\"\n      FixedWidth \"0\"\n"
+            ),
+        },
+        Pin {
+            id: "V0S2P1",
+            ole: "CTrxInput",
+            link: "lnk_src",
+            partner: "V0S1|V0S1P1",
+            body: "      LinkType \"1\"\n".into(),
+        },
+        Pin {
+            id: "V0S2P2",
+            ole: "CTrxOutput",
+            link: "lnk_hash",
+            partner: "V0S3|V0S3P1",
+            body: cols_out,
+        },
+        Pin {
+            id: "V0S3P1",
+            ole: "CHashedInput",
+            link: "lnk_hash",
+            partner: "V0S2|V0S2P2",
+            body: "      FileName \"HASH_NAMES\"\n      ClearFile \"1\"\n".into(),
+        },
+    ];
+    job("FS_HASHED", 0, &stages, &pins)
+}
+
+const READ_PARQUET: &str = r#"
+import sys
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+for r in spark.read.parquet(sys.argv[1]).orderBy("ID").collect():
+    print("%s,%s" % (r["ID"], r["NAME"]))
+"#;
+
+#[test]
+fn glue_hashed_file_write_keeps_the_last_row_of_each_key() {
+    let out = glue::out_dir("file_semantics_glue_hashed");
+    let dir = out.path();
+    let jobs = read(&hashed_job(), dir);
+    let generated = glue::generate(&jobs, dir);
+    let stem = generated.jobs.keys().next().unwrap().clone();
+    let script = std::fs::read_to_string(dir.join(format!("glue_jobs/{stem}.py"))).unwrap();
+    assert!(
+        script.contains("write_hashed(") && script.contains("keys=[\"ID\"], clear=True"),
+        "hashed file not written by key:\n{script}"
+    );
+    let data = dir.join("data");
+    std::fs::create_dir_all(data.join("in")).unwrap();
+    std::fs::write(
+        data.join("in/names.txt"),
+        "ID,NAME\n1,a\n2,b\n1,c\n3,\n2,d\n",
+    )
+    .unwrap();
+    let run = Command::new(glue::python())
+        .arg("-c")
+        .arg(RUN_MAIN)
+        .arg(dir)
+        .arg(&stem)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "the Glue job failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let hashed = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().contains("HASH_NAMES"))
+        .unwrap_or_else(|| panic!("no hashed file under {}", data.display()));
+    let rows = Command::new(glue::python())
+        .arg("-c")
+        .arg(READ_PARQUET)
+        .arg(&hashed)
+        .output()
+        .unwrap();
+    assert!(
+        rows.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rows.stderr)
+    );
+    // Key 1: "c" replaced "a"; key 2: "d" replaced "b"; key 3: an empty
+    // field is an empty string.
+    assert_eq!(String::from_utf8_lossy(&rows.stdout), "1,c\n2,d\n3,\n");
+}
