@@ -215,7 +215,7 @@ fn sorted_job(name: &str, sort_key: &str, tail: bool) -> String {
             ole: "CCustomStage",
             name: "srt",
             stage_type: "PxSort",
-            props: vec![("key".into(), sort_key.to_string())],
+            props: vec![("key", sort_key.to_string())],
         },
         Stage {
             id: "V0S3",

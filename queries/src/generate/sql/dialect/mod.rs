@@ -301,6 +301,20 @@ pub struct FileField {
 }
 
 impl FileStep {
+    /// ` ORDER BY ...` of an unload where DataStage's row order is
+    /// defined (`FileStep::order`), in the dialect's NULL placement.
+    pub fn order_by(&self, rules: &dyn Rules) -> String {
+        if self.order.is_empty() {
+            return String::new();
+        }
+        let keys: Vec<String> = self
+            .order
+            .iter()
+            .map(|(k, desc)| rules.order_key(&crate::expr::translate::sql::quote_ident(k), *desc))
+            .collect();
+        format!(" ORDER BY {}", keys.join(", "))
+    }
+
     pub fn sep_name(&self) -> String {
         match self.sep.as_str() {
             "\t" => "tab".into(),

@@ -209,16 +209,7 @@ fn unload(rules: &Postgres, s: &FileStep) -> String {
     if parts.is_empty() {
         parts.push("''".into());
     }
-    let order = if s.order.is_empty() {
-        String::new()
-    } else {
-        let keys: Vec<String> = s
-            .order
-            .iter()
-            .map(|(k, desc)| rules.order_key(&crate::expr::translate::sql::quote_ident(k), *desc))
-            .collect();
-        format!(" ORDER BY {}", keys.join(", "))
-    };
+    let order = s.order_by(rules);
     let copy = sh_double_inner(&format!(
         "\\copy (SELECT {} FROM {}{order}) TO STDOUT WITH (FORMAT csv, DELIMITER {}, QUOTE {}, NULL {})",
         parts.join(" || "),

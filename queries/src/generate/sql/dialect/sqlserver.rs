@@ -93,7 +93,12 @@ impl Rules for SqlServer {
             } else {
                 out.push_str(&format!(
                     "bcp {} queryout {} -c -q -t {} || exit 1\n",
-                    sh_single(&format!("SELECT {} FROM {}", s.columns.join(", "), s.table)),
+                    sh_single(&format!(
+                        "SELECT {} FROM {}{}",
+                        s.columns.join(", "),
+                        s.table,
+                        s.order_by(self)
+                    )),
                     sh_path_word(&s.path),
                     sh_single(&one_line_keep_tab(&s.sep))
                 ));

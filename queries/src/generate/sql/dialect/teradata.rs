@@ -159,10 +159,11 @@ impl Rules for Teradata {
                 )
             } else {
                 format!(
-                    ".EXPORT REPORT FILE = {};\nSELECT {} FROM {};\n.IF ERRORCODE <> 0 THEN .QUIT 3;\n.EXPORT RESET;",
+                    ".EXPORT REPORT FILE = {};\nSELECT {} FROM {}{};\n.IF ERRORCODE <> 0 THEN .QUIT 3;\n.EXPORT RESET;",
                     path(s),
                     h(&s.columns.join(&format!(" || {} || ", self.literal(&s.sep)))),
-                    h(&s.table)
+                    h(&s.table),
+                    h(&s.order_by(self))
                 )
             };
             let body = format!(".RUN FILE = {LOGON_FILE};\n{body}\n.LOGOFF;\n.QUIT 0;\n");
