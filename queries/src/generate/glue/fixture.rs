@@ -333,7 +333,7 @@ fn round_trip(layout: &FieldLayout, l: &Link, row: &[Cell]) -> Vec<Cell> {
         let text = match v {
             Value::Null => None,
             Value::Float(_) => return unknown,
-            v => match v.to_text() {
+            v => match super::values::datastage_text(v, &spark_type(c)) {
                 Some(t) => Some(t),
                 None => return unknown,
             },

@@ -7,6 +7,7 @@ use super::props;
 use super::{Gen, is_io, one_line};
 use crate::escape::py_comment;
 use crate::expr::translate::pyspark::py_str;
+use crate::generate::plan::Plan;
 use crate::ir::{Link, PropValue, Stage};
 
 /// Python expression of a DataStage path or name with `#PARAM#`
@@ -104,6 +105,64 @@ pub fn connection_name(g: &mut Gen, stage: &Stage) -> Connection {
 
 pub(crate) use crate::stages::props::db_table;
 
+/// A user's query from the export as one statement for a JDBC `query`
+/// option or a subquery: without the `;` ending it and without the
+/// whitespace and comments after it (both are syntax errors there: Spark
+/// wraps the query in `SELECT * FROM (...)`). Text inside quotes and
+/// comments is skipped while looking; a `;` between two statements stays.
+pub(crate) fn user_query(sql: &str) -> String {
+    #[derive(PartialEq)]
+    enum St {
+        Code,
+        Quote(char),
+        Line,
+        Block,
+    }
+    let mut st = St::Code;
+    let mut end = 0;
+    let mut it = sql.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let next = it.peek().map(|&(_, n)| n);
+        match st {
+            St::Code => match c {
+                '\'' | '"' => {
+                    st = St::Quote(c);
+                    end = i + c.len_utf8();
+                }
+                '-' if next == Some('-') => {
+                    st = St::Line;
+                    it.next();
+                }
+                '/' if next == Some('*') => {
+                    st = St::Block;
+                    it.next();
+                }
+                ';' => {}
+                c if c.is_whitespace() => {}
+                c => end = i + c.len_utf8(),
+            },
+            St::Quote(q) => {
+                end = i + c.len_utf8();
+                if c == q {
+                    st = St::Code;
+                }
+            }
+            St::Line => {
+                if c == '\n' {
+                    st = St::Code;
+                }
+            }
+            St::Block => {
+                if c == '*' && next == Some('/') {
+                    it.next();
+                    st = St::Code;
+                }
+            }
+        }
+    }
+    sql[..end].to_string()
+}
+
 pub(crate) fn file_path(stage: &Stage, l: &Link, reading: bool) -> String {
     let pin = if reading {
         &l.source_properties
@@ -135,7 +194,14 @@ pub(crate) struct CsvFormat {
     pub(crate) sep: String,
     pub(crate) quote: String,
     pub(crate) header: bool,
+    /// The record-level null field value (`null_field`), if any.
     pub(crate) null_value: Option<String>,
+    /// Per column, the text that stands for NULL (the column's own
+    /// `null_field`, else the record's). A column without one reads an
+    /// empty field as an empty string, never as NULL (IBM, Sequential
+    /// File stage, Nullable field properties: "Null field value ... On
+    /// reading, specifies the value given to a field containing a null").
+    pub(crate) null_values: Vec<(String, String)>,
 }
 
 pub(crate) fn csv_format(l: &Link, reading: bool) -> CsvFormat {
@@ -149,6 +215,7 @@ pub(crate) fn csv_format(l: &Link, reading: bool) -> CsvFormat {
         quote: "\"".into(),
         header: props::flag(pin, "firstLineColumnNames"),
         null_value: None,
+        null_values: Vec::new(),
     };
     if let Some(sf) = props::text(pin, "MetaBag.SchemaFormat") {
         for (k, v) in props::schema_format(sf) {
@@ -249,6 +316,21 @@ enum Layout {
 /// sizes a string[n] field to n; a server file uses the display width,
 /// which the IR does not keep).
 fn layout(l: &Link, reading: bool) -> Layout {
+    layout_of(l, reading, false)
+}
+
+/// The fields of a sequential file link as text: what the SQL target's
+/// load and unload steps format and parse (the CSV reader's options are
+/// the same fields, delimited). `Err`: why the layout is untranslatable.
+pub(crate) fn text_fields(l: &Link, reading: bool) -> Result<FieldLayout, String> {
+    match layout_of(l, reading, true) {
+        Layout::Fields(f) => Ok(f),
+        Layout::Csv(_) => Err("delimited layout".into()),
+        Layout::Untranslatable(why) => Err(why),
+    }
+}
+
+fn layout_of(l: &Link, reading: bool, always_fields: bool) -> Layout {
     let pin = if reading {
         &l.source_properties
     } else {
@@ -282,9 +364,10 @@ fn layout(l: &Link, reading: bool) -> Layout {
     let per_field = (0..l.columns.len()).any(|i| {
         own_delim(i).is_some_and(|d| d != record_delim) || field_get(i, "width").is_some()
     });
-    if !fixed && !per_field {
-        return Layout::Csv(csv);
-    }
+    // Writes always go through the text-line writer: Spark's CSV writer
+    // cannot quote every field, tell NULL from an empty string per field
+    // or write decimals in DataStage's form (see `format_fields`).
+    let csv_read = reading && !fixed && !per_field && !always_fields;
     let last = l.columns.len().saturating_sub(1);
     let final_delim = get("final_delim").and_then(delimiter);
     let mut specs = Vec::new();
@@ -326,6 +409,14 @@ fn layout(l: &Link, reading: bool) -> Layout {
             },
         });
     }
+    if csv_read {
+        let mut csv = csv;
+        csv.null_values = specs
+            .iter()
+            .filter_map(|s| s.null_value.clone().map(|v| (s.column.clone(), v)))
+            .collect();
+        return Layout::Csv(csv);
+    }
     Layout::Fields(FieldLayout {
         fields: specs,
         pad: get("padchar")
@@ -336,7 +427,8 @@ fn layout(l: &Link, reading: bool) -> Layout {
     })
 }
 
-/// Sequential file links read or written as text lines, by link id.
+/// Sequential file links read or written as text lines: every link
+/// written, and the links read whose fields the CSV reader cannot cut.
 pub fn field_layouts<'a>(g: &Gen<'a>) -> Vec<(&'a Link, bool, FieldLayout)> {
     let mut v = Vec::new();
     for ps in &g.plan.stages {
@@ -387,16 +479,95 @@ pub fn layout_literal(key: &str, f: &FieldLayout) -> String {
     )
 }
 
-/// The separator / quote / header / null arguments of `read_csv` and
-/// `write_csv`.
+/// The separator / quote / header / null arguments of `read_csv`.
 fn csv_args(f: &CsvFormat) -> String {
+    let nulls: Vec<String> = f
+        .null_values
+        .iter()
+        .map(|(c, v)| format!("{}: {}", py_str(c), py_str(v)))
+        .collect();
     format!(
-        "        separator={},\n        quote={},\n        header={},\n        null_value={},\n",
+        "        separator={},\n        quote={},\n        header={},\n        null_values={{{}}},\n",
         py_str(&f.sep),
         py_str(&f.quote),
         if f.header { "True" } else { "False" },
-        py_opt_str(&f.null_value),
+        nulls.join(", "),
     )
+}
+
+/// Stages whose output rows keep the order of their (first) input within
+/// a partition: a sorted input stays sorted through them.
+const ORDER_KEEPING: &[&str] = &[
+    "Copy",
+    "Filter",
+    "Modify",
+    "Peek",
+    "Head",
+    "Tail",
+    "Transformer",
+    "Lookup",
+];
+
+/// The order in which DataStage delivers the rows of `l`, where it is
+/// defined: after a Sort (its keys), after a sort-method Aggregator (its
+/// grouping keys, ascending), through stages that keep their input's
+/// order as long as the keys are still columns of the link. Empty when
+/// the order is not defined. A sequential-mode target collects such a
+/// link in that order: IBM, "Sequential File stage: Partitioning tab",
+/// Auto collection: "if it detects that ... the data needs sorting as it
+/// is collected, it will do that" (sort merge on the sorted keys).
+/// (column, descending); ascending puts NULLs first, descending last, as
+/// the Sort stage's translation does.
+pub(crate) fn defined_order(plan: &Plan, l: &Link) -> Vec<(String, bool)> {
+    let mut link = l;
+    // A plan is acyclic, but an export is untrusted: bounded walk.
+    for _ in 0..plan.stages.len() + 1 {
+        let Some(ps) = plan.stages.iter().find(|s| s.stage.id == link.from_stage) else {
+            return Vec::new();
+        };
+        let keys: Vec<(String, bool)> = match ps.stage.stage_type.as_str() {
+            "Sort" => super::stages::sort_keys(ps)
+                .into_iter()
+                .map(|k| (k.name, k.desc))
+                .collect(),
+            "Aggregator"
+                if props::text(&ps.stage.properties, "method")
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("sort")) =>
+            {
+                props::tree_values(&ps.stage.properties, "key")
+                    .into_iter()
+                    .map(|k| (k, false))
+                    .collect()
+            }
+            t if ORDER_KEEPING.contains(&t) => match ps.primary().or(ps.inputs.first().copied()) {
+                Some(input) => {
+                    link = input;
+                    continue;
+                }
+                None => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        };
+        // The keys must still be columns of `l` to order its rows by.
+        let named = |k: &str| l.columns.iter().find(|c| c.name.eq_ignore_ascii_case(k));
+        if keys.iter().all(|(k, _)| named(k).is_some()) {
+            return keys
+                .into_iter()
+                .filter_map(|(k, d)| named(&k).map(|c| (c.name.clone(), d)))
+                .collect();
+        }
+        return Vec::new();
+    }
+    Vec::new()
+}
+
+/// `[("K", False), ...]`: the `order` argument of `write_fields`.
+fn order_literal(order: &[(String, bool)]) -> String {
+    let v: Vec<String> = order
+        .iter()
+        .map(|(k, d)| format!("({}, {})", py_str(k), if *d { "True" } else { "False" }))
+        .collect();
+    format!("[{}]", v.join(", "))
 }
 
 fn vendor(stage_type: &str) -> Option<&'static str> {
@@ -493,7 +664,7 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
                     py_comment(&st.name),
                     py_comment(&l.name),
                     conn.py,
-                    param_text(&sql)
+                    param_text(&user_query(&sql))
                 ),
                 (None, Some(table)) => format!(
                     "    # {} {} -> link {}: table {}\n    inputs[{key}] = read_jdbc(\n        glue_context,\n        {},\n        {key},\n        table={},\n        connection_type={},\n        bookmark_keys=[{}],\n        ctx={ctx},\n    )",
@@ -556,20 +727,67 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
                 py_comment(&st.name),
                 py_comment(&one_line(&path, 80))
             );
+            let order = defined_order(&g.plan, l);
+            let sorted = if order.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "\n    # Rows in the order DataStage writes them (sorted on {}).",
+                    py_comment(
+                        &order
+                            .iter()
+                            .map(|(k, _)| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                )
+            };
             match layout(l, false) {
-                Layout::Csv(f) => format!(
-                    "{comment}\n    write_csv(\n        {df},\n        s3_path({}, params),\n        mode={mode},\n{}    )",
+                Layout::Csv(_) | Layout::Fields(_) => format!(
+                    "{comment}{sorted}\n    # Fields laid out as LAYOUTS (quotes, NULL markers, DataStage's decimals).\n    write_fields({df}, s3_path({}, params), {key}, mode={mode}, order={})",
                     param_text(&path),
-                    csv_args(&f),
-                ),
-                Layout::Fields(_) => format!(
-                    "{comment}\n    # Fields padded to their widths / with their own delimiters (LAYOUTS).\n    write_fields({df}, s3_path({}, params), {key}, mode={mode})",
-                    param_text(&path),
+                    order_literal(&order),
                 ),
                 Layout::Untranslatable(why) => untranslatable_file(g, st, l, &comment, &why),
             }
         }
-        "DataSet" | "FileSet" | "LookupFileSet" | "HashedFile" => {
+        "HashedFile" => {
+            let path = file_path(st, l, false);
+            let keys: Vec<String> = l
+                .columns
+                .iter()
+                .filter(|c| c.key_position > 0)
+                .map(|c| py_str(&c.name))
+                .collect();
+            if keys.is_empty() {
+                g.todo(
+                    format!("{} -> {}", l.name, st.name),
+                    "hashed file written without key columns on the link: its records have no key"
+                        .into(),
+                );
+                return format!(
+                    "    raise NotImplementedError({})",
+                    py_str(&format!(
+                        "{}: hashed file written without key columns (dsmig)",
+                        st.name
+                    ))
+                );
+            }
+            // `ClearFile` (input pin, "Clear file before writing"): else the
+            // records already in the file stay unless a row replaces them.
+            let clear = props::text(&l.target_properties, "ClearFile")
+                .or_else(|| props::text(&st.properties, "ClearFile"))
+                .is_some_and(|v| v.trim() == "1");
+            format!(
+                "    # Link {} -> hashed file {}: Parquet on S3, one record per key (the last row written wins)\n    write_hashed({df}, s3_path({}, params), keys=[{}], clear={})",
+                py_comment(&l.name),
+                py_comment(&st.name),
+                param_text(&path),
+                keys.join(", "),
+                if clear { "True" } else { "False" }
+            )
+        }
+        "DataSet" | "FileSet" | "LookupFileSet" => {
             let path = file_path(st, l, false);
             format!(
                 "    # Link {} -> {} {}: Parquet on S3\n    {df}.write.mode(\"overwrite\").parquet(s3_path({}, params))",
@@ -743,6 +961,21 @@ mod tests {
             }],
             target_properties: vec![],
         }
+    }
+
+    #[test]
+    fn a_user_query_loses_its_trailing_semicolon_and_comments() {
+        assert_eq!(user_query("SELECT a FROM t;"), "SELECT a FROM t");
+        assert_eq!(
+            user_query("SELECT a FROM t ; -- done\n /* end */ \n"),
+            "SELECT a FROM t"
+        );
+        assert_eq!(user_query("SELECT ';' FROM t;;"), "SELECT ';' FROM t");
+        assert_eq!(user_query("SELECT 1; SELECT 2;"), "SELECT 1; SELECT 2");
+        assert_eq!(
+            user_query("SELECT a -- x;\nFROM t"),
+            "SELECT a -- x;\nFROM t"
+        );
     }
 
     #[test]

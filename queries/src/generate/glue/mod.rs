@@ -466,6 +466,7 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
         "readers": readers,
         "writers": writers,
         "layouts": layouts.join("\n"),
+        "hashed": writers.contains("write_hashed("),
     });
     let text = templates.render("job.py", &data);
     (text, Vec::new())

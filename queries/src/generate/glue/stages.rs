@@ -2016,9 +2016,9 @@ pub(super) fn project(input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
 // Sort, Remove Duplicates, Funnel, Copy / Peek / Modify, Head / Tail
 
 /// One `key` entry of a Sort stage.
-struct SortKey {
-    name: String,
-    desc: bool,
+pub(crate) struct SortKey {
+    pub(crate) name: String,
+    pub(crate) desc: bool,
     /// `sorted\clustered` set to `sorted` or `clustered`: the key's mode is
     /// Don't Sort (Previously Sorted / Grouped). The sub-option name is
     /// seen in real exports (always blank there); its two values are
@@ -2026,7 +2026,7 @@ struct SortKey {
     presorted: bool,
 }
 
-fn sort_keys(ps: &PlanStage) -> Vec<SortKey> {
+pub(crate) fn sort_keys(ps: &PlanStage) -> Vec<SortKey> {
     // One reader of every direction spelling (`stages::sort`); a direction
     // it does not know is a guess there, and the stage a placeholder.
     crate::stages::sort::keys(&ps.stage.properties)
@@ -2563,8 +2563,10 @@ fn head_tail(g: &mut Gen, ps: &PlanStage) -> StageCode {
         .unwrap_or(10);
     let code = match t {
         "Head" => format!("{}.limit({nrecs})", g.ident(input)),
+        // The last rows, given back in their order (a Sort upstream: its
+        // order, which monotonically_increasing_id follows).
         "Tail" => format!(
-            "{}.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id()).orderBy(F.col(\"_dsmig_seq\").desc()).limit({nrecs})",
+            "{}.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id()).orderBy(F.col(\"_dsmig_seq\").desc()).limit({nrecs}).orderBy(\"_dsmig_seq\").drop(\"_dsmig_seq\")",
             g.ident(input)
         ),
         _ => {

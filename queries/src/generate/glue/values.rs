@@ -81,6 +81,38 @@ fn to_decimal(v: &Value) -> Option<Decimal> {
 
 /// `value` converted to Spark type `ty` the way `cast` does, or `None`
 /// when the result is not certain (then the test does not check it).
+/// The text DataStage writes for a value of Spark type `ty` in a
+/// sequential file (the script's `datastage_text`): a decimal with a
+/// leading space or `-`, its digits zero-filled to the precision and
+/// scale (IBM, Sequential File stage, Format tab, Type defaults >
+/// Decimal: "a leading space or '-' followed by decimal digits with an
+/// embedded decimal point if the scale is not zero"); anything else its
+/// plain text. `None` for NULL or a value that does not fit.
+pub fn datastage_text(v: &Value, ty: &str) -> Option<String> {
+    if v.is_null() {
+        return None;
+    }
+    if ty.starts_with("decimal(") {
+        let (p, s) = decimal_ps(ty)?;
+        let Some(Value::Dec(d)) = conform(v, ty) else {
+            return None;
+        };
+        let d = d.rescale(s)?;
+        let digits = format!("{:0>width$}", d.units.unsigned_abs(), width = p as usize);
+        if digits.len() > p as usize {
+            return None;
+        }
+        let sign = if d.units < 0 { '-' } else { ' ' };
+        let whole = (p - s) as usize;
+        return Some(if s == 0 {
+            format!("{sign}{digits}")
+        } else {
+            format!("{sign}{}.{}", &digits[..whole], &digits[whole..])
+        });
+    }
+    v.to_text()
+}
+
 pub fn conform(v: &Value, ty: &str) -> Cell {
     if v.is_null() {
         return Some(Value::Null);

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use super::dialect::{FileStep, Step, shell_path};
+use super::dialect::{FileField, FileStep, Step, shell_path};
 use super::{CONTROL_TABLE, IoTable, Role, SqlContext, SqlGen, column_list};
 use crate::expr::translate::sql::quote_ident;
-use crate::generate::glue::io::{csv_format, db_table, file_path};
+use crate::generate::glue::io::{
+    csv_format, db_table, defined_order, file_path, text_fields, user_query,
+};
 use crate::generate::glue::props;
 use crate::ir::Column;
 
@@ -178,7 +180,7 @@ pub fn extract_script(g: &mut SqlGen, sources: &[IoTable]) -> Option<String> {
                     title: format!(
                         "The stage reads with its own SQL, in the source database's dialect. Run it\nthere and land the rows in {} (a database link, federation or an export):\n\n{}",
                         s.table,
-                        sql.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+                        user_query(&sql).lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
                     ),
                     sql: String::new(),
                 });
@@ -290,7 +292,31 @@ pub fn load_script(g: &mut SqlGen, sources: &[IoTable], targets: &[IoTable]) -> 
             ));
         }
         let f = csv_format(t.link, load);
+        let fields = text_fields(t.link, load).ok().map(|layout| {
+            layout
+                .fields
+                .iter()
+                .zip(&t.link.columns)
+                .map(|(spec, c)| FileField {
+                    name: quote_ident(&c.name),
+                    column: c.clone(),
+                    width: spec.width,
+                    delim: spec.delim.clone(),
+                    null_value: spec.null_value.clone(),
+                    quote: spec.quote.clone(),
+                })
+                .collect()
+        });
+        let pad = text_fields(t.link, load).map_or(" ".into(), |l| l.pad);
+        let order = if load {
+            Vec::new()
+        } else {
+            defined_order(&g.plan, t.link)
+        };
         steps.push(FileStep {
+            fields,
+            pad,
+            order,
             load,
             path: shell_path(&file_path(t.stage, t.link, load)),
             table: t.table.clone(),
@@ -309,12 +335,27 @@ pub fn load_script(g: &mut SqlGen, sources: &[IoTable], targets: &[IoTable]) -> 
     if steps.is_empty() {
         return None;
     }
-    let (_, body) = g.rules.load_script(&g.stem, &steps)?;
+    let loads = steps.iter().filter(|s| s.load).count();
+    let unloads = steps.len() - loads;
+    let (load_steps, unload_steps): (Vec<FileStep>, Vec<FileStep>) =
+        steps.into_iter().partition(|s| s.load);
+    // Loads run before the job, unloads after it: one argument picks them.
+    let phase = |steps: &[FileStep]| -> Option<String> {
+        if steps.is_empty() {
+            return Some(":\n".into());
+        }
+        g.rules.load_script(&g.stem, steps).map(|(_, body)| body)
+    };
+    let load_body = phase(&load_steps)?;
+    let unload_body = phase(&unload_steps)?;
     Some(format!(
-        "#!/bin/sh\n# File steps of job {} ({}): {} load(s) into staging tables, {} unload(s).\n# Paths keep DataStage's; ${{NAME}} is the job parameter NAME (export it first).\nset -eu\n{body}",
+        "#!/bin/sh\n# File steps of job {} ({}): {loads} load(s) into staging tables before the job\n# (`sh load/{stem}.sh load`), {unloads} unload(s) of its file targets after it\n# (`sh load/{stem}.sh unload`).\n# Paths keep DataStage's; ${{NAME}} is the job parameter NAME (export it first).\nset -eu\ncase \"${{1:-}}\" in\nload)\n{load_body};;\nunload)\n{unload_body};;\n*)\necho \"{usage}\" >&2\nexit 2\n;;\nesac\n",
         crate::escape::line_comment(&g.job.name),
         g.d.as_str(),
-        steps.iter().filter(|s| s.load).count(),
-        steps.iter().filter(|s| !s.load).count()
+        stem = crate::escape::line_comment(&g.stem),
+        usage = crate::escape::sh_double_inner(&format!(
+            "usage: sh load/{}.sh load|unload",
+            crate::escape::line_comment(&g.stem)
+        )),
     ))
 }

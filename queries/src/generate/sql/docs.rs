@@ -119,7 +119,7 @@ pub fn job_md(g: &SqlGen, sources: &[IoTable], targets: &[IoTable]) -> String {
         )
     ));
     out.push_str(&format!(
-        "\n## Files and run order\n\n1. `ddl/dsmig_job_params.sql` and `ddl/{s}.sql`, once.\n2. `load/{s}.sh` (file sources) and `extract/{s}.sql` (database sources), where present.\n3. `sql/{s}.sql`: the job.\n4. `load/{s}.sh` unloads file targets; `tests/test_{s}.sql`: validation queries.\n",
+        "\n## Files and run order\n\n1. `ddl/dsmig_job_params.sql` and `ddl/{s}.sql`, once.\n2. `load/{s}.sh load` (file sources) and `extract/{s}.sql` (database sources), where present.\n3. `sql/{s}.sql`: the job.\n4. `load/{s}.sh unload` writes file targets; `tests/test_{s}.sql`: validation queries.\n",
         s = g.stem
     ));
     out

@@ -601,6 +601,16 @@ pub fn sql_job_files(job: &Job, ctx: &SqlContext) -> GeneratedJob {
         g.ctes.insert(0, params);
     }
     let targets = g.targets();
+    // A hashed file keeps one record per key, the last row written: which
+    // row is last is the link's order, which a table does not keep.
+    for t in &targets {
+        if t.stage.stage_type == "HashedFile" {
+            g.stop(
+                format!("{} -> {}", t.link.name, t.stage.name),
+                "hashed file written by key (the last row of a key wins): the rows' order is not kept in SQL; deduplicate by hand".into(),
+            );
+        }
+    }
     let script = script(&mut g, &targets);
     let ddl = ddl::job_ddl(&g, &sources, &targets);
     let tests = checks::job_checks(&g, &sources, &targets);

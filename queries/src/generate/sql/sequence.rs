@@ -192,7 +192,7 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
             body.push_str(&format!("run_text \"{}\"\n", sets.join(" ")));
         }
         body.push_str(&format!(
-            "[ ! -f load/{stem}.sh ] || sh load/{stem}.sh\n[ ! -f extract/{stem}.sql ] || run_sql extract/{stem}.sql\nrun_sql sql/{stem}.sql\n"
+            "[ ! -f load/{stem}.sh ] || sh load/{stem}.sh load\n[ ! -f extract/{stem}.sql ] || run_sql extract/{stem}.sql\nrun_sql sql/{stem}.sql\n[ ! -f load/{stem}.sh ] || sh load/{stem}.sh unload\n"
         ));
     }
     let mut names = Vec::new();

@@ -146,6 +146,17 @@ pub trait Rules: Sync {
         format!("{select}\n    FETCH FIRST {n} ROWS ONLY")
     }
 
+    /// One `ORDER BY` key in DataStage's order: ascending puts NULLs
+    /// first, descending last (as the Sort stage's translation does).
+    /// PostgreSQL and Oracle sort NULLs high, so they are placed explicitly.
+    fn order_key(&self, expr: &str, desc: bool) -> String {
+        if desc {
+            format!("{expr} DESC NULLS LAST")
+        } else {
+            format!("{expr} ASC NULLS FIRST")
+        }
+    }
+
     /// The script around the job's statements: logon, error handling.
     fn script(&self, s: &Script) -> String {
         default_script(s)
@@ -268,9 +279,42 @@ pub struct FileStep {
     pub quote: String,
     pub header: bool,
     pub null_value: Option<String>,
+    /// Every field as DataStage lays it out (quote, NULL marker, width,
+    /// delimiter after it); `None` where the layout is untranslatable.
+    pub fields: Option<Vec<FileField>>,
+    /// Pad character of fixed-width fields.
+    pub pad: String,
+    /// Unload: the order DataStage writes the rows in (column, descending),
+    /// empty when it is not defined.
+    pub order: Vec<(String, bool)>,
+}
+
+/// One field of a sequential file for a load / unload step.
+pub struct FileField {
+    /// The column, quoted for the dialect.
+    pub name: String,
+    pub column: Column,
+    pub width: Option<usize>,
+    pub delim: Option<String>,
+    pub null_value: Option<String>,
+    pub quote: String,
 }
 
 impl FileStep {
+    /// ` ORDER BY ...` of an unload where DataStage's row order is
+    /// defined (`FileStep::order`), in the dialect's NULL placement.
+    pub fn order_by(&self, rules: &dyn Rules) -> String {
+        if self.order.is_empty() {
+            return String::new();
+        }
+        let keys: Vec<String> = self
+            .order
+            .iter()
+            .map(|(k, desc)| rules.order_key(&crate::expr::translate::sql::quote_ident(k), *desc))
+            .collect();
+        format!(" ORDER BY {}", keys.join(", "))
+    }
+
     pub fn sep_name(&self) -> String {
         match self.sep.as_str() {
             "\t" => "tab".into(),

@@ -85,13 +85,14 @@ impl Rules for Oracle {
                 ));
             } else {
                 let body = format!(
-                    "@${{SQLPLUS_CONNECT:?set SQLPLUS_CONNECT to a script holding CONNECT}}\nWHENEVER SQLERROR EXIT FAILURE\nSET DEFINE OFF\nSET MARKUP CSV ON DELIMITER {} QUOTE {}\nSET HEADING {} FEEDBACK OFF PAGESIZE 0\nSPOOL {}\nSELECT {} FROM {};\nSPOOL OFF\n",
+                    "@${{SQLPLUS_CONNECT:?set SQLPLUS_CONNECT to a script holding CONNECT}}\nWHENEVER SQLERROR EXIT FAILURE\nSET DEFINE OFF\nSET MARKUP CSV ON DELIMITER {} QUOTE {}\nSET HEADING {} FEEDBACK OFF PAGESIZE 0\nSPOOL {}\nSELECT {} FROM {}{};\nSPOOL OFF\n",
                     h(&one_line_keep_tab(&s.sep)),
                     if s.quote.is_empty() { "OFF" } else { "ON" },
                     if s.header { "ON" } else { "OFF" },
                     render_path(&s.path, h),
                     h(&s.columns.join(", ")),
-                    h(&s.table)
+                    h(&s.table),
+                    h(&s.order_by(self))
                 );
                 let delim = crate::escape::heredoc_delimiter("SQL", &body);
                 out.push_str(&format!(

@@ -1,7 +1,8 @@
 //! PostgreSQL (15 and later: MERGE). Loads with psql's client-side `\copy`.
 
 use super::{
-    FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, render_path, varchar,
+    FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, render_path, sh_path_word,
+    varchar,
 };
 use crate::escape::sh_double_inner;
 use crate::expr::translate::Dialect;
@@ -64,40 +65,174 @@ impl Rules for Postgres {
             "# Connection from the standard PG* variables or ~/.pgpass (never a password here).\n",
         );
         for s in steps {
-            let mut opts = vec![
-                "FORMAT csv".to_string(),
-                format!("DELIMITER {}", pg_lit(&s.sep)),
-                format!("HEADER {}", s.header),
-            ];
-            if !s.quote.is_empty() {
-                opts.push(format!("QUOTE {}", pg_lit(&s.quote)));
-            }
-            if let Some(n) = &s.null_value {
-                opts.push(format!("NULL {}", pg_lit(n)));
-            }
-            let cols = s.columns.join(", ");
-            // One double-quoted shell word: the path's parameters expand
-            // (inside the SQL literal of \copy, `'` doubled), nothing else.
-            let path = format!(
-                "'{}'",
-                render_path(&s.path, |t| sh_double_inner(&t.replace('\'', "''")))
-            );
-            let with = sh_double_inner(&format!(" WITH ({})", opts.join(", ")));
-            let copy = if s.load {
-                format!(
-                    "{}{path}{with}",
-                    sh_double_inner(&format!("\\copy {} ({cols}) FROM ", s.table))
-                )
-            } else {
-                format!(
-                    "{}{path}{with}",
-                    sh_double_inner(&format!("\\copy (SELECT {cols} FROM {}) TO ", s.table))
-                )
-            };
-            out.push_str(&format!("psql -v ON_ERROR_STOP=1 -c \"{copy}\"\n"));
+            let step = if s.load { load(s) } else { unload(self, s) };
+            out.push_str(&step);
         }
         Some((".sh".into(), out))
     }
+}
+
+/// A step that cannot run as translated: says why and stops the script.
+fn stop(s: &FileStep, why: &str) -> String {
+    format!(
+        "echo {} >&2\nexit 1\n",
+        crate::escape::sh_single(&format!(
+            "dsmig: {} {}: {why}; write this step by hand",
+            if s.load { "load of" } else { "unload of" },
+            render_path(&s.path, |t| t.to_string())
+        ))
+    )
+}
+
+/// The path as a double-quoted shell word inside an SQL literal of `\copy`.
+fn copy_path(s: &FileStep) -> String {
+    format!(
+        "'{}'",
+        render_path(&s.path, |t| sh_double_inner(&t.replace('\'', "''")))
+    )
+}
+
+/// A delimited file into its staging table with psql's `\copy ... FROM`.
+/// DataStage reads an empty field as an empty string unless the column
+/// declares a null field value (IBM, Sequential File stage, Nullable:
+/// "Null field value ... On reading, specifies the value given to a field
+/// containing a null"): string columns without one are `FORCE_NOT_NULL`
+/// (PostgreSQL's CSV format would read the empty field as NULL), the
+/// declared value is the `NULL` string. Fixed-width fields, or several
+/// different null values in one file, are beyond `\copy`: the step stops.
+fn load(s: &FileStep) -> String {
+    let Some(fields) = &s.fields else {
+        return stop(s, "file layout not translated");
+    };
+    if fields.iter().any(|f| {
+        f.width.is_some() || f.quote.len() > 1 || f.quote != s.quote && !f.quote.is_empty()
+    }) {
+        return stop(s, "fixed-width or per-field quoted fields");
+    }
+    let nulls: std::collections::BTreeSet<&str> = fields
+        .iter()
+        .filter_map(|f| f.null_value.as_deref())
+        .collect();
+    if nulls.len() > 1 {
+        return stop(s, "columns with different null field values");
+    }
+    let mut opts = vec![
+        "FORMAT csv".to_string(),
+        format!("DELIMITER {}", pg_lit(&s.sep)),
+        format!("HEADER {}", s.header),
+        // No quote character: one that does not occur in text.
+        format!(
+            "QUOTE {}",
+            pg_lit(if s.quote.is_empty() {
+                "\u{1}"
+            } else {
+                &s.quote
+            })
+        ),
+    ];
+    if let Some(n) = nulls.first() {
+        opts.push(format!("NULL {}", pg_lit(n)));
+    }
+    let keep_empty: Vec<&str> = fields
+        .iter()
+        .filter(|f| {
+            f.null_value.is_none()
+                && matches!(
+                    kind_of(&f.column),
+                    Kind::Char | Kind::VarChar | Kind::LongText
+                )
+        })
+        .map(|f| f.name.as_str())
+        .collect();
+    if !keep_empty.is_empty() {
+        opts.push(format!("FORCE_NOT_NULL ({})", keep_empty.join(", ")));
+    }
+    let cols = s.columns.join(", ");
+    let with = sh_double_inner(&format!(" WITH ({})", opts.join(", ")));
+    let copy = format!(
+        "{}{}{with}",
+        sh_double_inner(&format!("\\copy {} ({cols}) FROM ", s.table)),
+        copy_path(s)
+    );
+    format!("psql -v ON_ERROR_STOP=1 -c \"{copy}\"\n")
+}
+
+/// A staging table out to a file laid out as DataStage writes it: each
+/// line built in SQL (quotes doubled inside quoted fields, the null field
+/// value or nothing for NULL, decimals as `to_char` with zeros, which
+/// gives DataStage's leading space or `-` and fixed scale), in the order
+/// DataStage writes the rows where it is defined (`ORDER BY`), the header
+/// line first. `\copy ... TO STDOUT` with a delimiter and quote that do not
+/// occur in text writes each line as it is.
+fn unload(rules: &Postgres, s: &FileStep) -> String {
+    let Some(fields) = &s.fields else {
+        return stop(s, "file layout not translated");
+    };
+    let mut parts = Vec::new();
+    let mut header = String::new();
+    for f in fields {
+        let c = &f.name;
+        let mut text = match kind_of(&f.column) {
+            Kind::Decimal => {
+                let (p, sc) = decimal_ps(&f.column);
+                let mut fmt = "0".repeat((p - sc) as usize);
+                if sc > 0 {
+                    fmt.push('.');
+                    fmt.push_str(&"0".repeat(sc as usize));
+                }
+                format!("to_char({c}, '{fmt}')")
+            }
+            _ => format!("CAST({c} AS TEXT)"),
+        };
+        if !f.quote.is_empty() {
+            let q = pg_lit(&f.quote);
+            let qq = pg_lit(&f.quote.repeat(2));
+            text = format!("{q} || replace({text}, {q}, {qq}) || {q}");
+        }
+        text = format!(
+            "COALESCE({text}, {})",
+            pg_lit(f.null_value.as_deref().unwrap_or(""))
+        );
+        let mut name = f.column.name.clone();
+        if let Some(w) = f.width {
+            text = format!("rpad({text}, {w}, {})", pg_lit(&s.pad));
+            let pad = s.pad.chars().next().unwrap_or(' ');
+            name = name.chars().chain(std::iter::repeat(pad)).take(w).collect();
+        }
+        parts.push(text);
+        header.push_str(&name);
+        if let Some(d) = &f.delim {
+            parts.push(pg_lit(d));
+            header.push_str(d);
+        }
+    }
+    if parts.is_empty() {
+        parts.push("''".into());
+    }
+    let order = s.order_by(rules);
+    let copy = sh_double_inner(&format!(
+        "\\copy (SELECT {} FROM {}{order}) TO STDOUT WITH (FORMAT csv, DELIMITER {}, QUOTE {}, NULL {})",
+        parts.join(" || "),
+        s.table,
+        pg_lit("\u{1}"),
+        pg_lit("\u{2}"),
+        pg_lit("\u{3}"),
+    ));
+    let path = sh_path_word(&s.path);
+    let mut out = String::new();
+    let redirect = if s.header {
+        out.push_str(&format!(
+            "printf '%s\\n' {} > {path}\n",
+            crate::escape::sh_single(&header)
+        ));
+        ">>"
+    } else {
+        ">"
+    };
+    out.push_str(&format!(
+        "psql -v ON_ERROR_STOP=1 -c \"{copy}\" {redirect} {path}\n"
+    ));
+    out
 }
 
 /// A literal of psql's `\copy` options, on one line: `E'...'` with

@@ -55,6 +55,11 @@ impl Rules for SqlServer {
         )
     }
 
+    /// SQL Server sorts NULLs lowest (no NULLS FIRST / LAST): first ascending, last descending.
+    fn order_key(&self, expr: &str, desc: bool) -> String {
+        format!("{expr} {}", if desc { "DESC" } else { "ASC" })
+    }
+
     fn limit(&self, select: &str, n: u64) -> String {
         format!("{select}\n    ORDER BY (SELECT NULL) OFFSET 0 ROWS FETCH NEXT {n} ROWS ONLY")
     }
@@ -88,7 +93,12 @@ impl Rules for SqlServer {
             } else {
                 out.push_str(&format!(
                     "bcp {} queryout {} -c -q -t {} || exit 1\n",
-                    sh_single(&format!("SELECT {} FROM {}", s.columns.join(", "), s.table)),
+                    sh_single(&format!(
+                        "SELECT {} FROM {}{}",
+                        s.columns.join(", "),
+                        s.table,
+                        s.order_by(self)
+                    )),
                     sh_path_word(&s.path),
                     sh_single(&one_line_keep_tab(&s.sep))
                 ));

@@ -90,10 +90,19 @@ impl Rules for Teradata {
         true
     }
 
+    /// Teradata sorts NULLs lowest: first ascending, last descending.
+    fn order_key(&self, expr: &str, desc: bool) -> String {
+        format!("{expr} {}", if desc { "DESC" } else { "ASC" })
+    }
+
     fn limit(&self, select: &str, n: u64) -> String {
-        match select.strip_prefix("SELECT ") {
-            Some(rest) => format!("SELECT TOP {n} {rest}"),
-            None => select.to_string(),
+        // The statement starts with `SELECT` and a space or a line break.
+        match select
+            .strip_prefix("SELECT")
+            .filter(|rest| rest.starts_with(char::is_whitespace))
+        {
+            Some(rest) => format!("SELECT TOP {n}{rest}"),
+            None => format!("SELECT TOP {n} * FROM (\n{select}\n) dsmig_top"),
         }
     }
 
@@ -150,10 +159,11 @@ impl Rules for Teradata {
                 )
             } else {
                 format!(
-                    ".EXPORT REPORT FILE = {};\nSELECT {} FROM {};\n.IF ERRORCODE <> 0 THEN .QUIT 3;\n.EXPORT RESET;",
+                    ".EXPORT REPORT FILE = {};\nSELECT {} FROM {}{};\n.IF ERRORCODE <> 0 THEN .QUIT 3;\n.EXPORT RESET;",
                     path(s),
                     h(&s.columns.join(&format!(" || {} || ", self.literal(&s.sep)))),
-                    h(&s.table)
+                    h(&s.table),
+                    h(&s.order_by(self))
                 )
             };
             let body = format!(".RUN FILE = {LOGON_FILE};\n{body}\n.LOGOFF;\n.QUIT 0;\n");
