@@ -613,7 +613,24 @@ pub fn main_io(g: &mut Gen) -> (String, String) {
     (readers.join("\n"), writers.join("\n"))
 }
 
+/// A database stage whose reading or writing would guess (`stages::guess`):
+/// the line that raises instead, naming the stage and property.
+fn guessed_io(g: &mut Gen, st: &Stage, l: &Link) -> Option<String> {
+    if !crate::stages::audit::is_database(&st.stage_type) {
+        return None;
+    }
+    let guess = crate::stages::stage_guesses(g.job, st).into_iter().next()?;
+    g.todo(format!("{} / {}", st.name, l.name), guess.reason());
+    Some(format!(
+        "    raise NotImplementedError({})",
+        py_str(&format!("{}: {}", st.name, guess.reason()))
+    ))
+}
+
 fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
+    if let Some(line) = guessed_io(g, st, l) {
+        return line;
+    }
     let key = py_str(g.key(l));
     let ctx = py_str(&super::py_ident(&format!("read_{}", g.key(l))).to_ascii_lowercase());
     match st.stage_type.as_str() {
@@ -712,6 +729,9 @@ fn untranslatable_file(g: &mut Gen, st: &Stage, l: &Link, comment: &str, why: &s
 }
 
 fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
+    if let Some(line) = guessed_io(g, st, l) {
+        return line;
+    }
     let key = py_str(g.key(l));
     let df = format!("outputs[{key}]");
     match st.stage_type.as_str() {

@@ -380,6 +380,10 @@ impl<'a> SqlGen<'a> {
                     });
                 } else {
                     let loc = format!("{} -> {}", l.name, ps.stage.name);
+                    // A write that would guess (`stages::guess`) stops the script.
+                    if let Some(guess) = crate::stages::stage_guesses(self.job, ps.stage).first() {
+                        self.stop(loc.clone(), guess.reason());
+                    }
                     let table = match super::glue::io::db_table(ps.stage, l, false).0 {
                         Some(t) => table_name(&self.resolve_name(&t, &loc)),
                         None => {
