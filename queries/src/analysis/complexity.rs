@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::{StageClass, lookup};
-use super::scan::{FnClass, called_functions, classify_function, references};
+use super::scan::{FnClass, called_functions, classify_function};
 use crate::ir::{Job, JobKind, LinkKind, PropValue};
 
 /// Version of the complexity rules (memo key).
@@ -222,13 +222,20 @@ pub fn complexity(job: &Job) -> Complexity {
         }
     }
     for (name, loc) in untranslatable {
+        let is_function = crate::expr::functions::lookup(&name).is_some();
         push(
             FactorKind::UnknownFunction,
             format!("function:{name}"),
             p.unknown_function,
-            format!(
-                "{name}() is a DataStage function without a translation rule: the generated code gets a named placeholder"
-            ),
+            if is_function {
+                format!(
+                    "{name}() is a DataStage function without a translation rule: the generated code gets a named placeholder"
+                )
+            } else {
+                format!(
+                    "{name}: a variable, macro or parameter the target cannot give exactly DataStage's value (see docs/expression-coverage.md): a placeholder or a reported approximation"
+                )
+            },
             Some(loc),
         );
     }
@@ -258,28 +265,19 @@ pub fn complexity(job: &Job) -> Complexity {
     // Transformer stage variables and loops.
     for s in &job.stages {
         let Some(t) = &s.transformer else { continue };
-        for (i, v) in t.stage_vars.iter().enumerate() {
-            let later: Vec<&str> = references(&v.expression)
-                .into_iter()
-                .filter(|r| t.stage_vars[i..].iter().any(|w| w.name == *r))
-                .collect();
-            if let Some(r) = later.first() {
-                let why = if *r == v.name {
-                    "reads its own previous value".to_string()
-                } else {
-                    format!("reads {r} before it is assigned")
-                };
-                push(
-                    FactorKind::PreviousRowVariable,
-                    format!("stagevar:{}", v.name),
-                    p.previous_row_variable,
-                    format!(
-                        "stage variable {} {why}: previous-row semantics (LAG / ordered loop, depends on sort and partitioning)",
-                        v.name
-                    ),
-                    Some(format!("{}.{}", s.name, v.name)),
-                );
-            }
+        // Counters, running totals, carried values and previous-key reads
+        // translate to windows over the row order (`expr::stagevars`);
+        // only the irregular rest needs a row loop by hand.
+        for (v, why) in crate::expr::stagevars::analyse(t).flagged() {
+            push(
+                FactorKind::PreviousRowVariable,
+                format!("stagevar:{v}"),
+                p.previous_row_variable,
+                format!(
+                    "stage variable {v} {why}: previous-row semantics (ordered loop, depends on sort and partitioning)"
+                ),
+                Some(format!("{}.{v}", s.name)),
+            );
         }
         if !t.loop_condition.trim().is_empty() {
             push(
@@ -444,7 +442,13 @@ fn translation_gaps(job: &Job) -> BTreeMap<String, String> {
                 continue;
             };
             for issue in crate::expr::translate::pyspark::to_pyspark(&e, &scope).issues {
-                if issue.kind == IssueKind::Unsupported
+                // A system variable or macro whose value may differ from
+                // DataStage's (registry: Approximate) blocks like a gap.
+                let approx_variable = issue.kind == IssueKind::Approximate
+                    && crate::expr::functions::VARIABLES
+                        .iter()
+                        .any(|v| v.name.eq_ignore_ascii_case(&issue.function));
+                if (issue.kind == IssueKind::Unsupported || approx_variable)
                     && !issue.function.to_ascii_uppercase().starts_with("DSU.")
                 {
                     out.entry(issue.function).or_insert_with(|| loc.clone());
@@ -512,7 +516,8 @@ mod tests {
         if let Some(t) = j.stages[1].transformer.as_mut() {
             t.stage_vars.push(StageVar {
                 name: "svPrev".into(),
-                expression: "svCurr".into(),
+                // Concatenating onto itself: no window form (irregular).
+                expression: "svCurr : svPrev".into(),
                 initial_value: String::new(),
                 sql_type: 12,
                 length: 1,
@@ -546,6 +551,20 @@ mod tests {
                 .filter(|f| f.kind == FactorKind::PreviousRowVariable)
                 .count(),
             1
+        );
+        // A previous-key read and a counter translate to windows: no
+        // factor holds the job out of AUTO.
+        if let Some(t) = j.stages[1].transformer.as_mut() {
+            for v in t.stage_vars.iter_mut().filter(|v| v.name == "svPrev") {
+                v.expression = "If svCurr <> l.ID Then 1 Else svPrev + 1".into();
+            }
+        }
+        let c = complexity(&j);
+        assert!(
+            c.factors
+                .iter()
+                .all(|f| f.kind != FactorKind::PreviousRowVariable),
+            "{c:#?}"
         );
     }
 }
