@@ -750,11 +750,19 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
     }
     for (sv, info) in detail.stage_vars.iter().zip(&report.vars) {
         let loc = format!("stage variable {}", sv.name);
-        lines.push(format!(
-            "    # {} = {}",
-            py_comment(&sv.name),
-            one_line(&sv.expression, 90)
-        ));
+        lines.push(if sv.expression.trim().is_empty() {
+            format!(
+                "    # {} (no derivation: its initial value {} on every row)",
+                py_comment(&sv.name),
+                one_line(&sv.initial_value, 60)
+            )
+        } else {
+            format!(
+                "    # {} = {}",
+                py_comment(&sv.name),
+                one_line(&sv.expression, 90)
+            )
+        });
         let code = match &info.state {
             State::Irregular(why) => {
                 g.stubs.insert("PreviousRowValue".into());
@@ -1054,7 +1062,11 @@ fn scan_lines(
     };
     let init = tr(&initial_expr(sv), false, coverage);
     let col = |suffix: &str| format!("_dsmig_{suffix}_{}", sv.name);
-    let running = format!("{ROW_ORDER}.rowsBetween(Window.unboundedPreceding, Window.currentRow)");
+    // Windows as local names, so the column expressions stay readable.
+    lines.push(format!(
+        "    w_run = {ROW_ORDER}.rowsBetween(Window.unboundedPreceding, Window.currentRow)"
+    ));
+    let running = "w_run".to_string();
     // A NULL condition takes the Else branch (DataStage, like Spark's when).
     let holds = |code: String, negate: bool| {
         let c = format!("F.coalesce({code}, F.lit(False))");
@@ -1088,10 +1100,11 @@ fn scan_lines(
                 py_str(&gc),
                 py_str(&rc)
             ));
-            let wg = format!(
-                "Window.partitionBy(F.col({})).orderBy(F.col(\"_dsmig_seq\")).rowsBetween(Window.unboundedPreceding, Window.currentRow)",
+            lines.push(format!(
+                "    w_seg = Window.partitionBy(F.col({})).orderBy(F.col(\"_dsmig_seq\")).rowsBetween(Window.unboundedPreceding, Window.currentRow)",
                 py_str(&gc)
-            );
+            ));
+            let wg = "w_seg".to_string();
             match step {
                 None => {
                     // Materialised: a window cannot hold another (a LAG).
@@ -1125,6 +1138,39 @@ fn scan_lines(
             format!("({init} + {sum}){cast}")
         }
     }
+}
+
+/// Whether rows on `link` arrive in an order the simulation predicts: from
+/// a source or a Sort, through stages that keep the order of their one
+/// input (Spark's narrow transformations keep it too).
+fn arrives_in_order(g: &Gen, link: &Link) -> bool {
+    let mut from = link.from_stage.clone();
+    for _ in 0..g.job.stages.len() {
+        let Some(s) = g.job.stage(&from) else {
+            return false;
+        };
+        if s.stage_type == "Sort"
+            || crate::stages::catalogue::lookup(&s.stage_type).class
+                == crate::stages::catalogue::StageClass::Io
+        {
+            return true;
+        }
+        let ins: Vec<&Link> = g
+            .job
+            .links
+            .iter()
+            .filter(|l| l.to_stage.as_deref() == Some(s.id.as_str()))
+            .collect();
+        let keeps = matches!(
+            s.stage_type.as_str(),
+            "Modify" | "Copy" | "Transformer" | "Filter" | "ColumnGenerator" | "Projection"
+        );
+        match ins.as_slice() {
+            [one] if keeps => from = one.from_stage.clone(),
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// An expression of the job (parsed once per job); `None` when blank.
@@ -1173,11 +1219,7 @@ pub fn simulate_transformer(
     // Row order matters to stage variables that carry values and to row
     // counters: predicted only when the input arrives in a known order
     // (straight from a source, or from a Sort).
-    let ordered = g.job.stage(&primary.from_stage).is_some_and(|s| {
-        s.stage_type == "Sort"
-            || crate::stages::catalogue::lookup(&s.stage_type).class
-                == crate::stages::catalogue::StageClass::Io
-    });
+    let ordered = arrives_in_order(g, primary);
     if report.needs_row_order() && !ordered {
         return Ok(vec![
             Table::unknown(
