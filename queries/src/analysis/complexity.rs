@@ -268,13 +268,20 @@ pub fn complexity(job: &Job) -> Complexity {
         // Counters, running totals, carried values and previous-key reads
         // translate to windows over the row order (`expr::stagevars`);
         // only the irregular rest needs a row loop by hand.
-        for (v, why) in crate::expr::stagevars::analyse(t).flagged() {
+        let input_sorted = job
+            .links
+            .iter()
+            .filter(|l| l.to_stage.as_deref() == Some(s.id.as_str()))
+            .find(|l| l.kind == crate::ir::LinkKind::Stream)
+            .and_then(|l| job.stage(&l.from_stage))
+            .is_some_and(|u| u.stage_type == "Sort");
+        for (v, why) in crate::expr::stagevars::analyse(t).blocking(input_sorted) {
             push(
                 FactorKind::PreviousRowVariable,
                 format!("stagevar:{v}"),
                 p.previous_row_variable,
                 format!(
-                    "stage variable {v} {why}: previous-row semantics (ordered loop, depends on sort and partitioning)"
+                    "stage variable {v} {why} (previous-row semantics: depends on sort and partitioning)"
                 ),
                 Some(format!("{}.{v}", s.name)),
             );
@@ -552,19 +559,34 @@ mod tests {
                 .count(),
             1
         );
-        // A previous-key read and a counter translate to windows: no
-        // factor holds the job out of AUTO.
+        // A previous-key read and a counter reset on it translate to
+        // windows in PySpark; SQL lacks the segmented form, so the
+        // factor stays (the reason says which target lacks it), and
+        // a plain counter after a Sort holds nothing back.
         if let Some(t) = j.stages[1].transformer.as_mut() {
             for v in t.stage_vars.iter_mut().filter(|v| v.name == "svPrev") {
                 v.expression = "If svCurr <> l.ID Then 1 Else svPrev + 1".into();
             }
         }
         let c = complexity(&j);
-        assert!(
-            c.factors
-                .iter()
-                .all(|f| f.kind != FactorKind::PreviousRowVariable),
-            "{c:#?}"
-        );
+        let prev: Vec<_> = c
+            .factors
+            .iter()
+            .filter(|f| f.kind == FactorKind::PreviousRowVariable)
+            .collect();
+        assert_eq!(prev.len(), 1, "{c:#?}");
+        assert!(prev[0].reason.contains("not generated for SQL"), "{prev:?}");
+        let report =
+            crate::expr::stagevars::analyse(j.stages[1].transformer.as_ref().expect("transformer"));
+        assert_eq!(report.blocking(true).len(), 1, "the reset scan, for SQL");
+        if let Some(t) = j.stages[1].transformer.as_mut() {
+            for v in t.stage_vars.iter_mut().filter(|v| v.name == "svPrev") {
+                v.expression = "svPrev + 1".into();
+            }
+        }
+        let report =
+            crate::expr::stagevars::analyse(j.stages[1].transformer.as_ref().expect("transformer"));
+        assert!(report.blocking(true).is_empty(), "a counter after a Sort");
+        assert_eq!(report.blocking(false).len(), 1, "a counter without order");
     }
 }

@@ -104,8 +104,8 @@ pub fn markdown() -> String {
         "\n## System variables, macros and link variables\n\n\
          Same statuses; an **approx** variable is also a blocking item of the analysis \
          (a value that may differ from DataStage's is never silent). `@DATE`/`@TIME`/`@TIMESTAMP` \
-         and `DSJobStart*` are the job's start, one value per run: Glue takes the run argument of \
-         that name, else the time the first stage needs it; SQL reads the parameter relation \
+         and `DSJobStart*` are the job's start, one value per run: Glue takes the `params` entry of \
+         that name when the caller set one, else the time the first stage needs it; SQL reads the parameter relation \
          (session clock). `link.NOTFOUND` tests the reference link's left join (PySpark: the \
          packed reference struct is NULL; SQL: its `dsmig_matched` marker is NULL); \
          `link.REJECTED` is the negated constraint of an earlier output link. `PS.P` (a parameter \

@@ -355,6 +355,8 @@ const PARTITIONS: Status =
 const ROW_COUNTER: Status = Approx(
     "numbered in the input link's order over all rows; DataStage numbers per partition (equal when the Transformer runs sequentially)",
 );
+const CONTROL_ROW: Status =
+    Approx("read from the control table row of that name: NULL unless the run writes that row");
 const RUN_UNKNOWN: Status =
     Unsup("the DataStage engine's own state has no equivalent in the target run");
 
@@ -405,13 +407,15 @@ pub static VARIABLES: &[VariableDef] = &[
     var!("DSJobStartDate", Macro, Type::Date, "date the job started, YYYY-MM-DD", py: Exact, sql: Exact),
     var!("DSJobStartTime", Macro, Type::Time, "time the job started, HH:MM:SS", py: Exact, sql: Exact),
     var!("DSJobStartTimestamp", Macro, Type::Timestamp, "date and time the job started, YYYY-MM-DD HH:MM:SS", py: Exact, sql: Exact),
-    var!("DSJobInvocationId", Macro, S, "invocation id of a multi-instance job run, else \"\"",
+    var!("DSJobInvocationId", Macro, S,
+         "invocation id of a multi-instance job run, else \"\" (a job with AllowMultipleInvocations 0 gives \"\"; a multi-instance job's id is not passed to the target run: a placeholder)",
          py: Exact, sql: Exact),
-    var!("DSHostName", Macro, S, "host name of the engine running the job", py: Exact, sql: Exact),
+    var!("DSHostName", Macro, S, "host name of the engine running the job",
+         py: Exact, sql: CONTROL_ROW),
     var!("DSProjectName", Macro, S, "name of the DataStage project",
-         py: Unsup("a Glue job has no DataStage project: pass the name by hand"), sql: Exact),
+         py: Unsup("a Glue job has no DataStage project: pass the name by hand"), sql: CONTROL_ROW),
     var!("DSJobController", Macro, S, "name of the sequence (job) that started this job",
-         py: Unsup("the controlling sequence's name is not passed to a Glue run"), sql: Exact),
+         py: Unsup("the controlling sequence's name is not passed to a Glue run"), sql: CONTROL_ROW),
     var!("DSJobWaveNo", Macro, I, "wave number of the run", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
     var!("DSJobStatus", Macro, I, "status of the running job", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
     var!("DSJobInvocations", Macro, S, "invocations of the job", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),

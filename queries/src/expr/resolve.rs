@@ -59,6 +59,9 @@ pub struct Scope {
     /// Job and stage names, for `DSJobName` / `DSStageName`.
     pub job_name: String,
     pub stage_name: String,
+    /// The job allows several invocations (`AllowMultipleInvocations`):
+    /// `DSJobInvocationId` is then a run value the targets do not get.
+    pub multi_instance: bool,
     /// PySpark: stage variable → code that replaces `F.col(name)` (a
     /// previous-row value, `F.lag(...)`, or an inlined definition).
     pub inline: BTreeMap<String, String>,
@@ -98,6 +101,9 @@ impl Scope {
             })
             .collect();
         scope.job_name = job.name.clone();
+        scope.multi_instance =
+            crate::stages::props::text(&job.properties, "AllowMultipleInvocations")
+                .is_some_and(|v| v.trim() == "1");
         scope.stage_name = job
             .stage(stage_id)
             .map(|s| s.name.clone())
@@ -468,6 +474,16 @@ mod tests {
         assert!(py("DSProjectName").has_unsupported());
         assert!(!pg("DSProjectName").has_unsupported());
         assert!(py("DSJobWaveNo").has_unsupported());
+        assert!(
+            !pg("DSHostName").is_exact(),
+            "a control-table row: approximate"
+        );
+        assert_eq!(py("DSJobInvocationId").code, "F.lit(\"\")");
+        let mut multi = scope();
+        multi.multi_instance = true;
+        let e = parse("DSJobInvocationId").expect("parses");
+        assert!(to_pyspark(&e, &multi).has_unsupported());
+        assert!(to_sql(&e, &multi, Dialect::Postgres).has_unsupported());
         for v in ["@PARTITIONNUM", "@NUMPARTITIONS"] {
             assert!(py(v).has_unsupported(), "{v}");
             assert!(pg(v).has_unsupported(), "{v}");

@@ -197,6 +197,32 @@ pub fn analyse(detail: &TransformerDetail) -> StageVarReport {
     StageVarReport { vars }
 }
 
+impl StageVarReport {
+    /// Variables that hold a job out of AUTO, with why: the irregular ones
+    /// (no window form), and those whose window form one target lacks —
+    /// SQL has a row order only after an upstream Sort
+    /// (`input_sorted`), and no segmented scan (a reset needs a window
+    /// over a window: one more step, not generated).
+    pub fn blocking(&self, input_sorted: bool) -> Vec<(&str, String)> {
+        self.vars
+            .iter()
+            .filter_map(|v| {
+                let why = match &v.state {
+                    State::Irregular(why) => why.clone(),
+                    State::Scan(Scan { reset: Some(_), .. }) => {
+                        "is a running value reset on a condition: a window per segment in PySpark, not generated for SQL".into()
+                    }
+                    State::Lag | State::Scan(_) if !input_sorted => {
+                        "reads a previous row: PySpark follows the input order, SQL has one only after an upstream Sort".into()
+                    }
+                    _ => return None,
+                };
+                Some((v.name.as_str(), why))
+            })
+            .collect()
+    }
+}
+
 /// True when `e` reads stage variable `name`.
 pub fn reads_var(e: &Expr, name: &str) -> bool {
     let mut found = false;

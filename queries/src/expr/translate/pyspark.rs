@@ -66,8 +66,6 @@ pub const RUN_CONTEXT: &[(&str, &str)] = &[
     ("DSJobStartDate", "params[\"DSJobStartTimestamp\"][:10]"),
     ("DSJobStartTime", "params[\"DSJobStartTimestamp\"][11:19]"),
     ("DSHostName", "__import__(\"socket\").gethostname()"),
-    // Not a multi-instance run: DataStage gives "".
-    ("DSJobInvocationId", "\"\""),
 ];
 
 /// Lines (four-space indented) that fill the run-context entries `code`
@@ -393,6 +391,13 @@ impl Tr<'_> {
         match def.name {
             "DSJobName" => v(lit_str(&self.scope.job_name)),
             "DSStageName" => v(lit_str(&self.scope.stage_name)),
+            "DSJobInvocationId" if self.scope.multi_instance => self.placeholder(
+                def.name,
+                &[],
+                "a multi-instance job's invocation id is not passed to the Glue run",
+                e,
+            ),
+            "DSJobInvocationId" => v(lit_str("")),
             "DSJobStartDate" => v(format!("F.to_date(F.lit(params[{}]))", py_str(def.name))),
             "DSJobStartTimestamp" => v(format!(
                 "F.to_timestamp(F.lit(params[{}]))",

@@ -385,12 +385,24 @@ impl<'a> Tr<'a> {
         let Some(def) = functions::variable(functions::VarKind::Macro, name) else {
             return self.placeholder(name, "unknown macro", Type::STRING, e);
         };
-        if let Status::Unsupported(why) = def.sql {
-            return self.placeholder(def.name, why, def.ty, e);
+        match def.sql {
+            Status::Unsupported(why) => return self.placeholder(def.name, why, def.ty, e),
+            Status::Approximate(caveat) => {
+                self.issues
+                    .push(IssueKind::Approximate, def.name, caveat, e.pos)
+            }
+            Status::Exact => {}
         }
         match def.name {
             "DSJobName" => v(dl::string_lit(self.d, &self.scope.job_name)),
             "DSStageName" => v(dl::string_lit(self.d, &self.scope.stage_name)),
+            "DSJobInvocationId" if self.scope.multi_instance => self.placeholder(
+                def.name,
+                "a multi-instance job's invocation id is not passed to the SQL run",
+                Type::STRING,
+                e,
+            ),
+            "DSJobInvocationId" => v(dl::string_lit(self.d, "")),
             other => v(self.param(other)),
         }
     }
