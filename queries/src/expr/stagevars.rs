@@ -52,7 +52,7 @@ pub enum State {
     /// function of their row: `LAG` of their value.
     Lag,
     /// Reads its own previous value as a segmented scan.
-    Scan(Scan),
+    Scan(Box<Scan>),
     /// Anything else: a row loop by hand.
     Irregular(String),
 }
@@ -185,7 +185,7 @@ pub fn analyse(detail: &TransformerDetail) -> StageVarReport {
             State::Lag
         } else {
             match parse(&sv.expression).ok().and_then(|e| scan(&e, &sv.name)) {
-                Some(s) => State::Scan(s),
+                Some(s) => State::Scan(Box::new(s)),
                 None => State::Irregular(
                     "reads its own previous value in a form other than a counter, running total or carried value"
                         .into(),
@@ -209,7 +209,7 @@ impl StageVarReport {
             .filter_map(|v| {
                 let why = match &v.state {
                     State::Irregular(why) => why.clone(),
-                    State::Scan(Scan { reset: Some(_), .. }) => {
+                    State::Scan(s) if s.reset.is_some() => {
                         "is a running value reset on a condition: a window per segment in PySpark, not generated for SQL".into()
                     }
                     State::Lag | State::Scan(_) if !input_sorted => {

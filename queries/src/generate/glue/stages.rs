@@ -916,9 +916,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
     if all.contains("_dsmig_seq") {
         lines.insert(
             seq_at,
-            format!(
-                "    # Rows in the order they enter the stage (an upstream Sort's, else the read order): stage\n    # variables that carry values between rows, and row counters, follow it over ONE sequence,\n    # as a sequential DataStage run does. A Transformer running on several partitions keeps\n    # them per partition: equal only when the state is per key and rows are partitioned by it.\n    df = df.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id())"
-            ),
+            "    # Rows in the order they enter the stage (an upstream Sort's, else the read order): stage\n    # variables that carry values between rows, and row counters, follow it over ONE sequence,\n    # as a sequential DataStage run does. A Transformer running on several partitions keeps\n    # them per partition: equal only when the state is per key and rows are partitioned by it.\n    df = df.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id())".to_string(),
         );
     }
     let context = crate::expr::translate::pyspark::run_context_lines(&all);
