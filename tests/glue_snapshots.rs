@@ -852,3 +852,93 @@ fn stateful_transformer_is_translated_and_its_generated_test_passes() {
         assert!(p > 0 && f == 0, "generated test of {stem} fails:\n{text}");
     }
 }
+
+/// src → Sort(CUST_ID) → Transformer with a previous-key read and a
+/// running total → tgt: after a Sort both targets translate them (SQL
+/// orders its windows by the Sort's keys).
+fn sorted_stateful_transformer() -> Job {
+    let mut j = job(
+        "J_SortedState",
+        vec![
+            stage("V0S1", "SRC", "SequentialFile", vec![]),
+            stage(
+                "V0S5",
+                "SRT",
+                "Sort",
+                vec![tree("key", &[("key", "CUST_ID", &[("asc\\desc", "asc")])])],
+            ),
+            stage("V0S2", "XF", "Transformer", vec![]),
+            stage("V0S3", "TGT", "SequentialFile", vec![]),
+        ],
+        vec![
+            link(
+                "V0S1P1",
+                "lnk_src",
+                "V0S1",
+                "V0S5",
+                0,
+                0,
+                LinkKind::Stream,
+                base_cols(),
+            ),
+            link(
+                "V0S5P1",
+                "lnk_in",
+                "V0S5",
+                "V0S2",
+                0,
+                0,
+                LinkKind::Stream,
+                base_cols(),
+            ),
+            link(
+                "V0S2P1",
+                "lnk_out",
+                "V0S2",
+                "V0S3",
+                0,
+                0,
+                LinkKind::Stream,
+                vec![
+                    col("CUST_ID", 4, 0, 0, 1),
+                    derived(col("IS_NEW", 4, 0, 0, 0), "svNew"),
+                    derived(col("RUNNING", 4, 0, 0, 0), "svTotal"),
+                ],
+            ),
+        ],
+    );
+    j.stages[2].transformer = Some(TransformerDetail {
+        stage_vars: vec![
+            stage_var("svNew", "If lnk_in.CUST_ID <> svPrev Then 1 Else 0", "0", 4),
+            stage_var("svTotal", "svTotal + lnk_in.CUST_ID", "0", 4),
+            stage_var("svPrev", "lnk_in.CUST_ID", "-1", 4),
+        ],
+        ..Default::default()
+    });
+    j
+}
+
+#[test]
+fn stateful_variables_after_a_sort_are_windows_on_both_targets() {
+    let j = sorted_stateful_transformer();
+    let sql = queries::generate::sql::sql_job_files(
+        &j,
+        &queries::generate::sql::SqlContext::new(queries::expr::translate::Dialect::Postgres),
+    );
+    let text: String = sql
+        .files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".sql"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(text.contains("LAG("), "{text}");
+    assert!(text.contains("SUM("), "{text}");
+    assert!(!text.contains("not generated"), "{text}");
+    let dir = glue::out_dir("sorted stateful transformer");
+    let generated = glue::generate(&[(j, "AUTO".into(), format!("{:064x}", 8))], dir.path());
+    let (per, out) = glue::pytest(dir.path());
+    for stem in generated.jobs.keys() {
+        let (p, f) = per.get(stem).copied().unwrap_or((0, 0));
+        assert!(p > 0 && f == 0, "generated test of {stem} fails:\n{out}");
+    }
+}

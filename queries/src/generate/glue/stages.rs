@@ -1139,17 +1139,17 @@ fn scan_lines(
 }
 
 /// Whether rows on `link` arrive in an order the simulation predicts: from
-/// a source or a Sort, through stages that keep the order of their one
-/// input (Spark's narrow transformations keep it too).
+/// a source, through stages that keep the order of their one input
+/// (Spark's narrow transformations keep it too). Not after a Sort: its
+/// simulation keeps the input order (its rows are compared as a set).
 fn arrives_in_order(g: &Gen, link: &Link) -> bool {
     let mut from = link.from_stage.clone();
     for _ in 0..g.job.stages.len() {
         let Some(s) = g.job.stage(&from) else {
             return false;
         };
-        if s.stage_type == "Sort"
-            || crate::stages::catalogue::lookup(&s.stage_type).class
-                == crate::stages::catalogue::StageClass::Io
+        if crate::stages::catalogue::lookup(&s.stage_type).class
+            == crate::stages::catalogue::StageClass::Io
         {
             return true;
         }
@@ -1215,8 +1215,7 @@ pub fn simulate_transformer(
         return Ok(vec![Table::unknown("previous-row stage variables"); n]);
     }
     // Row order matters to stage variables that carry values and to row
-    // counters: predicted only when the input arrives in a known order
-    // (straight from a source, or from a Sort).
+    // counters: predicted only when the input arrives in a known order.
     let ordered = arrives_in_order(g, primary);
     if report.needs_row_order() && !ordered {
         return Ok(vec![
