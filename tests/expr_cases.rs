@@ -81,8 +81,14 @@ pub fn scope() -> Scope {
         };
         s = s.with_column("in", name, Typed::new(t, true));
     }
+    s.job_name = JOB.into();
+    s.stage_name = STAGE.into();
     s
 }
+
+/// Job and stage the cases run in (for `DSJobName`, `DSStageName`).
+pub const JOB: &str = "J_DIFF";
+pub const STAGE: &str = "xf_diff";
 
 fn value(ty: &str, text: Option<&str>) -> Value {
     let Some(t) = text else { return Value::Null };
@@ -113,6 +119,9 @@ pub fn env(row: char) -> Env {
     for ((name, ty, _), v) in COLUMNS.iter().zip(vals) {
         env = env.with_column("in", name, value(ty, *v));
     }
+    env.vars.insert("DSJobName".into(), Value::Str(JOB.into()));
+    env.vars
+        .insert("DSStageName".into(), Value::Str(STAGE.into()));
     env
 }
 
@@ -195,6 +204,13 @@ pub const EXPRESSIONS: &[(&str, &str)] = &[
     ("Dquote(in.S3)", "ABC"),
     // nulls
     ("IsNull(in.S1)", "ABC"),
+    // system variables and macros
+    ("If in.N1 > 1 Then @TRUE Else @FALSE", "ABCD"),
+    ("@TRUE + @FALSE", "A"),
+    ("IsNull(@NULL)", "A"),
+    ("NullToValue(@NULL, in.S3)", "AC"),
+    ("DSJobName : \"/\" : DSStageName", "A"),
+    ("Len(DSJobName)", "A"),
     ("IsNotNull(in.N1)", "AC"),
     ("NullToValue(in.S3, \"dflt\")", "AC"),
     ("NullToValue(in.N1, -1)", "AC"),

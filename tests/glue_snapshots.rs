@@ -755,3 +755,194 @@ fn generated_tests_of_every_stage_kind_pass() {
         "generated tests failing for {failing:?}\n{text}"
     );
 }
+
+fn stage_var(name: &str, expression: &str, initial: &str, sql_type: i32) -> StageVar {
+    StageVar {
+        name: name.into(),
+        expression: expression.into(),
+        initial_value: initial.into(),
+        sql_type,
+        length: 0,
+        scale: 0,
+    }
+}
+
+/// A Transformer with stage variables that carry values between rows
+/// (previous-key detection, a counter reset on a key change, a running
+/// total, a conditional counter, a carried value, a constant), a lookup
+/// miss test (`lnk_ref.NOTFOUND`), `link.REJECTED` and macros.
+fn stateful_transformer() -> Job {
+    let mut t = simple(
+        "Transformer",
+        vec![],
+        vec![
+            col("CUST_ID", 4, 0, 0, 1),
+            derived(col("IS_NEW", 4, 0, 0, 0), "svNew"),
+            derived(col("N_IN_KEY", 4, 0, 0, 0), "svCount"),
+            derived(col("RUNNING", 4, 0, 0, 0), "svTotal"),
+            derived(col("N_POS", 4, 0, 0, 0), "svPos"),
+            derived(col("LAST_NM", 12, 50, 0, 0), "svLastName"),
+            derived(col("CONST", 4, 0, 0, 0), "svConst"),
+            derived(
+                col("FOUND", 4, 0, 0, 0),
+                "If lnk_ref.NOTFOUND Then 0 Else 1",
+            ),
+            derived(col("JOB", 12, 50, 0, 0), "DSJobName : \"/\" : DSStageName"),
+        ],
+    );
+    t.name = "J_Stateful".into();
+    t.stages[1].transformer = Some(TransformerDetail {
+        stage_vars: vec![
+            stage_var("svNew", "If lnk_in.CUST_ID <> svPrev Then 1 Else 0", "0", 4),
+            stage_var("svCount", "If svNew = 1 Then 1 Else svCount + 1", "0", 4),
+            stage_var("svTotal", "svTotal + lnk_in.CUST_ID", "100", 4),
+            stage_var(
+                "svPos",
+                "If lnk_in.CUST_ID > 2 Then svPos + 1 Else svPos",
+                "0",
+                4,
+            ),
+            stage_var(
+                "svLastName",
+                "If IsNotNull(lnk_in.CUST_NM) Then lnk_in.CUST_NM Else svLastName",
+                "\"none\"",
+                12,
+            ),
+            stage_var("svConst", "", "7", 4),
+            stage_var("svPrev", "lnk_in.CUST_ID", "-1", 4),
+        ],
+        ..Default::default()
+    });
+    let mut rej = link(
+        "V0S2P2",
+        "lnk_rest",
+        "V0S2",
+        "V0S3",
+        1,
+        1,
+        LinkKind::Stream,
+        vec![col("CUST_ID", 4, 0, 0, 1)],
+    );
+    t.links[1].constraint = "lnk_in.CUST_ID > 1".into();
+    rej.constraint = "lnk_out.REJECTED".into();
+    rej.target_properties = vec![tree("file", &[("file", "/data/rest.csv", &[])])];
+    t.links.push(rej);
+    let mut key = col("CUST_ID", 4, 0, 0, 1);
+    key.key_expression = "lnk_in.CUST_ID".into();
+    add_reference(&mut t, vec![key, col("REF_NM", 12, 20, 0, 0)], "continue");
+    t
+}
+
+#[test]
+fn stateful_transformer_is_translated_and_its_generated_test_passes() {
+    let j = stateful_transformer();
+    let g = glue_job_files(&j, &ctx());
+    let code: String = g
+        .files
+        .iter()
+        .filter(|(p, _)| p.starts_with("glue_jobs") && p.ends_with(".py"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(!code.contains("dsmig_stub_"), "no placeholder:\n{code}");
+    assert!(code.contains("F.lag("), "{code}");
+    assert!(code.contains("_dsmig_segment_svCount"), "{code}");
+    assert!(code.contains("F.col(\"lnk_ref\").isNull()"), "{code}");
+    let dir = glue::out_dir("stateful transformer");
+    let generated = glue::generate(&[(j, "AUTO".into(), format!("{:064x}", 7))], dir.path());
+    glue::py_compile_all(dir.path());
+    let (per, text) = glue::pytest(dir.path());
+    for stem in generated.jobs.keys() {
+        let (p, f) = per.get(stem).copied().unwrap_or((0, 0));
+        assert!(p > 0 && f == 0, "generated test of {stem} fails:\n{text}");
+    }
+}
+
+/// src → Sort(CUST_ID) → Transformer with a previous-key read and a
+/// running total → tgt: after a Sort both targets translate them (SQL
+/// orders its windows by the Sort's keys).
+fn sorted_stateful_transformer() -> Job {
+    let mut j = job(
+        "J_SortedState",
+        vec![
+            stage("V0S1", "SRC", "SequentialFile", vec![]),
+            stage(
+                "V0S5",
+                "SRT",
+                "Sort",
+                vec![tree("key", &[("key", "CUST_ID", &[("asc\\desc", "asc")])])],
+            ),
+            stage("V0S2", "XF", "Transformer", vec![]),
+            stage("V0S3", "TGT", "SequentialFile", vec![]),
+        ],
+        vec![
+            link(
+                "V0S1P1",
+                "lnk_src",
+                "V0S1",
+                "V0S5",
+                0,
+                0,
+                LinkKind::Stream,
+                base_cols(),
+            ),
+            link(
+                "V0S5P1",
+                "lnk_in",
+                "V0S5",
+                "V0S2",
+                0,
+                0,
+                LinkKind::Stream,
+                base_cols(),
+            ),
+            link(
+                "V0S2P1",
+                "lnk_out",
+                "V0S2",
+                "V0S3",
+                0,
+                0,
+                LinkKind::Stream,
+                vec![
+                    col("CUST_ID", 4, 0, 0, 1),
+                    derived(col("IS_NEW", 4, 0, 0, 0), "svNew"),
+                    derived(col("RUNNING", 4, 0, 0, 0), "svTotal"),
+                ],
+            ),
+        ],
+    );
+    j.stages[2].transformer = Some(TransformerDetail {
+        stage_vars: vec![
+            stage_var("svNew", "If lnk_in.CUST_ID <> svPrev Then 1 Else 0", "0", 4),
+            stage_var("svTotal", "svTotal + lnk_in.CUST_ID", "0", 4),
+            stage_var("svPrev", "lnk_in.CUST_ID", "-1", 4),
+        ],
+        ..Default::default()
+    });
+    j
+}
+
+#[test]
+fn stateful_variables_after_a_sort_are_windows_on_both_targets() {
+    let j = sorted_stateful_transformer();
+    let sql = queries::generate::sql::sql_job_files(
+        &j,
+        &queries::generate::sql::SqlContext::new(queries::expr::translate::Dialect::Postgres),
+    );
+    let text: String = sql
+        .files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".sql"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(text.contains("LAG("), "{text}");
+    assert!(text.contains("SUM("), "{text}");
+    assert!(!text.contains("not generated"), "{text}");
+    let dir = glue::out_dir("sorted stateful transformer");
+    let generated = glue::generate(&[(j, "AUTO".into(), format!("{:064x}", 8))], dir.path());
+    let (per, out) = glue::pytest(dir.path());
+    for stem in generated.jobs.keys() {
+        let (p, f) = per.get(stem).copied().unwrap_or((0, 0));
+        assert!(p > 0 && f == 0, "generated test of {stem} fails:\n{out}");
+    }
+}

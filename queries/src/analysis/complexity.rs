@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::{StageClass, lookup};
-use super::scan::{FnClass, called_functions, classify_function, references};
+use super::scan::{FnClass, called_functions, classify_function};
 use crate::ir::{Job, JobKind, LinkKind, PropValue};
 
 /// Version of the complexity rules (memo key).
@@ -254,13 +254,20 @@ pub fn complexity(job: &Job) -> Complexity {
         }
     }
     for (name, loc) in untranslatable {
+        let is_function = crate::expr::functions::lookup(&name).is_some();
         push(
             FactorKind::UnknownFunction,
             format!("function:{name}"),
             p.unknown_function,
-            format!(
-                "{name}() is a DataStage function without a translation rule: the generated code gets a named placeholder"
-            ),
+            if is_function {
+                format!(
+                    "{name}() is a DataStage function without a translation rule: the generated code gets a named placeholder"
+                )
+            } else {
+                format!(
+                    "{name}: a variable, macro or parameter the target cannot give exactly DataStage's value (see docs/expression-coverage.md): a placeholder or a reported approximation"
+                )
+            },
             Some(loc),
         );
     }
@@ -317,28 +324,26 @@ pub fn complexity(job: &Job) -> Complexity {
     // Transformer stage variables and loops.
     for s in &job.stages {
         let Some(t) = &s.transformer else { continue };
-        for (i, v) in t.stage_vars.iter().enumerate() {
-            let later: Vec<&str> = references(&v.expression)
-                .into_iter()
-                .filter(|r| t.stage_vars[i..].iter().any(|w| w.name == *r))
-                .collect();
-            if let Some(r) = later.first() {
-                let why = if *r == v.name {
-                    "reads its own previous value".to_string()
-                } else {
-                    format!("reads {r} before it is assigned")
-                };
-                push(
-                    FactorKind::PreviousRowVariable,
-                    format!("stagevar:{}", v.name),
-                    p.previous_row_variable,
-                    format!(
-                        "stage variable {} {why}: previous-row semantics (LAG / ordered loop, depends on sort and partitioning)",
-                        v.name
-                    ),
-                    Some(format!("{}.{}", s.name, v.name)),
-                );
-            }
+        // Counters, running totals, carried values and previous-key reads
+        // translate to windows over the row order (`expr::stagevars`);
+        // only the irregular rest needs a row loop by hand.
+        let input_sorted = job
+            .links
+            .iter()
+            .filter(|l| l.to_stage.as_deref() == Some(s.id.as_str()))
+            .find(|l| l.kind == crate::ir::LinkKind::Stream)
+            .and_then(|l| job.stage(&l.from_stage))
+            .is_some_and(|u| u.stage_type == "Sort");
+        for (v, why) in crate::expr::stagevars::analyse(t).blocking(input_sorted) {
+            push(
+                FactorKind::PreviousRowVariable,
+                format!("stagevar:{v}"),
+                p.previous_row_variable,
+                format!(
+                    "stage variable {v} {why} (previous-row semantics: depends on sort and partitioning)"
+                ),
+                Some(format!("{}.{v}", s.name)),
+            );
         }
         if !t.loop_condition.trim().is_empty() {
             push(
@@ -508,7 +513,13 @@ fn translation_gaps(job: &Job) -> BTreeMap<String, String> {
                 continue;
             };
             for issue in crate::expr::translate::pyspark::to_pyspark(&e, &scope).issues {
-                if issue.kind == IssueKind::Unsupported
+                // A system variable or macro whose value may differ from
+                // DataStage's (registry: Approximate) blocks like a gap.
+                let approx_variable = issue.kind == IssueKind::Approximate
+                    && crate::expr::functions::VARIABLES
+                        .iter()
+                        .any(|v| v.name.eq_ignore_ascii_case(&issue.function));
+                if (issue.kind == IssueKind::Unsupported || approx_variable)
                     && !issue.function.to_ascii_uppercase().starts_with("DSU.")
                 {
                     out.entry(issue.function).or_insert_with(|| loc.clone());
@@ -579,7 +590,8 @@ mod tests {
         if let Some(t) = j.stages[1].transformer.as_mut() {
             t.stage_vars.push(StageVar {
                 name: "svPrev".into(),
-                expression: "svCurr".into(),
+                // Concatenating onto itself: no window form (irregular).
+                expression: "svCurr : svPrev".into(),
                 initial_value: String::new(),
                 sql_type: 12,
                 length: 1,
@@ -614,5 +626,34 @@ mod tests {
                 .count(),
             1
         );
+        // A previous-key read and a counter reset on it translate to
+        // windows in PySpark; SQL lacks the segmented form, so the
+        // factor stays (the reason says which target lacks it), and
+        // a plain counter after a Sort holds nothing back.
+        if let Some(t) = j.stages[1].transformer.as_mut() {
+            for v in t.stage_vars.iter_mut().filter(|v| v.name == "svPrev") {
+                v.expression = "If svCurr <> l.ID Then 1 Else svPrev + 1".into();
+            }
+        }
+        let c = complexity(&j);
+        let prev: Vec<_> = c
+            .factors
+            .iter()
+            .filter(|f| f.kind == FactorKind::PreviousRowVariable)
+            .collect();
+        assert_eq!(prev.len(), 1, "{c:#?}");
+        assert!(prev[0].reason.contains("not generated for SQL"), "{prev:?}");
+        let report =
+            crate::expr::stagevars::analyse(j.stages[1].transformer.as_ref().expect("transformer"));
+        assert_eq!(report.blocking(true).len(), 1, "the reset scan, for SQL");
+        if let Some(t) = j.stages[1].transformer.as_mut() {
+            for v in t.stage_vars.iter_mut().filter(|v| v.name == "svPrev") {
+                v.expression = "svPrev + 1".into();
+            }
+        }
+        let report =
+            crate::expr::stagevars::analyse(j.stages[1].transformer.as_ref().expect("transformer"));
+        assert!(report.blocking(true).is_empty(), "a counter after a Sort");
+        assert_eq!(report.blocking(false).len(), 1, "a counter without order");
     }
 }

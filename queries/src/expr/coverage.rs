@@ -2,7 +2,7 @@
 //! function registry (so it cannot drift), plus the documented known
 //! differences of the differential tests.
 
-use super::functions::{FUNCTIONS, Status, Target};
+use super::functions::{FUNCTIONS, Status, Target, VARIABLES};
 use super::translate::Dialect;
 
 /// (expression of a differential case, why the engines legitimately
@@ -101,7 +101,30 @@ pub fn markdown() -> String {
         out.push('\n');
     }
     out.push_str(
-        "\n## Operators and variables\n\n\
+        "\n## System variables, macros and link variables\n\n\
+         Same statuses; an **approx** variable is also a blocking item of the analysis \
+         (a value that may differ from DataStage's is never silent). `@DATE`/`@TIME`/`@TIMESTAMP` \
+         and `DSJobStart*` are the job's start, one value per run: Glue takes the `params` entry of \
+         that name when the caller set one, else the time the first stage needs it; SQL reads the parameter relation \
+         (session clock). `link.NOTFOUND` tests the reference link's left join (PySpark: the \
+         packed reference struct is NULL; SQL: its `dsmig_matched` marker is NULL); \
+         `link.REJECTED` is the negated constraint of an earlier output link. `PS.P` (a parameter \
+         of a parameter set) is a job argument when the job lists `PS.P`, else a placeholder.\n\n\
+         | name | kind | DataStage semantics |",
+    );
+    out.push_str(" PySpark | SQL (every dialect) |\n|---|---|---|---|---|\n");
+    for v in VARIABLES {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            v.name,
+            v.kind.as_str(),
+            v.semantics.replace('|', "\\|"),
+            cell(v.status(Target::PySpark)).replace('|', "\\|"),
+            cell(v.status(Target::Sql(Dialect::Postgres))).replace('|', "\\|"),
+        ));
+    }
+    out.push_str(
+        "\n## Operators and stage variables\n\n\
          - `:` concatenation: NULL-propagating in every target; Oracle gets an explicit NULL \
          test (its `||` ignores NULL), SQL Server a `CASE ... CONCAT` (its `+` depends on \
          CONCAT_NULL_YIELDS_NULL). Non-strings are cast to text.\n\
@@ -111,12 +134,18 @@ pub fn markdown() -> String {
          SQL wraps them in `CASE WHEN p THEN 1 WHEN NOT (p) THEN 0 END`.\n\
          - `s[a,l]` clamps a start <= 0 to 1 (PostgreSQL would shorten the length; Spark counts \
          negative starts from the end); `s[n]` is the last n characters.\n\
-         - `@INROWNUM`/`@OUTROWNUM`: `row_number()` over an explicit order (approximate: \
-         DataStage counts per partition). `@DATE`/`@TIMESTAMP`: session clock (approximate). \
-         `@ITERATION`, `@NUMPARTITIONS`: placeholders.\n\
          - User routines (`DSU.X(...)`, unknown names): always placeholders.\n\
-         - Stage variables reading a previous row: `LAG` when the variable read does not depend \
-         on a previous row itself, with an order; otherwise flagged (see `expr::stagevars`).\n",
+         - Stage variables (`expr::stagevars`): one without a derivation is its initial value \
+         (a constant). One that reads a previous row's value is a window over the input's order \
+         (PySpark: the order rows enter the stage, an upstream Sort's or the read order; SQL: \
+         the upstream Sort's keys, else not generated): `LAG` of a variable computed from its \
+         row (previous-key detection); `sv + B` counters and running totals; `If C Then A Else \
+         sv + B` and `If C Then A Else sv` (reset on a key change, carried values) as sums / first \
+         values per segment of rows between resets (PySpark; SQL only without a reset). A NULL \
+         step makes the rest of the segment NULL, as `NULL + x` does. Caveat: DataStage keeps \
+         stage variables per partition; the translation is the sequential run, equal when the \
+         state is per key and rows are partitioned on it. Other self-references need a row loop: \
+         a placeholder and a blocking item.\n",
     );
     out.push_str(
         "\n## Known differences in the differential tests\n\n| expression | reason |\n|---|---|\n",

@@ -303,3 +303,160 @@ pub static FUNCTIONS: &[FunctionDef] = &[
     f!("Iconv", Server, 2..=2, Returns::Fixed(S), Propagate,
        "BASIC input conversion; not modelled", py: Unsup("conversion codes are not translated: write by hand"), sql: Unsup("conversion codes are not translated: write by hand")),
 ];
+
+/// What kind of name a [`VariableDef`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarKind {
+    /// `@NAME` system variable.
+    System,
+    /// `DSJobName`... engine macro.
+    Macro,
+    /// `link.NOTFOUND`... link variable.
+    Link,
+}
+
+impl VarKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VarKind::System => "system variable",
+            VarKind::Macro => "macro",
+            VarKind::Link => "link variable",
+        }
+    }
+}
+
+/// A system variable, macro or link variable with its semantics and its
+/// status per target (the same rule as functions: `Unsupported` = a
+/// named placeholder and a blocking item; `Approximate` = translated with
+/// a reported caveat, and a blocking item too: a value that may differ
+/// from DataStage's is never silent).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VariableDef {
+    /// As written (`@INROWNUM`, `DSJobName`, `link.NOTFOUND`).
+    pub name: &'static str,
+    pub kind: VarKind,
+    pub ty: Type,
+    pub semantics: &'static str,
+    pub pyspark: Status,
+    pub sql: Status,
+}
+
+impl VariableDef {
+    pub fn status(&self, target: Target) -> Status {
+        match target {
+            Target::PySpark => self.pyspark,
+            Target::Sql(_) => self.sql,
+        }
+    }
+}
+
+const PARTITIONS: Status =
+    Unsup("the target's partitions are not DataStage partitions: the value would differ");
+const ROW_COUNTER: Status = Approx(
+    "numbered in the input link's order over all rows; DataStage numbers per partition (equal when the Transformer runs sequentially)",
+);
+const CONTROL_ROW: Status =
+    Approx("read from the control table row of that name: NULL unless the run writes that row");
+const RUN_UNKNOWN: Status =
+    Unsup("the DataStage engine's own state has no equivalent in the target run");
+
+macro_rules! var {
+    ($name:literal, $kind:ident, $ty:expr, $sem:literal, py: $py:expr, sql: $sql:expr) => {
+        VariableDef {
+            name: $name,
+            kind: VarKind::$kind,
+            ty: $ty,
+            semantics: $sem,
+            pyspark: $py,
+            sql: $sql,
+        }
+    };
+}
+
+/// System variables (IBM, server job "System Variables"; parallel
+/// "Supported macros and system variables"), the macros of IBM's "Job
+/// Status Macros" and "Macros in DataStage" lists, and link variables.
+pub static VARIABLES: &[VariableDef] = &[
+    var!("@NULL", System, Type::Unknown, "the null value", py: Exact, sql: Exact),
+    var!("@TRUE", System, I, "1", py: Exact, sql: Exact),
+    var!("@FALSE", System, I, "0", py: Exact, sql: Exact),
+    var!("@FM", System, S, "field mark Char(254)", py: Exact, sql: Exact),
+    var!("@VM", System, S, "value mark Char(253)", py: Exact, sql: Exact),
+    var!("@SM", System, S, "subvalue mark Char(252)", py: Exact, sql: Exact),
+    var!("@TM", System, S, "text mark Char(251)", py: Exact, sql: Exact),
+    var!("@DATE", System, Type::Date, "the date the job started (same value on every row)",
+         py: Exact, sql: Exact),
+    var!("@TIME", System, Type::Time, "the time the job started", py: Exact, sql: Exact),
+    var!("@TIMESTAMP", System, Type::Timestamp, "date and time the job started", py: Exact, sql: Exact),
+    var!("@INROWNUM", System, I, "input row counter, from 1 (per partition)", py: ROW_COUNTER, sql: ROW_COUNTER),
+    var!("@OUTROWNUM", System, I, "output row counter of the link being written (per partition)", py: ROW_COUNTER, sql: ROW_COUNTER),
+    var!("@PARTITIONNUM", System, I, "number of the partition running this instance, from 0", py: PARTITIONS, sql: PARTITIONS),
+    var!("@NUMPARTITIONS", System, I, "number of partitions the stage runs in", py: PARTITIONS, sql: PARTITIONS),
+    var!("@ITERATION", System, I, "loop iteration counter (Transformer loops)", py: Unsup("Transformer loops are not translated"), sql: Unsup("Transformer loops are not translated")),
+    var!("@NULL.STR", System, S, "internal representation of null, Char(128)", py: Exact, sql: Exact),
+    var!("@LOGNAME", System, S, "the user login name", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("@PATH", System, S, "path of the DataStage project", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("@WHO", System, S, "the DataStage project directory", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("@USERNO", System, I, "the user number", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("@SCHEMA", System, S, "schema name of the project", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("@DAY", System, I, "day of month of @DATE", py: Exact, sql: Exact),
+    var!("@MONTH", System, I, "month of @DATE", py: Exact, sql: Exact),
+    var!("@YEAR", System, I, "year of @DATE", py: Exact, sql: Exact),
+    var!("DSJobName", Macro, S, "name of the job", py: Exact, sql: Exact),
+    var!("DSStageName", Macro, S, "name of the stage evaluating the expression", py: Exact, sql: Exact),
+    var!("DSJobStartDate", Macro, Type::Date, "date the job started, YYYY-MM-DD", py: Exact, sql: Exact),
+    var!("DSJobStartTime", Macro, Type::Time, "time the job started, HH:MM:SS", py: Exact, sql: Exact),
+    var!("DSJobStartTimestamp", Macro, Type::Timestamp, "date and time the job started, YYYY-MM-DD HH:MM:SS", py: Exact, sql: Exact),
+    var!("DSJobInvocationId", Macro, S,
+         "invocation id of a multi-instance job run, else \"\" (a job with AllowMultipleInvocations 0 gives \"\"; a multi-instance job's id is not passed to the target run: a placeholder)",
+         py: Exact, sql: Exact),
+    var!("DSHostName", Macro, S, "host name of the engine running the job",
+         py: Exact, sql: CONTROL_ROW),
+    var!("DSProjectName", Macro, S, "name of the DataStage project",
+         py: Unsup("a Glue job has no DataStage project: pass the name by hand"), sql: CONTROL_ROW),
+    var!("DSJobController", Macro, S, "name of the sequence (job) that started this job",
+         py: Unsup("the controlling sequence's name is not passed to a Glue run"), sql: CONTROL_ROW),
+    var!("DSJobWaveNo", Macro, I, "wave number of the run", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSJobStatus", Macro, I, "status of the running job", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSJobInvocations", Macro, S, "invocations of the job", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSStageType", Macro, S, "type of the stage", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSStageInRowNum", Macro, I, "input row number of the stage", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSStageVarList", Macro, S, "stage variable names", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSStageLastErr", Macro, S, "last error of the stage", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSLinkRowCount", Macro, I, "rows on the link", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSLinkLastErr", Macro, S, "last error on the link", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSLinkName", Macro, S, "name of the link", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSProjectDirectory", Macro, S, "project directory", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSFlowName", Macro, S, "flow name (DataStage on Cloud Pak)", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSProjectId", Macro, S, "project id (Cloud Pak)", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSJobRunId", Macro, S, "run id (Cloud Pak)", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("DSJobId", Macro, S, "job id (Cloud Pak)", py: RUN_UNKNOWN, sql: RUN_UNKNOWN),
+    var!("link.NOTFOUND", Link, I,
+         "1 when the lookup on reference link `link` found no row for the current input row, else 0",
+         py: Exact, sql: Exact),
+    var!("link.REJECTED", Link, I,
+         "1 when output link `link` did not take the current row (its constraint was false); write failures are not modelled: the target raises instead",
+         py: Exact, sql: Exact),
+    var!("link.REJECTEDCODE", Link, I, "error code of a failed write on the link",
+         py: Unsup("write failures raise in Spark: no per-row error code"),
+         sql: Unsup("write failures raise in the database: no per-row error code")),
+    var!("link.DBMSCODE", Link, S, "database error code of a failed write",
+         py: Unsup("write failures raise in Spark: no per-row error code"),
+         sql: Unsup("write failures raise in the database: no per-row error code")),
+    var!("link.LASTERR", Link, S, "last error on the link",
+         py: Unsup("write failures raise in Spark: no per-row error code"),
+         sql: Unsup("write failures raise in the database: no per-row error code")),
+];
+
+/// The system variable (`@NAME`, `name` without the `@`), macro or link
+/// variable (`NOTFOUND`) of that name, case-insensitively.
+pub fn variable(kind: VarKind, name: &str) -> Option<&'static VariableDef> {
+    VARIABLES.iter().find(|v| {
+        v.kind == kind
+            && match kind {
+                VarKind::System => v.name[1..].eq_ignore_ascii_case(name),
+                VarKind::Macro => v.name.eq_ignore_ascii_case(name),
+                VarKind::Link => v.name[5..].eq_ignore_ascii_case(name),
+            }
+    })
+}

@@ -8,6 +8,26 @@ use super::functions::{self, Returns};
 use super::types::{Type, Typed};
 use crate::ir::{Job, LinkKind, ParamType};
 
+/// What `a.b` means: a column, a link variable (`lnkRef.NOTFOUND`) or a
+/// parameter of a parameter set (`PS.P`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnRef {
+    Column(Typed),
+    /// Link variable (registry name without `link.`, upper case) of an
+    /// input or output link of the Transformer.
+    LinkVar {
+        var: &'static functions::VariableDef,
+        link: String,
+    },
+    /// `PS.P` where `PS` is a parameter set of the job; `resolved` = the
+    /// job lists `PS.P` itself (its value is a job argument).
+    SetParam {
+        name: String,
+        resolved: Option<Typed>,
+    },
+    Unknown,
+}
+
 /// What a bare name means.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NameRef {
@@ -29,19 +49,23 @@ pub struct Scope {
     /// Stage variables in evaluation order.
     pub stage_vars: Vec<(String, Typed)>,
     pub params: BTreeMap<String, Typed>,
+    /// Reference input links (lookups joined before the derivations).
+    pub reference_links: Vec<String>,
+    /// Output links in evaluation order: (name, constraint text, is the
+    /// reject or otherwise link).
+    pub output_links: Vec<(String, String, bool)>,
+    /// Parameters of type parameter set (`PS` of `PS.P`).
+    pub param_sets: Vec<String>,
+    /// Job and stage names, for `DSJobName` / `DSStageName`.
+    pub job_name: String,
+    pub stage_name: String,
+    /// The job allows several invocations (`AllowMultipleInvocations`):
+    /// `DSJobInvocationId` is then a run value the targets do not get.
+    pub multi_instance: bool,
+    /// PySpark: stage variable → code that replaces `F.col(name)` (a
+    /// previous-row value, `F.lag(...)`, or an inlined definition).
+    pub inline: BTreeMap<String, String>,
 }
-
-/// Macros the engine provides (reference §4.1).
-const MACROS: &[(&str, Type)] = &[
-    ("DSJobName", Type::STRING),
-    ("DSJobStartDate", Type::Date),
-    ("DSJobStartTime", Type::Time),
-    ("DSJobStartTimestamp", Type::Timestamp),
-    ("DSHostName", Type::STRING),
-    ("DSProjectName", Type::STRING),
-    ("DSJobInvocationId", Type::STRING),
-    ("DSJobController", Type::STRING),
-];
 
 impl Scope {
     pub fn new() -> Scope {
@@ -59,6 +83,31 @@ impl Scope {
             .collect();
         inputs.sort_by_key(|l| (l.kind != LinkKind::Stream, l.to_index));
         scope.primary_link = inputs.first().map(|l| l.name.clone());
+        scope.reference_links = inputs.iter().skip(1).map(|l| l.name.clone()).collect();
+        let mut outputs: Vec<_> = job
+            .links
+            .iter()
+            .filter(|l| l.from_stage == stage_id)
+            .collect();
+        outputs.sort_by_key(|l| l.from_index);
+        scope.output_links = outputs
+            .iter()
+            .map(|l| {
+                (
+                    l.name.clone(),
+                    l.constraint.clone(),
+                    matches!(l.kind, LinkKind::Reject | LinkKind::Otherwise),
+                )
+            })
+            .collect();
+        scope.job_name = job.name.clone();
+        scope.multi_instance =
+            crate::stages::props::text(&job.properties, "AllowMultipleInvocations")
+                .is_some_and(|v| v.trim() == "1");
+        scope.stage_name = job
+            .stage(stage_id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
         for link in inputs {
             for c in &link.columns {
                 scope.columns.insert(
@@ -78,6 +127,9 @@ impl Scope {
             }
         }
         for p in &job.parameters {
+            if p.param_type == ParamType::ParameterSet {
+                scope.param_sets.push(p.name.clone());
+            }
             let ty = match p.param_type {
                 ParamType::Integer => Type::Integer,
                 ParamType::Float => Type::Float,
@@ -138,17 +190,61 @@ impl Scope {
         if let Some(t) = self.params.get(name) {
             return NameRef::Param(*t);
         }
-        if let Some((_, ty)) = MACROS.iter().find(|(m, _)| m.eq_ignore_ascii_case(name)) {
-            return NameRef::Macro(Typed::new(*ty, false));
+        if let Some(v) = functions::variable(functions::VarKind::Macro, name) {
+            return NameRef::Macro(Typed::new(v.ty, false));
         }
         NameRef::Unknown
+    }
+
+    /// What `link.column` refers to. A real column wins (a link may have
+    /// a column called `rejected`); else a link variable of an input or
+    /// output link; else a parameter of a parameter set.
+    pub fn column_ref(&self, link: &str, column: &str) -> ColumnRef {
+        if let Some(t) = self.column(link, column) {
+            return ColumnRef::Column(t);
+        }
+        let is_link = self
+            .primary_link
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(link))
+            || self
+                .reference_links
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(link))
+            || self
+                .output_links
+                .iter()
+                .any(|(l, _, _)| l.eq_ignore_ascii_case(link))
+            || self
+                .columns
+                .keys()
+                .any(|(l, _)| l.eq_ignore_ascii_case(link));
+        if is_link {
+            if let Some(var) = functions::variable(functions::VarKind::Link, column) {
+                return ColumnRef::LinkVar {
+                    var,
+                    link: link.to_string(),
+                };
+            }
+            return ColumnRef::Unknown;
+        }
+        if self.param_sets.iter().any(|p| p.eq_ignore_ascii_case(link)) {
+            let name = format!("{link}.{column}");
+            return ColumnRef::SetParam {
+                resolved: self.params.get(&name).copied(),
+                name,
+            };
+        }
+        ColumnRef::Unknown
     }
 
     /// References that do not resolve: (position, what was written).
     pub fn unresolved(&self, e: &Expr) -> Vec<(Pos, String)> {
         let mut out = Vec::new();
         e.walk(&mut |n| match &n.kind {
-            ExprKind::Column { link, column } if self.column(link, column).is_none() => {
+            ExprKind::Column { link, column }
+                if self.column_ref(link, column) == ColumnRef::Unknown =>
+            {
                 out.push((n.pos, format!("{link}.{column}")))
             }
             ExprKind::Name(name) if self.name(name) == NameRef::Unknown => {
@@ -181,9 +277,14 @@ impl Scope {
                 };
                 Typed::new(ty, false)
             }
-            ExprKind::Column { link, column } => {
-                self.column(link, column).unwrap_or_else(Typed::unknown)
-            }
+            ExprKind::Column { link, column } => match self.column_ref(link, column) {
+                ColumnRef::Column(t) => t,
+                ColumnRef::LinkVar { var, .. } => Typed::new(var.ty, false),
+                ColumnRef::SetParam { resolved, .. } => {
+                    resolved.unwrap_or(Typed::new(Type::STRING, false))
+                }
+                ColumnRef::Unknown => Typed::unknown(),
+            },
             ExprKind::Name(name) => match self.name(name) {
                 NameRef::StageVar(t) | NameRef::Param(t) | NameRef::Macro(t) => t,
                 NameRef::Unknown => Typed::unknown(),
@@ -195,11 +296,10 @@ impl Scope {
                 .unwrap_or(Typed::new(Type::STRING, false)),
             ExprKind::SysVar(v) => match v.as_str() {
                 "NULL" => Typed::new(Type::Unknown, true),
-                "DATE" => Typed::new(Type::Date, false),
-                "TIME" => Typed::new(Type::Time, false),
-                "TIMESTAMP" => Typed::new(Type::Timestamp, false),
-                "FM" | "VM" | "SM" | "TM" | "NULL.STR" => Typed::new(Type::STRING, false),
-                _ => Typed::new(Type::Integer, false),
+                _ => functions::variable(functions::VarKind::System, v)
+                    .map_or(Typed::new(Type::Integer, false), |d| {
+                        Typed::new(d.ty, false)
+                    }),
             },
             ExprKind::Unary { op, operand } => {
                 let t = self.type_of(operand);
@@ -269,4 +369,140 @@ impl Scope {
 /// decides in DataStage. Without it, assume decimal(38,10).
 fn decimal_from_args(_args: &[Expr]) -> Type {
     Type::Decimal { p: 38, s: 10 }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Link variables, parameter-set references, macros and system
+    //! variables: resolution, and what each consumer makes of them.
+    use super::*;
+    use crate::expr::eval::{Env, Value, eval};
+    use crate::expr::parse;
+    use crate::expr::translate::Dialect;
+    use crate::expr::translate::pyspark::to_pyspark;
+    use crate::expr::translate::sql::to_sql;
+
+    fn scope() -> Scope {
+        let mut s = Scope::new()
+            .with_column("in", "K", Typed::new(Type::Integer, true))
+            .with_column("lnkRef", "V", Typed::new(Type::STRING, true))
+            .with_column("out", "rejected", Typed::new(Type::STRING, true));
+        s.reference_links = vec!["lnkRef".into()];
+        s.output_links = vec![
+            ("lnkOut".into(), "in.K > 1".into(), false),
+            ("lnkAll".into(), String::new(), false),
+        ];
+        s.param_sets = vec!["PS".into()];
+        s.params
+            .insert("PS.KNOWN".into(), Typed::new(Type::STRING, false));
+        s.job_name = "JOB1".into();
+        s.stage_name = "xf".into();
+        s
+    }
+
+    fn py(src: &str) -> crate::expr::translate::Translation {
+        to_pyspark(&parse(src).expect("parses"), &scope())
+    }
+
+    fn pg(src: &str) -> crate::expr::translate::Translation {
+        to_sql(&parse(src).expect("parses"), &scope(), Dialect::Postgres)
+    }
+
+    #[test]
+    fn notfound_is_the_reference_join_miss_in_every_consumer() {
+        let t = py("If lnkRef.NOTFOUND Then 0 Else 1");
+        assert!(t.is_exact(), "{:?}", t.issues);
+        assert!(t.code.contains("F.col(\"lnkRef\").isNull()"), "{}", t.code);
+        let t = pg("If lnkRef.NOTFOUND Then 0 Else 1");
+        assert!(t.is_exact(), "{:?}", t.issues);
+        assert!(
+            t.code.contains("\"lnkRef\".\"dsmig_matched\" IS NULL"),
+            "{}",
+            t.code
+        );
+        let e = parse("lnkref.notfound").expect("parses");
+        let mut env = Env::new();
+        env.set_link_var("lnkRef", "NOTFOUND", Value::Int(1));
+        assert_eq!(eval(&e, &env), Ok(Value::Int(1)));
+        // NOTFOUND of the stream link has no meaning: a placeholder.
+        assert!(py("in.NOTFOUND").has_unsupported());
+    }
+
+    #[test]
+    fn a_real_column_named_like_a_link_variable_wins() {
+        assert_eq!(
+            scope().column_ref("out", "rejected"),
+            ColumnRef::Column(Typed::new(Type::STRING, true))
+        );
+    }
+
+    #[test]
+    fn rejected_is_the_negated_constraint_and_rejectedcode_a_placeholder() {
+        let t = py("lnkOut.REJECTED");
+        assert!(t.is_exact() && t.code.contains("(~F.coalesce("), "{:?}", t);
+        assert_eq!(py("lnkAll.REJECTED").code, "F.lit(0)");
+        assert!(pg("lnkOut.REJECTED").is_exact());
+        assert!(py("lnkOut.REJECTEDCODE").has_unsupported());
+        assert!(pg("lnkOut.REJECTEDCODE").has_unsupported());
+    }
+
+    #[test]
+    fn parameter_set_references_resolve_or_block() {
+        let t = py("PS.KNOWN");
+        assert_eq!(t.code, "F.lit(params[\"PS.KNOWN\"])");
+        assert!(t.is_exact());
+        for src in ["PS.MISSING", "#PS.MISSING#"] {
+            assert!(py(src).has_unsupported(), "{src}");
+            assert!(pg(src).has_unsupported(), "{src}");
+        }
+        assert!(
+            scope()
+                .unresolved(&parse("PS.MISSING").expect("parses"))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn macros_and_system_variables_follow_the_registry() {
+        assert_eq!(py("DSJobName").code, "F.lit(\"JOB1\")");
+        assert_eq!(pg("DSStageName").code, "'xf'");
+        assert!(
+            py("DSJobStartDate")
+                .code
+                .contains("params[\"DSJobStartDate\"]")
+        );
+        assert!(py("DSProjectName").has_unsupported());
+        assert!(!pg("DSProjectName").has_unsupported());
+        assert!(py("DSJobWaveNo").has_unsupported());
+        assert!(
+            !pg("DSHostName").is_exact(),
+            "a control-table row: approximate"
+        );
+        assert_eq!(py("DSJobInvocationId").code, "F.lit(\"\")");
+        let mut multi = scope();
+        multi.multi_instance = true;
+        let e = parse("DSJobInvocationId").expect("parses");
+        assert!(to_pyspark(&e, &multi).has_unsupported());
+        assert!(to_sql(&e, &multi, Dialect::Postgres).has_unsupported());
+        for v in ["@PARTITIONNUM", "@NUMPARTITIONS"] {
+            assert!(py(v).has_unsupported(), "{v}");
+            assert!(pg(v).has_unsupported(), "{v}");
+        }
+        let t = py("@INROWNUM");
+        assert!(!t.has_unsupported() && !t.is_exact(), "{t:?}");
+        assert!(py("@DATE").is_exact() && pg("@DATE").is_exact());
+        let lines = crate::expr::translate::pyspark::run_context_lines(&py("@DATE").code);
+        assert!(
+            lines.iter().any(|l| l.contains("DSJobStartTimestamp")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("\"DSJobStartDate\"")),
+            "{lines:?}"
+        );
+        assert_eq!(
+            eval(&parse("@TRUE + @FALSE").expect("parses"), &Env::new()),
+            Ok(Value::Int(1))
+        );
+    }
 }

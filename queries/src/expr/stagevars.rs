@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use super::ast::ExprKind;
+use super::ast::{BinOp, Expr, ExprKind};
 use super::parser::{ParseError, parse};
 use super::translate::pyspark::py_str;
 use super::translate::sql::quote_ident;
@@ -37,6 +37,39 @@ pub struct VarInfo {
     pub reads: Vec<String>,
     pub previous_row_reads: Vec<PreviousRowRead>,
     pub parse_error: Option<ParseError>,
+    /// How the variable's value is computed across rows.
+    pub state: State,
+}
+
+/// How a stage variable's value depends on earlier rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum State {
+    /// No derivation: the initial value on every row (a constant).
+    Constant,
+    /// A function of the current row (and of variables computed before it).
+    Row,
+    /// Reads previous-row values of other variables that are each a
+    /// function of their row: `LAG` of their value.
+    Lag,
+    /// Reads its own previous value as a segmented scan.
+    Scan(Box<Scan>),
+    /// Anything else: a row loop by hand.
+    Irregular(String),
+}
+
+/// `sv = If reset Then start Else sv + step` (or `sv` kept), each part
+/// free of `sv`: over the rows in order, a reset row starts a new segment
+/// with `start`, every other row adds `step` (`None` = keeps the value,
+/// any type). Without `reset`, one segment from the initial value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    /// Condition starting a new segment; `negate` = the segment starts
+    /// when the condition is false (`If C Then sv + 1 Else 0`).
+    pub reset: Option<(Expr, bool)>,
+    pub start: Option<Expr>,
+    /// Per-row increment: `None` = the value is carried unchanged.
+    /// `Some((step, cond))`: added when `cond` holds (`None` = always).
+    pub step: Option<(Expr, Option<(Expr, bool)>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,16 +84,15 @@ impl StageVarReport {
         self.vars.iter().any(|v| !v.previous_row_reads.is_empty())
     }
 
-    /// Reads that cannot be expressed with `LAG`: the job needs manual work.
-    pub fn flagged(&self) -> Vec<(&str, &PreviousRowRead)> {
+    /// Variables whose state no window translates: the job needs manual
+    /// work (variable, why).
+    pub fn flagged(&self) -> Vec<(&str, &str)> {
         self.vars
             .iter()
-            .flat_map(|v| {
-                v.previous_row_reads
-                    .iter()
-                    .map(move |r| (v.name.as_str(), r))
+            .filter_map(|v| match &v.state {
+                State::Irregular(why) => Some((v.name.as_str(), why.as_str())),
+                _ => None,
             })
-            .filter(|(_, r)| !r.lag_translatable)
             .collect()
     }
 }
@@ -76,6 +108,7 @@ pub fn analyse(detail: &TransformerDetail) -> StageVarReport {
             reads: Vec::new(),
             previous_row_reads: Vec::new(),
             parse_error: None,
+            state: State::Row,
         };
         if !sv.expression.trim().is_empty() {
             match parse(&sv.expression) {
@@ -131,7 +164,183 @@ pub fn analyse(detail: &TransformerDetail) -> StageVarReport {
             }
         }
     }
+    for (i, sv) in detail.stage_vars.iter().enumerate() {
+        let v = &vars[i];
+        let state = if sv.expression.trim().is_empty() {
+            State::Constant
+        } else if v.parse_error.is_some() {
+            State::Irregular("the derivation does not parse".into())
+        } else if v.previous_row_reads.is_empty() {
+            State::Row
+        } else if let Some(r) = v
+            .previous_row_reads
+            .iter()
+            .find(|r| !r.self_reference && !r.lag_translatable)
+        {
+            State::Irregular(format!(
+                "reads the previous value of {}, itself computed from a previous row",
+                r.var
+            ))
+        } else if !v.previous_row_reads.iter().any(|r| r.self_reference) {
+            State::Lag
+        } else {
+            match parse(&sv.expression).ok().and_then(|e| scan(&e, &sv.name)) {
+                Some(s) => State::Scan(Box::new(s)),
+                None => State::Irregular(
+                    "reads its own previous value in a form other than a counter, running total or carried value"
+                        .into(),
+                ),
+            }
+        };
+        vars[i].state = state;
+    }
     StageVarReport { vars }
+}
+
+impl StageVarReport {
+    /// Variables that hold a job out of AUTO, with why: the irregular ones
+    /// (no window form), and those whose window form one target lacks —
+    /// SQL has a row order only after an upstream Sort
+    /// (`input_sorted`), and no segmented scan (a reset needs a window
+    /// over a window: one more step, not generated).
+    pub fn blocking(&self, input_sorted: bool) -> Vec<(&str, String)> {
+        self.vars
+            .iter()
+            .filter_map(|v| {
+                let why = match &v.state {
+                    State::Irregular(why) => why.clone(),
+                    State::Scan(s) if s.reset.is_some() => {
+                        "is a running value reset on a condition: a window per segment in PySpark, not generated for SQL".into()
+                    }
+                    State::Lag | State::Scan(_) if !input_sorted => {
+                        "reads a previous row: PySpark follows the input order, SQL has one only after an upstream Sort".into()
+                    }
+                    _ => return None,
+                };
+                Some((v.name.as_str(), why))
+            })
+            .collect()
+    }
+}
+
+/// True when `e` reads stage variable `name`.
+pub fn reads_var(e: &Expr, name: &str) -> bool {
+    let mut found = false;
+    e.walk(&mut |n| found |= matches!(&n.kind, ExprKind::Name(x) if x == name));
+    found
+}
+
+fn is_var(e: &Expr, name: &str) -> bool {
+    matches!(&e.kind, ExprKind::Name(x) if x == name)
+}
+
+/// `sv + B` / `B + sv` → B (free of `sv`).
+fn increment(e: &Expr, name: &str) -> Option<Expr> {
+    if let ExprKind::Binary {
+        op: BinOp::Add,
+        lhs,
+        rhs,
+    } = &e.kind
+    {
+        if is_var(lhs, name) && !reads_var(rhs, name) {
+            return Some((**rhs).clone());
+        }
+        if is_var(rhs, name) && !reads_var(lhs, name) {
+            return Some((**lhs).clone());
+        }
+    }
+    None
+}
+
+/// One branch of the scan: keep (`sv`), add (`sv + B`) or reset (`A`).
+enum Branch {
+    Keep,
+    Add(Expr),
+    Reset(Expr),
+}
+
+fn branch(e: &Expr, name: &str) -> Option<Branch> {
+    if is_var(e, name) {
+        Some(Branch::Keep)
+    } else if let Some(b) = increment(e, name) {
+        Some(Branch::Add(b))
+    } else if !reads_var(e, name) {
+        Some(Branch::Reset(e.clone()))
+    } else {
+        None
+    }
+}
+
+/// The scan form of `e` (the derivation of `name`), if it has one.
+fn scan(e: &Expr, name: &str) -> Option<Scan> {
+    if let Some(b) = increment(e, name) {
+        return Some(Scan {
+            reset: None,
+            start: None,
+            step: Some((b, None)),
+        });
+    }
+    let ExprKind::If { cond, then, els } = &e.kind else {
+        return None;
+    };
+    if reads_var(cond, name) {
+        return None;
+    }
+    let c = (**cond).clone();
+    match (branch(then, name)?, branch(els, name)?) {
+        (Branch::Reset(_), Branch::Reset(_)) | (Branch::Keep, Branch::Keep) => None,
+        (Branch::Reset(a), other) | (other, Branch::Reset(a)) => {
+            // The reset branch is `then` when `then` holds no `sv`.
+            let negate = reads_var(then, name);
+            let step = match other {
+                Branch::Keep => None,
+                Branch::Add(b) => Some((b, None)),
+                Branch::Reset(_) => return None,
+            };
+            Some(Scan {
+                reset: Some((c, negate)),
+                start: Some(a),
+                step,
+            })
+        }
+        (Branch::Add(b), Branch::Keep) => Some(Scan {
+            reset: None,
+            start: None,
+            step: Some((b, Some((c, false)))),
+        }),
+        (Branch::Keep, Branch::Add(b)) => Some(Scan {
+            reset: None,
+            start: None,
+            step: Some((b, Some((c, true)))),
+        }),
+        (Branch::Add(_), Branch::Add(_)) => None,
+    }
+}
+
+/// The initial value of a stage variable as an expression: its
+/// `InitialValue` text parsed (a literal as a rule); text that does not
+/// parse is a string; none is the type's zero (0 or the empty string, as
+/// DataStage initialises a variable with no initial value).
+pub fn initial_expr(sv: &crate::ir::StageVar) -> Expr {
+    use super::ast::Pos;
+    use super::types::Type;
+    let text = sv.initial_value.trim();
+    let kind = if text.is_empty() {
+        if Type::from_odbc(sv.sql_type, sv.length, sv.scale).is_numeric() {
+            ExprKind::Num("0".into())
+        } else {
+            ExprKind::Str(String::new())
+        }
+    } else {
+        match parse(text) {
+            Ok(e) if super::translate::constant(&e).is_some() => return e,
+            _ => ExprKind::Str(sv.initial_value.clone()),
+        }
+    };
+    Expr {
+        kind,
+        pos: Pos::default(),
+    }
 }
 
 /// PySpark code for the previous row's value of stage variable `var`
@@ -203,12 +412,81 @@ mod tests {
         assert!(total.self_reference);
         assert!(!total.lag_translatable, "a running total is recursive");
         assert_eq!(r.vars[2].reads, vec!["IsNew".to_string()]);
-        assert_eq!(r.flagged().len(), 1);
+        // `If IsNew Then in.AMT Else Total + in.AMT`: a running total
+        // reset on a key change, translated per segment.
+        assert!(
+            matches!(&r.vars[2].state, State::Scan(s) if s.reset.is_some() && s.step.is_some())
+        );
+        assert_eq!(r.vars[0].state, State::Lag);
+        assert_eq!(r.vars[1].state, State::Row);
+        assert!(r.flagged().is_empty());
         assert!(r.needs_row_order());
         assert_eq!(
             previous_value_pyspark("PrevKey", "0", &["KEY"]).unwrap(),
             "F.lag(F.col(\"PrevKey\"), 1, \"0\").over(Window.orderBy(F.col(\"KEY\")))"
         );
         assert!(previous_value_sql("PrevKey", "0", &[]).is_none());
+    }
+
+    fn state(expr: &str) -> State {
+        let detail = TransformerDetail {
+            stage_vars: vec![sv("A", "in.X"), sv("S", expr), sv("P", "in.K")],
+            ..TransformerDetail::default()
+        };
+        analyse(&detail).vars[1].state.clone()
+    }
+
+    #[test]
+    fn classifies_the_common_stateful_patterns() {
+        // Counter and running totals, either operand order.
+        for e in ["S + 1", "1 + S", "S + in.AMT", "S + A"] {
+            let State::Scan(s) = state(e) else {
+                panic!("{e}: {:?}", state(e))
+            };
+            assert!(s.reset.is_none() && s.step.is_some(), "{e}");
+        }
+        // Reset on a key change; either branch may hold the reset.
+        let State::Scan(s) = state("If in.K <> P Then 1 Else S + 1") else {
+            panic!()
+        };
+        assert_eq!(s.reset.as_ref().map(|r| r.1), Some(false));
+        let State::Scan(s) = state("If in.K = P Then S + 1 Else 1") else {
+            panic!()
+        };
+        assert_eq!(s.reset.as_ref().map(|r| r.1), Some(true));
+        // Carried value and conditional counter.
+        let State::Scan(s) = state("If in.FLAG = 1 Then in.X Else S") else {
+            panic!()
+        };
+        assert!(s.step.is_none() && s.start.is_some());
+        let State::Scan(s) = state("If in.FLAG = 1 Then S + 1 Else S") else {
+            panic!()
+        };
+        assert!(s.reset.is_none() && matches!(s.step, Some((_, Some(_)))));
+        // Irregular: the variable in the condition, twice in a branch, a product.
+        for e in [
+            "If S > 3 Then 1 Else S + 1",
+            "S * 2",
+            "S + S",
+            "If in.F Then S + 1 Else S + 2",
+        ] {
+            assert!(matches!(state(e), State::Irregular(_)), "{e}");
+        }
+        assert_eq!(state("in.X * 2"), State::Row);
+        assert_eq!(state(""), State::Constant);
+    }
+
+    #[test]
+    fn initial_values() {
+        let mut v = sv("S", "");
+        v.initial_value = "\"abc\"".into();
+        assert_eq!(initial_expr(&v).kind, ExprKind::Str("abc".into()));
+        v.initial_value = String::new();
+        v.sql_type = 4;
+        assert_eq!(initial_expr(&v).kind, ExprKind::Num("0".into()));
+        v.sql_type = 12;
+        assert_eq!(initial_expr(&v).kind, ExprKind::Str(String::new()));
+        v.initial_value = "in.X".into();
+        assert_eq!(initial_expr(&v).kind, ExprKind::Str("in.X".into()));
     }
 }

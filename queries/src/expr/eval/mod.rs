@@ -69,6 +69,9 @@ pub struct Env {
     pub columns: BTreeMap<(String, String), Value>,
     /// Stage variables, job parameters and macros by name.
     pub vars: BTreeMap<String, Value>,
+    /// Link variables: (link in lower case, variable in upper case) →
+    /// value (`lnkRef.NOTFOUND`, `lnkOut.REJECTED`).
+    pub link_vars: BTreeMap<(String, String), Value>,
     pub inrownum: i64,
     pub outrownum: i64,
     pub iteration: i64,
@@ -109,6 +112,12 @@ impl Env {
                     })
                     .map(|(_, v)| v)
             })
+    }
+
+    /// Set a link variable (`link.NOTFOUND`...).
+    pub fn set_link_var(&mut self, link: &str, var: &str, v: Value) {
+        self.link_vars
+            .insert((link.to_ascii_lowercase(), var.to_ascii_uppercase()), v);
     }
 
     fn now_timestamp(&self) -> i64 {
@@ -367,6 +376,12 @@ fn eval_inner(e: &Expr, env: &Env) -> Result<Value, String> {
         ExprKind::Num(n) => parse_number(n)?.into_value(),
         ExprKind::Column { link, column } => env
             .column(link, column)
+            .or_else(|| {
+                env.link_vars
+                    .get(&(link.to_ascii_lowercase(), column.to_ascii_uppercase()))
+            })
+            // `PS.P`: a parameter of a parameter set, by its full name.
+            .or_else(|| env.vars.get(&format!("{link}.{column}")))
             .cloned()
             .ok_or_else(|| format!("no value for column {link}.{column}"))?,
         ExprKind::Name(n) | ExprKind::Param(n) => env
@@ -464,6 +479,9 @@ fn sysvar(name: &str, env: &Env) -> Result<Value, String> {
         "PARTITIONNUM" => Value::Int(0),
         "NUMPARTITIONS" => Value::Int(1),
         "DATE" => Value::Date(env.now.days()),
+        "DAY" => Value::Int(i64::from(env.now.day)),
+        "MONTH" => Value::Int(i64::from(env.now.month)),
+        "YEAR" => Value::Int(env.now.year),
         "TIME" => Value::Time(env.now.seconds_of_day() * 1_000_000),
         "TIMESTAMP" => Value::Timestamp(env.now_timestamp()),
         "FM" => Value::Str("\u{FE}".into()),

@@ -4,7 +4,7 @@
 use super::super::ast::{BinOp, Expr, ExprKind, SubstringForm, UnaryOp};
 use super::super::datefmt;
 use super::super::functions::{self, Status, Target};
-use super::super::resolve::{NameRef, Scope};
+use super::super::resolve::{ColumnRef, NameRef, Scope};
 use super::super::types::Type;
 use super::{Issue, IssueKind, Issues, Translation, constant_int, constant_text, regex_escape};
 
@@ -46,6 +46,88 @@ pub fn stub_definition(name: &str) -> String {
         stub_name(name),
         py_str(&format!("DataStage {name}: translate by hand (dsmig)"))
     )
+}
+
+/// The window of the Transformer's input order: `_dsmig_seq` is
+/// `monotonically_increasing_id()` taken on the input DataFrame before the
+/// reference joins (the order rows arrive in: an upstream Sort's, else
+/// the read order). No partitioning: one sequence like a sequential run.
+pub const ROW_ORDER: &str = "Window.orderBy(F.col(\"_dsmig_seq\"))";
+
+/// Names of `params` entries that the translations of macros and clock
+/// variables read, with the Python expression that gives each its value
+/// when the run did not pass it: the job's start, captured once per run
+/// (the first stage that needs it sets it; `params` is the run's dict).
+pub const RUN_CONTEXT: &[(&str, &str)] = &[
+    (
+        "DSJobStartTimestamp",
+        "__import__(\"datetime\").datetime.now().strftime(\"%Y-%m-%d %H:%M:%S\")",
+    ),
+    ("DSJobStartDate", "params[\"DSJobStartTimestamp\"][:10]"),
+    ("DSJobStartTime", "params[\"DSJobStartTimestamp\"][11:19]"),
+    ("DSHostName", "__import__(\"socket\").gethostname()"),
+];
+
+/// Lines (four-space indented) that fill the run-context entries `code`
+/// reads, in dependency order; empty when it reads none.
+pub fn run_context_lines(code: &str) -> Vec<String> {
+    let reads = |k: &str| code.contains(&format!("params[{}]", py_str(k)));
+    let needs_start = ["DSJobStartTimestamp", "DSJobStartDate", "DSJobStartTime"]
+        .iter()
+        .any(|k| reads(k));
+    let mut out = Vec::new();
+    for (k, default) in RUN_CONTEXT {
+        let wanted = if k.starts_with("DSJobStart") {
+            needs_start
+        } else {
+            reads(k)
+        };
+        if wanted {
+            out.push(format!("    params.setdefault({}, {default})", py_str(k)));
+        }
+    }
+    if !out.is_empty() {
+        out.insert(
+            0,
+            "    # DataStage macros and clock variables: a run argument of the same name, else the run's context".into(),
+        );
+    }
+    out
+}
+
+/// The condition under which output link `link` takes a row, for
+/// `link.REJECTED`: `None` = it takes every row (no constraint). A reject
+/// or otherwise link, or a constraint that reads link variables itself,
+/// is not translated.
+pub(crate) fn rejected_condition(scope: &Scope, link: &str) -> Result<Option<Expr>, &'static str> {
+    let Some((_, constraint, special)) = scope
+        .output_links
+        .iter()
+        .find(|(l, _, _)| l.eq_ignore_ascii_case(link))
+    else {
+        return Err("REJECTED of a link that is not an output of this Transformer");
+    };
+    if *special {
+        return Err("REJECTED of a reject or otherwise link");
+    }
+    if constraint.trim().is_empty() {
+        return Ok(None);
+    }
+    let Ok(c) = super::super::parse(constraint) else {
+        return Err("the link's constraint does not parse");
+    };
+    let mut nested = false;
+    c.walk(&mut |n| {
+        if let ExprKind::Column { link, column } = &n.kind
+            && matches!(scope.column_ref(link, column), ColumnRef::LinkVar { .. })
+        {
+            nested = true;
+        }
+    });
+    if nested {
+        return Err("the link's constraint reads link variables itself");
+    }
+    Ok(Some(c))
 }
 
 pub fn to_pyspark(e: &Expr, scope: &Scope) -> Translation {
@@ -184,24 +266,44 @@ impl Tr<'_> {
                 )),
                 _ => v(format!("F.lit({n})")),
             },
-            ExprKind::Column { link, column } => {
-                if self.scope.column(link, column).is_none() {
-                    self.issues.push(
-                        IssueKind::Approximate,
-                        &format!("{link}.{column}"),
-                        "column not found on the Transformer's input links",
-                        e.pos,
-                    );
+            ExprKind::Column { link, column } => match self.scope.column_ref(link, column) {
+                ColumnRef::LinkVar { var, link } => self.link_var(var, &link, e),
+                ColumnRef::SetParam {
+                    name,
+                    resolved: Some(_),
+                } => v(format!("F.lit(params[{}])", py_str(&name))),
+                ColumnRef::SetParam {
+                    name,
+                    resolved: None,
+                } => self.placeholder(
+                    &name,
+                    &[],
+                    "parameter of a parameter set the job does not define: resolve it against the set's definition or a value file",
+                    e,
+                ),
+                r => {
+                    if r == ColumnRef::Unknown {
+                        self.issues.push(
+                            IssueKind::Approximate,
+                            &format!("{link}.{column}"),
+                            "column not found on the Transformer's input links",
+                            e.pos,
+                        );
+                    }
+                    if self.scope.is_primary(link) || self.scope.primary_link.is_none() {
+                        v(format!("F.col({})", py_str(column)))
+                    } else {
+                        v(format!("F.col({})", py_str(&format!("{link}.{column}"))))
+                    }
                 }
-                if self.scope.is_primary(link) || self.scope.primary_link.is_none() {
-                    v(format!("F.col({})", py_str(column)))
-                } else {
-                    v(format!("F.col({})", py_str(&format!("{link}.{column}"))))
-                }
-            }
+            },
             ExprKind::Name(n) => match self.scope.name(n) {
-                NameRef::StageVar(_) => v(format!("F.col({})", py_str(n))),
-                NameRef::Param(_) | NameRef::Macro(_) => v(format!("F.lit(params[{}])", py_str(n))),
+                NameRef::StageVar(_) => match self.scope.inline.get(n) {
+                    Some(code) => v(code.clone()),
+                    None => v(format!("F.col({})", py_str(n))),
+                },
+                NameRef::Macro(_) => self.run_value(n, e),
+                NameRef::Param(_) => v(format!("F.lit(params[{}])", py_str(n))),
                 NameRef::Unknown => {
                     self.issues.push(
                         IssueKind::Approximate,
@@ -212,6 +314,13 @@ impl Tr<'_> {
                     v(format!("F.col({})", py_str(n)))
                 }
             },
+            ExprKind::Param(n) if n.contains('.') && !self.scope.params.contains_key(n) => self
+                .placeholder(
+                    n,
+                    &[],
+                    "parameter of a parameter set the job does not define: resolve it against the set's definition or a value file",
+                    e,
+                ),
             ExprKind::Param(n) => v(format!("F.lit(params[{}])", py_str(n))),
             ExprKind::SysVar(name) => self.sysvar(name, e),
             ExprKind::Unary { op, operand } => match op {
@@ -271,11 +380,94 @@ impl Tr<'_> {
         }
     }
 
-    fn sysvar(&mut self, name: &str, e: &Expr) -> Code {
-        let approx = |t: &mut Self, caveat: &str| {
-            t.issues
-                .push(IssueKind::Approximate, &format!("@{name}"), caveat, e.pos)
+    /// A macro or clock value of the run (see [`RUN_CONTEXT`]).
+    fn run_value(&mut self, name: &str, e: &Expr) -> Code {
+        let Some(def) = functions::variable(functions::VarKind::Macro, name) else {
+            return self.placeholder(name, &[], "unknown macro", e);
         };
+        if let Status::Unsupported(why) = def.pyspark {
+            return self.placeholder(def.name, &[], why, e);
+        }
+        match def.name {
+            "DSJobName" => v(lit_str(&self.scope.job_name)),
+            "DSStageName" => v(lit_str(&self.scope.stage_name)),
+            "DSJobInvocationId" if self.scope.multi_instance => self.placeholder(
+                def.name,
+                &[],
+                "a multi-instance job's invocation id is not passed to the Glue run",
+                e,
+            ),
+            "DSJobInvocationId" => v(lit_str("")),
+            "DSJobStartDate" => v(format!("F.to_date(F.lit(params[{}]))", py_str(def.name))),
+            "DSJobStartTimestamp" => v(format!(
+                "F.to_timestamp(F.lit(params[{}]))",
+                py_str(def.name)
+            )),
+            other => v(format!("F.lit(params[{}])", py_str(other))),
+        }
+    }
+
+    /// `link.NOTFOUND`, `link.REJECTED`... (registry: `functions::VARIABLES`).
+    fn link_var(&mut self, def: &functions::VariableDef, link: &str, e: &Expr) -> Code {
+        if let Status::Unsupported(why) = def.pyspark {
+            return self.placeholder(&format!("{link}.{}", &def.name[5..]), &[], why, e);
+        }
+        match &def.name[5..] {
+            "NOTFOUND" => {
+                if let Some(r) = self
+                    .scope
+                    .reference_links
+                    .iter()
+                    .find(|r| r.eq_ignore_ascii_case(link))
+                {
+                    // The reference row is packed in a struct column named
+                    // after the link, NULL exactly when the left join found
+                    // no row (a found row is a non-NULL struct).
+                    p(format!("F.col({}).isNull()", py_str(r)))
+                } else {
+                    self.placeholder(
+                        &format!("{link}.NOTFOUND"),
+                        &[],
+                        "NOTFOUND of a link that is not a reference input of this Transformer",
+                        e,
+                    )
+                }
+            }
+            "REJECTED" => match rejected_condition(self.scope, link) {
+                Ok(None) => v("F.lit(0)".into()),
+                Ok(Some(c)) => {
+                    let code = self.cond(&c);
+                    p(format!("(~F.coalesce({code}, F.lit(False)))"))
+                }
+                Err(why) => self.placeholder(&format!("{link}.REJECTED"), &[], why, e),
+            },
+            _ => self.placeholder(
+                &format!("{link}.{}", &def.name[5..]),
+                &[],
+                "link variable without a translation",
+                e,
+            ),
+        }
+    }
+
+    fn sysvar(&mut self, name: &str, e: &Expr) -> Code {
+        let Some(def) = functions::variable(functions::VarKind::System, name) else {
+            return self.placeholder(
+                &format!("@{name}"),
+                &[],
+                "system variable without a PySpark equivalent",
+                e,
+            );
+        };
+        match def.pyspark {
+            Status::Unsupported(why) => return self.placeholder(def.name, &[], why, e),
+            Status::Approximate(caveat) => {
+                self.issues
+                    .push(IssueKind::Approximate, def.name, caveat, e.pos)
+            }
+            Status::Exact => {}
+        }
+        let start_date = format!("F.to_date(F.lit(params[{}]))", py_str("DSJobStartDate"));
         match name {
             "NULL" => v("F.lit(None)".into()),
             "TRUE" => v("F.lit(1)".into()),
@@ -284,27 +476,23 @@ impl Tr<'_> {
             "VM" => v(lit_str("\u{FD}")),
             "SM" => v(lit_str("\u{FC}")),
             "TM" => v(lit_str("\u{FB}")),
-            "DATE" => {
-                approx(self, "date of the Spark session time zone at query start");
-                v("F.current_date()".into())
-            }
-            "TIMESTAMP" => {
-                approx(self, "Spark session time zone");
-                v("F.current_timestamp()".into())
-            }
-            "INROWNUM" | "OUTROWNUM" => {
-                approx(
-                    self,
-                    "numbered over the whole DataFrame in its current order; DataStage numbers per partition",
-                );
-                v("F.row_number().over(Window.orderBy(F.monotonically_increasing_id()))".into())
-            }
-            "PARTITIONNUM" => {
-                approx(self, "Spark partitions are not DataStage partitions");
-                v("F.spark_partition_id()".into())
-            }
+            "NULL.STR" => v(lit_str("\u{80}")),
+            // The job's start (IBM: "the internal date when the program
+            // started"): one value per run, see RUN_CONTEXT.
+            "DATE" => v(start_date),
+            "TIME" => v(format!("F.lit(params[{}])", py_str("DSJobStartTime"))),
+            "TIMESTAMP" => v(format!(
+                "F.to_timestamp(F.lit(params[{}]))",
+                py_str("DSJobStartTimestamp")
+            )),
+            "DAY" => v(format!("F.dayofmonth({start_date})")),
+            "MONTH" => v(format!("F.month({start_date})")),
+            "YEAR" => v(format!("F.year({start_date})")),
+            // Numbered in the order rows entered the Transformer (the
+            // emitter adds `_dsmig_seq` before anything reorders them).
+            "INROWNUM" | "OUTROWNUM" => v(format!("F.row_number().over({ROW_ORDER})")),
             _ => self.placeholder(
-                &format!("@{name}"),
+                def.name,
                 &[],
                 "system variable without a PySpark equivalent",
                 e,

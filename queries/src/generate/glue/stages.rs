@@ -17,7 +17,9 @@ use crate::escape::{py_comment, py_doc};
 use crate::expr::ast::{BinOp, ExprKind};
 use crate::expr::eval::{Env, Value, compare, eval};
 use crate::expr::resolve::Scope;
+use crate::expr::stagevars::{Scan, State, initial_expr};
 use crate::expr::translate::IssueKind;
+use crate::expr::translate::pyspark::ROW_ORDER;
 use crate::expr::translate::pyspark::{py_str, to_pyspark, to_pyspark_condition};
 use crate::expr::{Expr, parse};
 use crate::generate::plan::PlanStage;
@@ -735,6 +737,7 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
         return placeholder(g, ps, "Transformer without an input link");
     };
     lines.push(format!("    df = {}", g.ident(primary)));
+    let seq_at = lines.len();
     let joins = emit_reference_joins(g, ps, &scope, &mut lines, false);
     if !joins.is_empty() {
         coverage = coverage.max(Coverage::Approximate);
@@ -747,35 +750,64 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
     }
     for (sv, info) in detail.stage_vars.iter().zip(&report.vars) {
         let loc = format!("stage variable {}", sv.name);
-        if !info.previous_row_reads.is_empty() {
-            g.stubs.insert("PreviousRowValue".into());
-            g.todo(
-                format!("{} / {loc}", ps.stage.name),
-                format!(
-                    "reads the previous row's value of {}: needs an explicit row order (Window + lag) or a row loop",
-                    info.previous_row_reads
-                        .iter()
-                        .map(|r| r.var.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-            lines.push(format!(
-                "    # {} = {}\n    df = df.withColumn({}, dsmig_stub_PreviousRowValue(F.lit({})))",
+        lines.push(if sv.expression.trim().is_empty() {
+            format!(
+                "    # {} (no derivation: its initial value {} on every row)",
                 py_comment(&sv.name),
-                one_line(&sv.expression, 90),
-                py_str(&sv.name),
-                py_str(&sv.name)
-            ));
-            coverage = coverage.max(Coverage::Placeholder);
-            continue;
-        }
-        let code = translate(g, ps, &sv.expression, &scope, &loc, false, &mut coverage);
-        lines.push(format!(
-            "    # {} = {}",
-            py_comment(&sv.name),
-            one_line(&sv.expression, 90)
-        ));
+                one_line(&sv.initial_value, 60)
+            )
+        } else {
+            format!(
+                "    # {} = {}",
+                py_comment(&sv.name),
+                one_line(&sv.expression, 90)
+            )
+        });
+        let code = match &info.state {
+            State::Irregular(why) => {
+                g.stubs.insert("PreviousRowValue".into());
+                g.todo(
+                    format!("{} / {loc}", ps.stage.name),
+                    format!("{why}: needs a row loop (mapPartitions) by hand"),
+                );
+                coverage = coverage.max(Coverage::Placeholder);
+                format!("dsmig_stub_PreviousRowValue(F.lit({}))", py_str(&sv.name))
+            }
+            State::Constant => {
+                let e = initial_expr(sv);
+                note_translation(g, ps, &to_pyspark(&e, &scope), &loc, &mut coverage)
+            }
+            State::Row => translate(g, ps, &sv.expression, &scope, &loc, false, &mut coverage),
+            State::Lag | State::Scan(_) => {
+                let mut sc = scope.clone();
+                for r in info.previous_row_reads.iter().filter(|r| !r.self_reference) {
+                    let Some(w) = detail.stage_vars.iter().find(|w| w.name == r.var) else {
+                        continue;
+                    };
+                    let value = inline_var(g, ps, &detail, &report, &scope, &w.name, &mut coverage);
+                    let init = note_translation(
+                        g,
+                        ps,
+                        &to_pyspark(&initial_expr(w), &scope),
+                        &loc,
+                        &mut coverage,
+                    );
+                    // The first row reads the initial value.
+                    sc.inline.insert(
+                        w.name.clone(),
+                        format!(
+                            "F.when(F.row_number().over({ROW_ORDER}) == 1, {init}).otherwise(F.lag({value}, 1).over({ROW_ORDER}))"
+                        ),
+                    );
+                }
+                match &info.state {
+                    State::Scan(scan) => {
+                        scan_lines(g, ps, sv, scan, &sc, &loc, &mut lines, &mut coverage)
+                    }
+                    _ => translate(g, ps, &sv.expression, &sc, &loc, false, &mut coverage),
+                }
+            }
+        };
         lines.push(format!(
             "    df = df.withColumn({}, {code})",
             py_str(&sv.name)
@@ -879,6 +911,18 @@ fn transformer(g: &mut Gen, ps: &PlanStage) -> StageCode {
         ));
         outs.push((l, var));
     }
+    // Row order and run context, when something reads them.
+    let all = lines.join("\n");
+    if all.contains("_dsmig_seq") {
+        lines.insert(
+            seq_at,
+            "    # Rows in the order they enter the stage (an upstream Sort's, else the read order): stage\n    # variables that carry values between rows, and row counters, follow it over ONE sequence,\n    # as a sequential DataStage run does. A Transformer running on several partitions keeps\n    # them per partition: equal only when the state is per key and rows are partitioned by it.\n    df = df.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id())".to_string(),
+        );
+    }
+    let context = crate::expr::translate::pyspark::run_context_lines(&all);
+    for (i, l) in context.into_iter().enumerate() {
+        lines.insert(i, l);
+    }
     let summary = format!(
         "derivations, constraints{}{}.",
         if detail.stage_vars.is_empty() {
@@ -931,6 +975,202 @@ fn translate(
     }
 }
 
+/// Records the issues of a translation made here (not from text).
+fn note_translation(
+    g: &mut Gen,
+    ps: &PlanStage,
+    t: &crate::expr::translate::Translation,
+    loc: &str,
+    coverage: &mut Coverage,
+) -> String {
+    if t.has_unsupported() {
+        *coverage = (*coverage).max(Coverage::Placeholder);
+    } else if !t.is_exact() {
+        *coverage = (*coverage).max(Coverage::Approximate);
+    }
+    note_issues(g, ps, &t.issues, loc);
+    t.code.clone()
+}
+
+/// Code of stage variable `name` on the current row with every stage
+/// variable it reads inlined (for `F.lag` of it, before its own column
+/// exists). Only called for a variable free of previous-row reads, whose
+/// dependencies are too (`stagevars` checks), so the recursion ends.
+fn inline_var(
+    g: &mut Gen,
+    ps: &PlanStage,
+    detail: &crate::ir::TransformerDetail,
+    report: &crate::expr::stagevars::StageVarReport,
+    scope: &Scope,
+    name: &str,
+    coverage: &mut Coverage,
+) -> String {
+    let Some((i, sv)) = detail
+        .stage_vars
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.name == name)
+    else {
+        return "F.lit(None)".into();
+    };
+    let loc = format!("stage variable {name}");
+    if sv.expression.trim().is_empty() {
+        return note_translation(g, ps, &to_pyspark(&initial_expr(sv), scope), &loc, coverage);
+    }
+    let mut sc = scope.clone();
+    for dep in &report.vars[i].reads {
+        let code = inline_var(g, ps, detail, report, scope, dep, coverage);
+        sc.inline.insert(dep.clone(), format!("({code})"));
+    }
+    translate(g, ps, &sv.expression, &sc, &loc, false, coverage)
+}
+
+/// Spark type a stage variable's value is cast to (its declared SQL type),
+/// when it is a number: a window sum would otherwise widen it.
+fn stage_var_cast(sv: &crate::ir::StageVar) -> &'static str {
+    use crate::expr::types::Type;
+    match Type::from_odbc(sv.sql_type, sv.length, sv.scale) {
+        Type::Integer => ".cast(\"long\")",
+        Type::Float => ".cast(\"double\")",
+        _ => "",
+    }
+}
+
+/// A stage variable that reads its own previous value as a segmented scan
+/// (`stagevars::Scan`): helper columns are added to `df` in `lines`; the
+/// returned code is the variable's value.
+#[allow(clippy::too_many_arguments)]
+fn scan_lines(
+    g: &mut Gen,
+    ps: &PlanStage,
+    sv: &crate::ir::StageVar,
+    scan: &Scan,
+    scope: &Scope,
+    loc: &str,
+    lines: &mut Vec<String>,
+    coverage: &mut Coverage,
+) -> String {
+    let mut tr = |e: &Expr, cond: bool, coverage: &mut Coverage| {
+        let t = if cond {
+            to_pyspark_condition(e, scope)
+        } else {
+            to_pyspark(e, scope)
+        };
+        note_translation(g, ps, &t, loc, coverage)
+    };
+    let init = tr(&initial_expr(sv), false, coverage);
+    let col = |suffix: &str| format!("_dsmig_{suffix}_{}", sv.name);
+    // Windows as local names, so the column expressions stay readable.
+    lines.push(format!(
+        "    w_run = {ROW_ORDER}.rowsBetween(Window.unboundedPreceding, Window.currentRow)"
+    ));
+    let running = "w_run".to_string();
+    // A NULL condition takes the Else branch (DataStage, like Spark's when).
+    let holds = |code: String, negate: bool| {
+        let c = format!("F.coalesce({code}, F.lit(False))");
+        if negate { format!("(~{c})") } else { c }
+    };
+    let step = scan.step.as_ref().map(|(b, when)| {
+        let b = tr(b, false, coverage);
+        match when {
+            None => b,
+            Some((c, negate)) => {
+                let c = holds(tr(c, true, coverage), *negate);
+                format!("F.when({c}, {b}).otherwise(F.lit(0))")
+            }
+        }
+    });
+    let cast = stage_var_cast(sv);
+    // NULL once a step is NULL, until the segment ends (NULL + x is NULL).
+    let sum_over = |w: &str, s: &str| {
+        format!(
+            "F.when(F.count(F.lit(1)).over({w}) == F.count(F.col({s})).over({w}), F.sum(F.col({s})).over({w}))"
+        )
+    };
+    match (&scan.reset, &scan.start) {
+        (Some((c, negate)), Some(start)) => {
+            let r = holds(tr(c, true, coverage), *negate);
+            let start = tr(start, false, coverage);
+            let (rc, gc, sc) = (col("reset"), col("segment"), col("step"));
+            lines.push(format!("    df = df.withColumn({}, {r})", py_str(&rc)));
+            lines.push(format!(
+                "    df = df.withColumn({}, F.sum(F.when(F.col({}), 1).otherwise(0)).over({running}))",
+                py_str(&gc),
+                py_str(&rc)
+            ));
+            lines.push(format!(
+                "    w_seg = Window.partitionBy(F.col({})).orderBy(F.col(\"_dsmig_seq\")).rowsBetween(Window.unboundedPreceding, Window.currentRow)",
+                py_str(&gc)
+            ));
+            let wg = "w_seg".to_string();
+            match step {
+                None => {
+                    // Materialised: a window cannot hold another (a LAG).
+                    let st = col("start");
+                    lines.push(format!("    df = df.withColumn({}, {start})", py_str(&st)));
+                    format!(
+                        "F.when(F.col({}) == 0, {init}).otherwise(F.first(F.col({})).over({wg}))",
+                        py_str(&gc),
+                        py_str(&st)
+                    )
+                }
+                Some(step) => {
+                    lines.push(format!(
+                        "    df = df.withColumn({}, F.when(F.col({}), {start}).otherwise({step}))",
+                        py_str(&sc),
+                        py_str(&rc)
+                    ));
+                    let sum = sum_over(&wg, &py_str(&sc));
+                    format!(
+                        "F.when(F.col({}) == 0, {init} + {sum}).otherwise({sum}){cast}",
+                        py_str(&gc)
+                    )
+                }
+            }
+        }
+        _ => {
+            let sc = col("step");
+            let step = step.unwrap_or_else(|| "F.lit(0)".into());
+            lines.push(format!("    df = df.withColumn({}, {step})", py_str(&sc)));
+            let sum = sum_over(&running, &py_str(&sc));
+            format!("({init} + {sum}){cast}")
+        }
+    }
+}
+
+/// Whether rows on `link` arrive in an order the simulation predicts: from
+/// a source, through stages that keep the order of their one input
+/// (Spark's narrow transformations keep it too). Not after a Sort: its
+/// simulation keeps the input order (its rows are compared as a set).
+fn arrives_in_order(g: &Gen, link: &Link) -> bool {
+    let mut from = link.from_stage.clone();
+    for _ in 0..g.job.stages.len() {
+        let Some(s) = g.job.stage(&from) else {
+            return false;
+        };
+        if crate::stages::catalogue::lookup(&s.stage_type).class
+            == crate::stages::catalogue::StageClass::Io
+        {
+            return true;
+        }
+        let ins: Vec<&Link> = g
+            .job
+            .links
+            .iter()
+            .filter(|l| l.to_stage.as_deref() == Some(s.id.as_str()))
+            .collect();
+        let keeps = matches!(
+            s.stage_type.as_str(),
+            "Modify" | "Copy" | "Transformer" | "Filter" | "ColumnGenerator" | "Projection"
+        );
+        match ins.as_slice() {
+            [one] if keeps => from = one.from_stage.clone(),
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// An expression of the job (parsed once per job); `None` when blank.
 fn parse_given(g: &Gen, text: &str) -> Option<Result<Rc<Expr>, crate::expr::ParseError>> {
     (!text.trim().is_empty()).then(|| g.parse(text))
@@ -970,8 +1210,30 @@ pub fn simulate_transformer(
     ) else {
         return Ok(vec![Table::unknown("stage variable does not parse"); n]);
     };
-    if crate::expr::stagevars::analyse(&detail).needs_row_order() || !detail.loop_vars.is_empty() {
+    let report = crate::expr::stagevars::analyse(&detail);
+    if !report.flagged().is_empty() || !detail.loop_vars.is_empty() {
         return Ok(vec![Table::unknown("previous-row stage variables"); n]);
+    }
+    // Row order matters to stage variables that carry values and to row
+    // counters: predicted only when the input arrives in a known order.
+    let ordered = arrives_in_order(g, primary);
+    if report.needs_row_order() && !ordered {
+        return Ok(vec![
+            Table::unknown(
+                "stage variables over an unpredicted row order"
+            );
+            n
+        ]);
+    }
+    // Stage variables keep their value from row to row, starting from
+    // their initial value (a variable without derivation keeps it).
+    let mut state: [BTreeMap<String, Value>; 2] = Default::default();
+    for sv in &detail.stage_vars {
+        if let Some(v) = crate::expr::translate::constant(&initial_expr(sv)) {
+            for st in state.iter_mut() {
+                st.insert(sv.name.clone(), v.clone());
+            }
+        }
     }
     // Parsed once, not per row.
     let constraints: Vec<Option<Result<Rc<Expr>, _>>> = ps
@@ -991,9 +1253,39 @@ pub fn simulate_transformer(
         .collect();
     let mut out: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); n];
     let mut unknown: Vec<Option<String>> = vec![None; n];
-    for (prow, refs) in &joined {
+    for (rowno, (prow, refs)) in joined.iter().enumerate() {
         let mut e2 = envs.clone();
-        for env in e2.iter_mut() {
+        for (env, st) in e2.iter_mut().zip(&state) {
+            env.vars
+                .extend(st.iter().map(|(k, v)| (k.clone(), v.clone())));
+            env.vars
+                .insert("DSStageName".into(), Value::Str(ps.stage.name.clone()));
+            env.vars
+                .insert("DSJobInvocationId".into(), Value::Str(String::new()));
+            let start = Value::Timestamp(
+                env.now.days() * crate::expr::eval::MICROS_PER_DAY
+                    + env.now.seconds_of_day() * 1_000_000,
+            );
+            if let Some(t) = start.to_text() {
+                env.vars
+                    .insert("DSJobStartTimestamp".into(), Value::Str(t.clone()));
+                env.vars
+                    .insert("DSJobStartDate".into(), Value::Str(t[..10].to_string()));
+                env.vars.insert(
+                    "DSJobStartTime".into(),
+                    Value::Str(t.get(11..19).unwrap_or("00:00:00").to_string()),
+                );
+            }
+            if ordered {
+                env.inrownum = rowno as i64 + 1;
+            }
+            for (j, r) in joins.iter().zip(refs) {
+                env.set_link_var(
+                    &ps.inputs[j.link_index].name,
+                    "NOTFOUND",
+                    Value::Int(i64::from(r.is_none())),
+                );
+            }
             for (c, v) in primary.columns.iter().zip(prow) {
                 if let Some(v) = v {
                     env.columns
@@ -1015,7 +1307,7 @@ pub fn simulate_transformer(
         }
         for (sv, e) in detail.stage_vars.iter().zip(&svars) {
             let v = match e {
-                None => Some(Value::Str(String::new())),
+                None => crate::expr::translate::constant(&initial_expr(sv)),
                 Some(e) => {
                     let a = eval(e, &e2[0]).ok();
                     let b = eval(e, &e2[1]).ok();
@@ -1039,8 +1331,21 @@ pub fn simulate_transformer(
                 }
             }
         }
+        for (st, env) in state.iter_mut().zip(&e2) {
+            for sv in &detail.stage_vars {
+                match env.vars.get(&sv.name) {
+                    Some(v) => st.insert(sv.name.clone(), v.clone()),
+                    None => st.remove(&sv.name),
+                };
+            }
+        }
         let mut taken = false;
         for (oi, l) in ps.outputs.iter().enumerate() {
+            if ordered {
+                for env in e2.iter_mut() {
+                    env.outrownum = out[oi].len() as i64 + 1;
+                }
+            }
             let goes = match (l.kind, &constraints[oi]) {
                 (LinkKind::Reject, _) => false,
                 (LinkKind::Otherwise, _) => !taken,
@@ -1066,6 +1371,10 @@ pub fn simulate_transformer(
                     }
                 }
             };
+            // `link.REJECTED` from here on: the link did not take the row.
+            for env in e2.iter_mut() {
+                env.set_link_var(&l.name, "REJECTED", Value::Int(i64::from(!goes)));
+            }
             if !goes {
                 continue;
             }

@@ -9,6 +9,7 @@ use super::dialect::{Merge, Step};
 use super::{Cte, Guard, IoTable, PARAMS, Role, SqlGen, column_list};
 use crate::expr::parse;
 use crate::expr::resolve::Scope;
+use crate::expr::stagevars::{State, initial_expr};
 use crate::expr::translate::sql::{Names, quote_ident, to_sql_condition_with, to_sql_with};
 use crate::expr::translate::{Dialect, IssueKind, Translation};
 use crate::generate::glue::props;
@@ -58,6 +59,51 @@ fn push(g: &mut SqlGen, l: &Link, body: String) {
 
 fn alias(l: &Link) -> String {
     quote_ident(&l.name)
+}
+
+/// SQL of stage variable `name` on the current row with the stage
+/// variables it reads inlined (for `LAG` of it). Only for a variable free
+/// of previous-row reads whose dependencies are too (`stagevars` checks).
+#[allow(clippy::too_many_arguments)]
+fn sql_inline_var(
+    g: &mut SqlGen,
+    ps: &PlanStage,
+    detail: &crate::ir::TransformerDetail,
+    report: &crate::expr::stagevars::StageVarReport,
+    scope: &Scope,
+    svs: &BTreeMap<String, String>,
+    name: &str,
+    coverage: &mut Coverage,
+) -> String {
+    let Some((i, sv)) = detail
+        .stage_vars
+        .iter()
+        .enumerate()
+        .find(|(_, v)| v.name == name)
+    else {
+        return "NULL".into();
+    };
+    let loc = format!("stage variable {name}");
+    let mut inl = svs.clone();
+    for dep in &report.vars[i].reads {
+        let code = sql_inline_var(g, ps, detail, report, scope, svs, dep, coverage);
+        inl.insert(dep.clone(), code);
+    }
+    if sv.expression.trim().is_empty() {
+        let t = to_sql_with(&initial_expr(sv), scope, g.d, &names(inl));
+        note_translation(g, ps, &t, &loc, coverage);
+        return t.code;
+    }
+    translate(
+        g,
+        ps,
+        &sv.expression,
+        scope,
+        &names(inl),
+        &loc,
+        false,
+        coverage,
+    )
 }
 
 /// `"rel" "alias"` of an input link (no `AS`: Oracle has none for tables).
@@ -443,30 +489,163 @@ fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let scope = Scope::from_job(g.job, &ps.stage.id);
     let detail = ps.stage.transformer.clone().unwrap_or_default();
     let report = crate::expr::stagevars::analyse(&detail);
-    // Stage variables are inlined where they are used: each is a pure
-    // function of the row (previous-row reads are stopped below).
+    // Stage variables are inlined where they are used. One that reads a
+    // previous row becomes a window over the input's order — the
+    // upstream Sort's keys: a table has no other order. DataStage keeps
+    // them per partition; this is the sequential run (see
+    // `expr::stagevars`).
+    let order: Vec<String> = upstream_order(g, primary)
+        .iter()
+        .map(|(k, desc)| {
+            format!(
+                "{}.{}{}",
+                alias(primary),
+                quote_ident(k),
+                if *desc { " DESC" } else { "" }
+            )
+        })
+        .collect();
+    let order = order.join(", ");
     let mut svs: BTreeMap<String, String> = BTreeMap::new();
+    let mut windowed: Vec<String> = Vec::new();
     for (sv, info) in detail.stage_vars.iter().zip(&report.vars) {
         let loc = format!("stage variable {}", sv.name);
-        if !info.previous_row_reads.is_empty() {
-            g.stop(
-                format!("{} / {loc}", ps.stage.name),
-                "reads the previous row's value: needs an explicit row order (LAG over a window) - not generated".into(),
+        let stop = |g: &mut SqlGen, why: &str, coverage: &mut Coverage| {
+            g.stop(format!("{} / {loc}", ps.stage.name), why.to_string());
+            *coverage = Coverage::Placeholder;
+        };
+        let needs_order = matches!(info.state, State::Lag | State::Scan(_));
+        if needs_order && order.is_empty() {
+            stop(
+                g,
+                "reads the previous row's value: the input has no defined order in SQL (no upstream Sort) - not generated",
+                &mut coverage,
             );
-            coverage = Coverage::Placeholder;
             svs.insert(sv.name.clone(), "NULL".into());
             continue;
         }
-        let code = translate(
-            g,
-            ps,
-            &sv.expression,
-            &scope,
-            &names(svs.clone()),
-            &loc,
-            false,
-            &mut coverage,
-        );
+        let code = match &info.state {
+            State::Irregular(why) => {
+                stop(
+                    g,
+                    &format!("{why}: needs a row loop - not generated"),
+                    &mut coverage,
+                );
+                "NULL".into()
+            }
+            State::Constant => {
+                let e = initial_expr(sv);
+                let t = to_sql_with(&e, &scope, g.d, &names(svs.clone()));
+                note_translation(g, ps, &t, &loc, &mut coverage);
+                t.code
+            }
+            State::Row => translate(
+                g,
+                ps,
+                &sv.expression,
+                &scope,
+                &names(svs.clone()),
+                &loc,
+                false,
+                &mut coverage,
+            ),
+            State::Lag | State::Scan(_) => {
+                let mut inl = svs.clone();
+                let w = format!("OVER (ORDER BY {order})");
+                for r in info.previous_row_reads.iter().filter(|r| !r.self_reference) {
+                    let Some(wv) = detail.stage_vars.iter().find(|x| x.name == r.var) else {
+                        continue;
+                    };
+                    let value = sql_inline_var(
+                        g,
+                        ps,
+                        &detail,
+                        &report,
+                        &scope,
+                        &svs,
+                        &wv.name,
+                        &mut coverage,
+                    );
+                    let init = to_sql_with(&initial_expr(wv), &scope, g.d, &names(svs.clone()));
+                    note_translation(g, ps, &init, &loc, &mut coverage);
+                    inl.insert(
+                        wv.name.clone(),
+                        format!(
+                            "CASE WHEN ROW_NUMBER() {w} = 1 THEN {} ELSE LAG({value}, 1) {w} END",
+                            init.code
+                        ),
+                    );
+                }
+                match &info.state {
+                    State::Scan(scan) => match (&scan.reset, &scan.step) {
+                        (None, Some((step, when))) => {
+                            let nm = names(inl);
+                            let mut tr =
+                                |e: &crate::expr::Expr, cond: bool, coverage: &mut Coverage| {
+                                    let t = if cond {
+                                        to_sql_condition_with(e, &scope, g.d, &nm)
+                                    } else {
+                                        to_sql_with(e, &scope, g.d, &nm)
+                                    };
+                                    note_translation(g, ps, &t, &loc, coverage);
+                                    t.code
+                                };
+                            let init = tr(&initial_expr(sv), false, &mut coverage);
+                            let b = tr(step, false, &mut coverage);
+                            let b = match when {
+                                None => b,
+                                Some((c, negate)) => {
+                                    let c = tr(c, true, &mut coverage);
+                                    let c = if *negate {
+                                        format!("NOT ({})", holds(&c))
+                                    } else {
+                                        holds(&c)
+                                    };
+                                    format!("(CASE WHEN {c} THEN {b} ELSE 0 END)")
+                                }
+                            };
+                            if b.contains("OVER (") {
+                                stop(
+                                    g,
+                                    "a running value of a previous-row value: windows cannot nest in one SQL statement - not generated",
+                                    &mut coverage,
+                                );
+                                "NULL".into()
+                            } else {
+                                // NULL once a step is NULL (NULL + x is NULL).
+                                let rw = format!(
+                                    "OVER (ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+                                );
+                                format!(
+                                    "({init} + CASE WHEN COUNT(*) {rw} = COUNT({b}) {rw} THEN SUM({b}) {rw} END)"
+                                )
+                            }
+                        }
+                        _ => {
+                            stop(
+                                g,
+                                "reads its own previous value with a reset (a segmented running value): needs a step per segment, not generated for SQL",
+                                &mut coverage,
+                            );
+                            "NULL".into()
+                        }
+                    },
+                    _ => translate(
+                        g,
+                        ps,
+                        &sv.expression,
+                        &scope,
+                        &names(inl),
+                        &loc,
+                        false,
+                        &mut coverage,
+                    ),
+                }
+            }
+        };
+        if code.contains("OVER (") {
+            windowed.push(sv.name.clone());
+        }
         svs.insert(sv.name.clone(), code);
     }
     if !detail.loop_condition.trim().is_empty() || !detail.loop_vars.is_empty() {
@@ -506,6 +685,14 @@ fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
             _ => {
                 let loc = format!("constraint of {}", l.name);
                 let code = translate(g, ps, &l.constraint, &scope, &nm, &loc, true, &mut coverage);
+                if code.contains("OVER (") {
+                    // A window cannot go in a WHERE clause.
+                    g.stop(
+                        format!("{} / {loc}", ps.stage.name),
+                        "the constraint reads a row-order value (a window): not generated".into(),
+                    );
+                    coverage = Coverage::Placeholder;
+                }
                 let h = holds(&code);
                 taken.push(format!("({h})"));
                 Some(h)

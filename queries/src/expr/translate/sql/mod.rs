@@ -7,7 +7,7 @@ pub mod dialect;
 use super::super::ast::{BinOp, Expr, ExprKind, SubstringForm, UnaryOp};
 use super::super::datefmt;
 use super::super::functions::{self, Returns, Status, Target};
-use super::super::resolve::{NameRef, Scope};
+use super::super::resolve::{ColumnRef, NameRef, Scope};
 use super::super::types::Type;
 use super::pyspark::flatten_concat;
 use super::{Dialect, IssueKind, Issues, Translation, constant_int, constant_text, regex_escape};
@@ -264,23 +264,40 @@ impl<'a> Tr<'a> {
         match &e.kind {
             ExprKind::Str(s) => v(dl::string_lit(self.d, s)),
             ExprKind::Num(n) => v(n.trim_start_matches('+').to_string()),
-            ExprKind::Column { link, column } => {
-                if self.scope.column(link, column).is_none() {
-                    self.issues.push(
-                        IssueKind::Approximate,
-                        &format!("{link}.{column}"),
-                        "column not found on the Transformer's input links",
-                        e.pos,
-                    );
+            ExprKind::Column { link, column } => match self.scope.column_ref(link, column) {
+                ColumnRef::LinkVar { var, link } => self.link_var(var, &link, e),
+                ColumnRef::SetParam {
+                    name,
+                    resolved: Some(_),
+                } => v(self.param(&name.replace('.', "_"))),
+                ColumnRef::SetParam {
+                    name,
+                    resolved: None,
+                } => self.placeholder(
+                    &name,
+                    "parameter of a parameter set the job does not define: resolve it against the set's definition or a value file",
+                    Type::STRING,
+                    e,
+                ),
+                r => {
+                    if r == ColumnRef::Unknown {
+                        self.issues.push(
+                            IssueKind::Approximate,
+                            &format!("{link}.{column}"),
+                            "column not found on the Transformer's input links",
+                            e.pos,
+                        );
+                    }
+                    v(format!("{}.{}", quote_ident(link), quote_ident(column)))
                 }
-                v(format!("{}.{}", quote_ident(link), quote_ident(column)))
-            }
+            },
             ExprKind::Name(n) => match self.scope.name(n) {
                 NameRef::StageVar(_) => match self.names.stage_vars.get(n) {
                     Some(sql) => v(format!("({sql})")),
                     None => v(quote_ident(n)),
                 },
-                NameRef::Param(_) | NameRef::Macro(_) => v(self.param(n)),
+                NameRef::Macro(_) => self.macro_value(n, e),
+                NameRef::Param(_) => v(self.param(n)),
                 NameRef::Unknown => {
                     self.issues.push(
                         IssueKind::Approximate,
@@ -291,6 +308,13 @@ impl<'a> Tr<'a> {
                     v(quote_ident(n))
                 }
             },
+            ExprKind::Param(n) if n.contains('.') && !self.scope.params.contains_key(n) => self
+                .placeholder(
+                    n,
+                    "parameter of a parameter set the job does not define: resolve it against the set's definition or a value file",
+                    Type::STRING,
+                    e,
+                ),
             ExprKind::Param(n) => v(self.param(&n.replace('.', "_"))),
             ExprKind::SysVar(name) => self.sysvar(name, e),
             ExprKind::Unary { op, operand } => match op {
@@ -354,12 +378,99 @@ impl<'a> Tr<'a> {
         dl::substr(d, s, &start, &dl::at_least(d, n, 0))
     }
 
+    /// A macro: the job's own names are literals; the others are columns
+    /// of the parameter relation (the control table and the session
+    /// clock, see `generate::sql`).
+    fn macro_value(&mut self, name: &str, e: &Expr) -> Code {
+        let Some(def) = functions::variable(functions::VarKind::Macro, name) else {
+            return self.placeholder(name, "unknown macro", Type::STRING, e);
+        };
+        match def.sql {
+            Status::Unsupported(why) => return self.placeholder(def.name, why, def.ty, e),
+            Status::Approximate(caveat) => {
+                self.issues
+                    .push(IssueKind::Approximate, def.name, caveat, e.pos)
+            }
+            Status::Exact => {}
+        }
+        match def.name {
+            "DSJobName" => v(dl::string_lit(self.d, &self.scope.job_name)),
+            "DSStageName" => v(dl::string_lit(self.d, &self.scope.stage_name)),
+            "DSJobInvocationId" if self.scope.multi_instance => self.placeholder(
+                def.name,
+                "a multi-instance job's invocation id is not passed to the SQL run",
+                Type::STRING,
+                e,
+            ),
+            "DSJobInvocationId" => v(dl::string_lit(self.d, "")),
+            other => v(self.param(other)),
+        }
+    }
+
+    /// `link.NOTFOUND`, `link.REJECTED`... (registry: `functions::VARIABLES`).
+    fn link_var(&mut self, def: &functions::VariableDef, link: &str, e: &Expr) -> Code {
+        if let Status::Unsupported(why) = def.sql {
+            return self.placeholder(&format!("{link}.{}", &def.name[5..]), why, Type::Integer, e);
+        }
+        match &def.name[5..] {
+            "NOTFOUND" => {
+                if let Some(r) = self
+                    .scope
+                    .reference_links
+                    .iter()
+                    .find(|r| r.eq_ignore_ascii_case(link))
+                {
+                    // Every reference relation carries a non-NULL
+                    // "dsmig_matched" column: NULL after the LEFT JOIN
+                    // exactly when no row matched.
+                    p(format!("{}.\"dsmig_matched\" IS NULL", quote_ident(r)))
+                } else {
+                    self.placeholder(
+                        &format!("{link}.NOTFOUND"),
+                        "NOTFOUND of a link that is not a reference input of this Transformer",
+                        Type::Integer,
+                        e,
+                    )
+                }
+            }
+            "REJECTED" => match super::pyspark::rejected_condition(self.scope, link) {
+                Ok(None) => v("0".into()),
+                Ok(Some(c)) => {
+                    let code = self.cond(&c);
+                    p(format!(
+                        "NOT (COALESCE(CASE WHEN {code} THEN 1 END, 0) = 1)"
+                    ))
+                }
+                Err(why) => self.placeholder(&format!("{link}.REJECTED"), why, Type::Integer, e),
+            },
+            _ => self.placeholder(
+                &format!("{link}.{}", &def.name[5..]),
+                "link variable without a translation",
+                Type::Integer,
+                e,
+            ),
+        }
+    }
+
     fn sysvar(&mut self, name: &str, e: &Expr) -> Code {
         let d = self.d;
-        let approx = |t: &mut Self, caveat: &str| {
-            t.issues
-                .push(IssueKind::Approximate, &format!("@{name}"), caveat, e.pos)
+        let Some(def) = functions::variable(functions::VarKind::System, name) else {
+            return self.placeholder(
+                &format!("@{name}"),
+                "system variable without a SQL equivalent",
+                Type::Integer,
+                e,
+            );
         };
+        match def.sql {
+            Status::Unsupported(why) => return self.placeholder(def.name, why, def.ty, e),
+            Status::Approximate(caveat) => {
+                self.issues
+                    .push(IssueKind::Approximate, def.name, caveat, e.pos)
+            }
+            Status::Exact => {}
+        }
+        let start_date = self.param("DSJobStartDate");
         match name {
             "NULL" => v("NULL".into()),
             "TRUE" => v("1".into()),
@@ -368,23 +479,17 @@ impl<'a> Tr<'a> {
             "VM" => v(dl::chr(d, "253")),
             "SM" => v(dl::chr(d, "252")),
             "TM" => v(dl::chr(d, "251")),
-            "DATE" => {
-                approx(self, "date of the database session");
-                v(dl::current_date(d).into())
-            }
-            "TIMESTAMP" => {
-                approx(self, "time of the database session");
-                v(dl::current_timestamp(d).into())
-            }
-            "INROWNUM" | "OUTROWNUM" => {
-                approx(
-                    self,
-                    "row order is not defined without ORDER BY; DataStage numbers per partition",
-                );
-                v(dl::row_number(d).into())
-            }
+            "NULL.STR" => v(dl::chr(d, "128")),
+            // The job's start: the same relation column as DSJobStartDate.
+            "DATE" => v(start_date),
+            "TIME" => v(self.param("DSJobStartTime")),
+            "TIMESTAMP" => v(self.param("DSJobStartTimestamp")),
+            "DAY" => v(dl::extract(d, "DAY", &start_date)),
+            "MONTH" => v(dl::extract(d, "MONTH", &start_date)),
+            "YEAR" => v(dl::extract(d, "YEAR", &start_date)),
+            "INROWNUM" | "OUTROWNUM" => v(dl::row_number(d).into()),
             _ => self.placeholder(
-                &format!("@{name}"),
+                def.name,
                 "system variable without a SQL equivalent",
                 Type::Integer,
                 e,
