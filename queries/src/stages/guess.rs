@@ -70,7 +70,6 @@ pub const CHECKS: &[Check] = &[
     options::surrogate_key_source,
     options::database_target,
     options::needs_input,
-    options::empty_stage_variable,
     crate::stages::sort::directions,
     crate::stages::layouts::unmarked_reject,
     crate::stages::layouts::read_mode,
@@ -361,23 +360,6 @@ pub(crate) mod options {
         }
         if super::inputs(job, stage).is_empty() {
             out.push(Guess::new(stage, "input", "the stage has no input link"));
-        }
-    }
-
-    /// A stage variable without a derivation (only an initial value): the
-    /// translators do not read it as a constant yet.
-    pub fn empty_stage_variable(_job: &Job, stage: &Stage, out: &mut Vec<Guess>) {
-        let Some(t) = &stage.transformer else {
-            return;
-        };
-        for v in &t.stage_vars {
-            if v.expression.trim().is_empty() {
-                out.push(Guess::new(
-                    stage,
-                    format!("stage variable {}", v.name),
-                    "the stage variable has no derivation (initial value only)",
-                ));
-            }
         }
     }
 
