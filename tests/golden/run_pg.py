@@ -1,8 +1,7 @@
 """Run the generated PostgreSQL jobs of the golden cases on the server of
 $DSMIG_PG, with the generated files only, in the documented run order:
-ddl/dsmig_job_params.sql and ddl/<job>.sql, the loads of load/<job>.sh
-(its `\\copy ... FROM` lines), sql/<job>.sql, then the unloads of
-load/<job>.sh (its `\\copy (...) TO` lines). Every step is psql, as the
+ddl/dsmig_job_params.sql and ddl/<job>.sql, `load/<job>.sh load`,
+sql/<job>.sql, then `load/<job>.sh unload`. Every step is psql, as the
 generated files are written for it. Each case runs in its own schema
 (PGOPTIONS search_path), dropped first and after.
 
@@ -44,17 +43,16 @@ def run_case(c, base):
     psql(env, "-f", os.path.join(out, "ddl", c["stem"] + ".sql"))
     for k, v in c["params"].items():
         psql(env, "-c", "INSERT INTO dsmig_job_params VALUES ('%s', '%s', '%s')" % (c["job"], k, v))
-    load = open(os.path.join(out, "load", c["stem"] + ".sh")).read().splitlines()
-    head = [ln for ln in load if "\\copy" not in ln]
-    loads = [ln for ln in load if "\\copy" in ln and " FROM '" in ln]
-    unloads = [ln for ln in load if "\\copy" in ln and ln not in loads]
-    for part in (loads, None, unloads):
-        if part is None:
+    # The generated load script as written: its `load` phase before the
+    # job's SQL, its `unload` phase after it.
+    script = os.path.join(out, "load", c["stem"] + ".sh")
+    for phase in ("load", None, "unload"):
+        if phase is None:
             psql(env, "-f", os.path.join(out, "sql", c["stem"] + ".sql"))
             continue
-        r = subprocess.run(["sh", "-c", "\n".join(head + part)], env=env, capture_output=True, text=True)
+        r = subprocess.run(["sh", script, phase], env=env, capture_output=True, text=True, cwd=out)
         if r.returncode != 0:
-            raise RuntimeError("load/%s.sh: %s" % (c["stem"], (r.stderr or r.stdout).strip()[:400]))
+            raise RuntimeError("load/%s.sh %s: %s" % (c["stem"], phase, (r.stderr or r.stdout).strip()[:400]))
 
 
 def main():

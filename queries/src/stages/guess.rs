@@ -71,6 +71,7 @@ pub const CHECKS: &[Check] = &[
     options::database_target,
     options::needs_input,
     crate::stages::sort::directions,
+    crate::stages::modify::unsourced_columns,
     crate::stages::layouts::unmarked_reject,
     crate::stages::layouts::read_mode,
     crate::stages::sequence::untranslated_activity,

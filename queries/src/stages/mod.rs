@@ -11,8 +11,9 @@ pub mod audit;
 pub mod catalogue;
 pub mod guess;
 pub mod layouts;
+pub mod modify;
 pub mod props;
-pub mod sort;
 pub mod sequence;
+pub mod sort;
 
 pub use guess::{Guess, guesses, stage_guesses};

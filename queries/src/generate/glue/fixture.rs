@@ -85,7 +85,37 @@ pub fn build(g: &Gen) -> Fixture {
         if is_io(&ps.stage.stage_type) {
             if let Some(first) = ps.inputs.first() {
                 for o in &ps.outputs {
-                    let t = match &refs[0].rows {
+                    // A hashed file keeps the last row of each key.
+                    let keyed: Vec<usize> = first
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| c.key_position > 0)
+                        .map(|(i, _)| i)
+                        .collect();
+                    let kept: Option<Vec<Vec<super::values::Cell>>> =
+                        refs[0].rows.as_ref().map(|rows| {
+                            if ps.stage.stage_type != "HashedFile" || keyed.is_empty() {
+                                return rows.clone();
+                            }
+                            let mut order: Vec<Vec<super::values::Cell>> = Vec::new();
+                            for r in rows {
+                                let key: Vec<String> =
+                                    keyed.iter().map(|&i| format!("{:?}", r.get(i))).collect();
+                                match order.iter().position(|x| {
+                                    keyed
+                                        .iter()
+                                        .map(|&i| format!("{:?}", x.get(i)))
+                                        .collect::<Vec<_>>()
+                                        == key
+                                }) {
+                                    Some(p) => order[p] = r.clone(),
+                                    None => order.push(r.clone()),
+                                }
+                            }
+                            order
+                        });
+                    let t = match &kept {
                         Some(rows) => Table::known(
                             rows.iter()
                                 .map(|r| {

@@ -354,6 +354,23 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
             // Pass-through file stages in the middle of a flow (server
             // jobs): downstream reads what upstream wrote.
             if let Some(input) = ps.inputs.first() {
+                // A hashed file keeps one record per key: the last row of
+                // each key in the link's order (IBM, Hashed File stage).
+                let keys: Vec<String> = input
+                    .columns
+                    .iter()
+                    .filter(|c| c.key_position > 0)
+                    .map(|c| py_str(&c.name))
+                    .collect();
+                let source = if ps.stage.stage_type == "HashedFile" && !keys.is_empty() {
+                    format!(
+                        "frames[{}].withColumn(\"_dsmig_seq\", F.monotonically_increasing_id()).withColumn(\"_dsmig_rn\", F.row_number().over(Window.partitionBy({}).orderBy(F.col(\"_dsmig_seq\").desc()))).filter(\"_dsmig_rn = 1\").drop(\"_dsmig_seq\", \"_dsmig_rn\")",
+                        py_str(g.key(input)),
+                        keys.join(", ")
+                    )
+                } else {
+                    format!("frames[{}]", py_str(g.key(input)))
+                };
                 for o in &ps.outputs {
                     body.push(format!(
                         "    # {} {}: written by {}, read back by {}",
@@ -363,9 +380,8 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
                         py_comment(g.key(o))
                     ));
                     body.push(format!(
-                        "    frames[{}] = conform(frames[{}], {})",
+                        "    frames[{}] = conform({source}, {})",
                         py_str(g.key(o)),
-                        py_str(g.key(input)),
                         py_str(g.key(o))
                     ));
                 }

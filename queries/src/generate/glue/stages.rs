@@ -2744,55 +2744,10 @@ fn funnel(g: &mut Gen, ps: &PlanStage) -> StageCode {
     )
 }
 
-/// Modify specifications: (renames new ← old, dropped, kept).
-pub(crate) struct ModifySpec {
-    pub(crate) renames: Vec<(String, String)>,
-    pub(crate) conversions: Vec<String>,
-}
-
-impl ModifySpec {
-    /// The input column an output column comes from (renamed or not).
-    pub(crate) fn source_name<'a>(&'a self, out: &'a str) -> &'a str {
-        self.renames
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(out))
-            .map_or(out, |(_, o)| o.as_str())
-    }
-}
+pub(crate) use crate::stages::modify::ModifySpec;
 
 pub(crate) fn modify_spec(ps: &PlanStage) -> ModifySpec {
-    let mut m = ModifySpec {
-        renames: Vec::new(),
-        conversions: Vec::new(),
-    };
-    for spec in props::tree_values(&ps.stage.properties, "modifyspec") {
-        let s = spec.trim().trim_end_matches(';');
-        let upper = s.to_ascii_uppercase();
-        if upper.starts_with("KEEP ") || upper.starts_with("DROP ") {
-            continue;
-        }
-        if let Some((lhs, rhs)) = s.split_once('=') {
-            let new = lhs.split(':').next().unwrap_or(lhs).trim().to_string();
-            let rhs = rhs.trim();
-            if rhs.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                if new != rhs {
-                    m.renames.push((new, rhs.to_string()));
-                }
-            } else {
-                m.conversions.push(s.to_string());
-                if let Some(arg) = rhs
-                    .split_once('(')
-                    .and_then(|(_, a)| a.strip_suffix(')'))
-                    .map(|a| a.trim().to_string())
-                    && arg != new
-                    && arg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                {
-                    m.renames.push((new, arg));
-                }
-            }
-        }
-    }
-    m
+    crate::stages::modify::spec(ps.stage)
 }
 
 fn modify_row(ps: &PlanStage, input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
@@ -2800,12 +2755,9 @@ fn modify_row(ps: &PlanStage, input: &Link, row: &[Cell], out: &Link) -> Vec<Cel
     let cells = out
         .columns
         .iter()
-        .map(|c| {
-            let src = spec.source_name(&c.name);
-            match col_idx(input, src) {
-                Some(i) => row[i].clone(),
-                None => Some(Value::Null),
-            }
+        .map(|c| match spec.source_index(input, c) {
+            Some(i) => row[i].clone(),
+            None => Some(Value::Null),
         })
         .collect();
     conform_row(out, cells)
@@ -2835,9 +2787,10 @@ fn projection(g: &mut Gen, ps: &PlanStage) -> StageCode {
     for (oi, l) in ps.outputs.iter().enumerate() {
         let mut cols = Vec::new();
         for c in &l.columns {
-            let src = spec.source_name(&c.name);
-            let code = if col_idx(input, src).is_some() {
-                format!("F.col({})", py_str(src))
+            // A column without a source is a guess (`stages::modify`): the
+            // stage is a placeholder then and never reaches here.
+            let code = if let Some(j) = spec.source_index(input, c) {
+                format!("F.col({})", py_str(&input.columns[j].name))
             } else {
                 g.warnings.push(format!(
                     "{} / {}.{}: not on the input; NULL",
@@ -2954,7 +2907,14 @@ fn generated_value(c: &Column) -> String {
 }
 
 fn row_generator(g: &mut Gen, ps: &PlanStage) -> StageCode {
-    let n: u64 = props::text(&ps.stage.properties, "records")
+    // Number of Records sits on the output link (IBM docs, Row Generator
+    // stage: Output page, Properties; real exports keep it on the output
+    // pin); older exports on the stage. Absent: 10, the documented default.
+    let n: u64 = ps
+        .outputs
+        .first()
+        .and_then(|l| props::link_text(l, true, "records"))
+        .or_else(|| props::text(&ps.stage.properties, "records"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(10);
     let mut lines = vec![format!(

@@ -1258,8 +1258,7 @@ fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     for l in &ps.outputs {
         let mut cols = Vec::new();
         for c in &l.columns {
-            let src = spec.source_name(&c.name);
-            let code = match col_idx(input, src) {
+            let code = match spec.source_index(input, c) {
                 Some(j) => format!("{}.{}", alias(input), quote_ident(&input.columns[j].name)),
                 None => {
                     g.warnings.push(format!(
