@@ -195,9 +195,10 @@ pub fn complexity(job: &Job) -> Complexity {
             kind,
             format!("property:{}.{}", n.stage_type, n.property),
             pts,
+            // Names only: property values never enter the report.
             format!(
-                "{} property {} = {:?} is not interpreted by dsmig",
-                n.stage_type, n.property, n.value
+                "{} property {} is set (not to its default) and not interpreted by dsmig",
+                n.stage_type, n.property
             ),
             Some(n.stage.clone()),
         );

@@ -125,26 +125,35 @@ pub fn job_tf(g: &mut Gen, templates: &Templates) -> String {
     // (argument, HCL value): the job's parameters with their defaults,
     // then the connections of servers without a [glue.connections] entry
     // (the job argument the script reads, from the glue_connections map).
-    let mut pairs: Vec<(String, String)> = params
-        .iter()
-        .map(|(_, arg, _, default)| (hcl_str(&format!("--{arg}")), hcl_str(default)))
-        .collect();
+    let (bookmarks, bookmarks_why) = bookmarks(g);
+    // Glue's own arguments first, then the job's; one column of `=` for
+    // all (as `terraform fmt` aligns them).
+    let mut pairs: Vec<(String, String)> = vec![
+        (hcl_str("--job-language"), hcl_str("python")),
+        (hcl_str("--job-bookmark-option"), hcl_str(bookmarks)),
+        (hcl_str("--enable-metrics"), hcl_str("true")),
+        (
+            hcl_str("--enable-continuous-cloudwatch-log"),
+            hcl_str("true"),
+        ),
+        (hcl_str("--TempDir"), "local.temp_dir".into()),
+        (hcl_str("--DSMIG_DATA_ROOT"), "var.data_root".into()),
+    ];
+    pairs.extend(
+        params
+            .iter()
+            .map(|(_, arg, _, default)| (hcl_str(&format!("--{arg}")), hcl_str(default))),
+    );
     for c in &conns {
         if let Some((arg, _)) = &c.argument {
             pairs.push((hcl_str(&format!("--{arg}")), c.hcl.clone()));
         }
     }
-    let width = pairs
-        .iter()
-        .map(|(k, _)| k.len())
-        .max()
-        .unwrap_or(0)
-        .max(36);
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let args: Vec<String> = pairs
         .iter()
         .map(|(k, v)| format!("    {k:<width$} = {v}"))
         .collect();
-    let (bookmarks, bookmarks_why) = bookmarks(g);
     let stem = g.ctx.stem_of(job);
     let data = serde_json::json!({
         "job_name": job.name,
