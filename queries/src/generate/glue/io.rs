@@ -42,6 +42,15 @@ pub fn param_text(s: &str) -> String {
     out
 }
 
+/// The key columns of a link, as Python string literals.
+pub(crate) fn key_columns(l: &Link) -> Vec<String> {
+    l.columns
+        .iter()
+        .filter(|c| c.key_position > 0)
+        .map(|c| py_str(&c.name))
+        .collect()
+}
+
 /// The Glue connection of a database stage, as code of both files.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Connection {
@@ -668,12 +677,7 @@ fn reader(g: &mut Gen, st: &Stage, l: &Link) -> String {
         _ => {
             let conn = connection_name(g, st);
             let (table, sql) = db_table(st, l, true);
-            let keys: Vec<String> = l
-                .columns
-                .iter()
-                .filter(|c| c.key_position > 0)
-                .map(|c| py_str(&c.name))
-                .collect();
+            let keys = key_columns(l);
             match (sql, table) {
                 (Some(sql), _) => format!(
                     "    # {} {} -> link {}: user SQL\n    inputs[{key}] = read_jdbc(\n        glue_context,\n        {},\n        {key},\n        query={},\n    )",
@@ -773,12 +777,7 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
         }
         "HashedFile" => {
             let path = file_path(st, l, false);
-            let keys: Vec<String> = l
-                .columns
-                .iter()
-                .filter(|c| c.key_position > 0)
-                .map(|c| py_str(&c.name))
-                .collect();
+            let keys = key_columns(l);
             if keys.is_empty() {
                 g.todo(
                     format!("{} -> {}", l.name, st.name),
@@ -834,12 +833,7 @@ fn writer(g: &mut Gen, st: &Stage, l: &Link) -> String {
             let truncate = w.truncates();
             let (write_mode, table_action, before, after) =
                 (w.write_mode, w.table_action, w.before, w.after);
-            let keys: Vec<String> = l
-                .columns
-                .iter()
-                .filter(|c| c.key_position > 0)
-                .map(|c| py_str(&c.name))
-                .collect();
+            let keys = key_columns(l);
             let mut lines = vec![format!(
                 "    # Link {} -> {} {}: table {} (WriteMode {}, TableAction {})",
                 py_comment(&l.name),

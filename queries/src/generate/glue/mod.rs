@@ -356,12 +356,7 @@ pub fn script(g: &mut Gen, templates: &Templates) -> (String, Vec<String>) {
             if let Some(input) = ps.inputs.first() {
                 // A hashed file keeps one record per key: the last row of
                 // each key in the link's order (IBM, Hashed File stage).
-                let keys: Vec<String> = input
-                    .columns
-                    .iter()
-                    .filter(|c| c.key_position > 0)
-                    .map(|c| py_str(&c.name))
-                    .collect();
+                let keys = io::key_columns(input);
                 let source = if ps.stage.stage_type == "HashedFile" && !keys.is_empty() {
                     format!(
                         "frames[{}].withColumn(\"_dsmig_seq\", F.monotonically_increasing_id()).withColumn(\"_dsmig_rn\", F.row_number().over(Window.partitionBy({}).orderBy(F.col(\"_dsmig_seq\").desc()))).filter(\"_dsmig_rn = 1\").drop(\"_dsmig_seq\", \"_dsmig_rn\")",
