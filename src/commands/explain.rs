@@ -80,19 +80,7 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
         .iter()
         .filter(|f| f.entity.kind == "job" && f.entity.name == found.entity.name)
         .count();
-    let (_, entities, _) = read_file(
-        std::path::Path::new(&found.location.file),
-        &config.parser.limits(),
-    );
-    let entity = entities
-        .into_iter()
-        .find(|e| e.hash == found.entity.ir)
-        .ok_or_else(|| {
-            format!(
-                "{}: the job changed while being read; run again",
-                found.location.file
-            )
-        })?;
+    let entity = reread(config, found, "job")?;
     let job = entity.entity.as_job().ok_or("not a job")?;
     let x = explain(&outcome, found, job, &store, config.llm.provider != "none");
     if args.json {
@@ -111,6 +99,28 @@ pub fn run(config: &Config, args: &ExplainArgs) -> Result<i32, String> {
     Ok(0)
 }
 
+/// The entity of `found`, read again from its file (the store keeps
+/// hashes, not every entity); `what` names it in the error.
+fn reread(
+    config: &Config,
+    found: &queries::engine::run::Found,
+    what: &str,
+) -> Result<queries::ir::Located, String> {
+    let (_, entities, _) = read_file(
+        std::path::Path::new(&found.location.file),
+        &config.parser.limits(),
+    );
+    entities
+        .into_iter()
+        .find(|e| e.hash == found.entity.ir)
+        .ok_or_else(|| {
+            format!(
+                "{}: the {what} changed while being read; run again",
+                found.location.file
+            )
+        })
+}
+
 /// `dsmig explain ROUTINE`: the routine, what blocks it, who calls it.
 fn explain_one_routine(
     config: &Config,
@@ -118,19 +128,7 @@ fn explain_one_routine(
     outcome: &queries::engine::run::Outcome,
     found: &queries::engine::run::Found,
 ) -> Result<i32, String> {
-    let (_, entities, _) = read_file(
-        std::path::Path::new(&found.location.file),
-        &config.parser.limits(),
-    );
-    let entity = entities
-        .into_iter()
-        .find(|e| e.hash == found.entity.ir)
-        .ok_or_else(|| {
-            format!(
-                "{}: the routine changed while being read; run again",
-                found.location.file
-            )
-        })?;
+    let entity = reread(config, found, "routine")?;
     let queries::ir::Entity::Routine(r) = &entity.entity else {
         return Err("not a routine".into());
     };

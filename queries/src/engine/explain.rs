@@ -42,6 +42,17 @@ pub struct Source {
     pub ir_hash: String,
 }
 
+impl Source {
+    /// `file!member`, `file:line` or the file alone.
+    pub fn place(&self) -> String {
+        match (&self.member, self.line) {
+            (Some(m), _) => format!("{}!{}", self.file, m),
+            (None, Some(l)) => format!("{}:{}", self.file, l),
+            (None, None) => self.file.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IrSummary {
     pub kind: String,
@@ -433,11 +444,7 @@ fn history(store: &Store, name: &str, ir: &EntityHash, outcome: &Outcome) -> Opt
 pub fn render(x: &Explanation) -> String {
     let mut o = String::new();
     let s = &x.source;
-    let place = match (&s.member, s.line) {
-        (Some(m), _) => format!("{}!{}", s.file, m),
-        (None, Some(l)) => format!("{}:{}", s.file, l),
-        (None, None) => s.file.clone(),
-    };
+    let place = s.place();
     o.push_str(&format!(
         "{}  ({} job, {} export)\n",
         x.job, x.ir.kind, s.format
@@ -748,11 +755,7 @@ pub fn explain_routine(
 pub fn render_routine(x: &RoutineExplanation) -> String {
     let mut o = String::new();
     let s = &x.source;
-    let place = match (&s.member, s.line) {
-        (Some(m), _) => format!("{}!{}", s.file, m),
-        (None, Some(l)) => format!("{}:{}", s.file, l),
-        (None, None) => s.file.clone(),
-    };
+    let place = s.place();
     o.push_str(&format!(
         "{}  (routine: {}, {} export)\n",
         x.routine, x.kind, s.format
