@@ -17,101 +17,119 @@ use crate::analysis::lineage::{JobIo, Lineage, lineage_from_io};
 use crate::analysis::predict::Prediction;
 use crate::config::PredictionConfig;
 use crate::engine::artifacts::JobKey;
-use crate::engine::db::{Db, lock};
+use crate::engine::db::Db;
 use crate::engine::job_ir::load_ir;
+use crate::engine::query::{self, Query, fetch, key_of};
 use crate::engine::{Ctx, Phase};
 use crate::ir::{EntityHash, Job};
-use crate::store::{Hash, decode, encode};
+use crate::store::{Hash, encode};
+
+/// A per-job analysis as a query: keyed by the IR hash; computed from the
+/// IR (loaded from the store), or ahead of time by [`prefill`].
+pub struct PerJob<A> {
+    pub ir: EntityHash,
+    analysis: std::marker::PhantomData<A>,
+}
+
+impl<A> PerJob<A> {
+    pub fn new(ir: EntityHash) -> PerJob<A> {
+        PerJob {
+            ir,
+            analysis: std::marker::PhantomData,
+        }
+    }
+}
+
+/// One analysis of a job: its phase, version and function.
+pub trait JobAnalysis {
+    const PHASE: Phase;
+    const VERSION: u32;
+    type Value: Serialize + DeserializeOwned;
+    fn analyse(job: &Job) -> Self::Value;
+}
+
+impl<A: JobAnalysis> Query for PerJob<A> {
+    const PHASE: Phase = A::PHASE;
+    const VERSION: u32 = A::VERSION;
+    type Value = A::Value;
+
+    fn key(&self, ctx: &Ctx) -> Hash {
+        key_of::<Self>(ctx, &[&self.ir.0])
+    }
+
+    fn compute(&self, ctx: &Ctx) -> Option<A::Value> {
+        let entity = load_ir(ctx, &self.ir)?;
+        Some(A::analyse(entity.as_job()?))
+    }
+}
+
+pub struct FeaturesOf;
+pub struct ComplexityOf;
+pub struct LineageOf;
+
+impl JobAnalysis for FeaturesOf {
+    const PHASE: Phase = Phase::Features;
+    const VERSION: u32 = crate::analysis::features::FEATURES_VERSION;
+    type Value = Features;
+    fn analyse(job: &Job) -> Features {
+        crate::analysis::features::features(job)
+    }
+}
+
+impl JobAnalysis for ComplexityOf {
+    const PHASE: Phase = Phase::Complexity;
+    const VERSION: u32 = crate::analysis::complexity::COMPLEXITY_VERSION;
+    type Value = Complexity;
+    fn analyse(job: &Job) -> Complexity {
+        crate::analysis::complexity::complexity(job)
+    }
+}
+
+impl JobAnalysis for LineageOf {
+    const PHASE: Phase = Phase::Lineage;
+    const VERSION: u32 = 1;
+    type Value = JobIo;
+    fn analyse(job: &Job) -> JobIo {
+        crate::analysis::lineage::job_io(job)
+    }
+}
 
 /// The per-job analyses, computed together when the IR is at hand.
 pub fn prefill(ctx: &Ctx, ir: &EntityHash, job: &Job) {
-    prefill_one(ctx, Phase::Features, ir, || {
-        crate::analysis::features::features(job)
-    });
-    prefill_one(ctx, Phase::Complexity, ir, || {
-        crate::analysis::complexity::complexity(job)
-    });
-    prefill_one(ctx, Phase::Lineage, ir, || {
-        crate::analysis::lineage::job_io(job)
-    });
+    prefill_one::<FeaturesOf>(ctx, ir, job);
+    prefill_one::<ComplexityOf>(ctx, ir, job);
+    prefill_one::<LineageOf>(ctx, ir, job);
 }
 
-fn prefill_one<T: Serialize>(
-    ctx: &Ctx,
-    phase: Phase,
-    ir: &EntityHash,
-    compute: impl FnOnce() -> T,
-) {
-    let key = ctx.memo_key(phase, &[&ir.0]);
-    if lock(&ctx.fresh).contains_key(&key) || matches!(ctx.store.memo(&key), Ok(Some(_))) {
-        return;
+fn prefill_one<A: JobAnalysis>(ctx: &Ctx, ir: &EntityHash, job: &Job) {
+    let key = PerJob::<A>::new(*ir).key(ctx);
+    if !query::known::<PerJob<A>>(ctx, &key) {
+        query::prefill::<PerJob<A>>(ctx, &key, &A::analyse(job));
     }
-    let bytes = encode(&compute());
-    if !ctx.dry_run {
-        let _ = ctx.store.put_memo(&key, bytes.clone());
-    }
-    ctx.counters.computed(phase);
-    lock(&ctx.fresh).insert(key, bytes);
 }
 
-/// Fresh result, stored result, or computed from the IR (loaded from the
-/// store). `None` only when the IR itself is missing.
-fn per_job<T: Serialize + DeserializeOwned>(
-    ctx: &Ctx,
-    phase: Phase,
-    ir: &EntityHash,
-    compute: impl FnOnce(&Job) -> T,
-) -> Option<T> {
-    let key = ctx.memo_key(phase, &[&ir.0]);
-    // Decoded outside the lock: every worker reads this map at once.
-    let fresh = lock(&ctx.fresh).get(&key).cloned();
-    if let Some(v) = fresh.and_then(|b| decode(&b)) {
-        return Some(v);
-    }
-    if let Ok(Some(bytes)) = ctx.store.memo(&key)
-        && let Some(v) = decode(&bytes)
-    {
-        ctx.counters.reused(phase);
-        return Some(v);
-    }
-    let entity = load_ir(ctx, ir)?;
-    let job = entity.as_job()?;
-    let v = compute(job);
-    if !ctx.dry_run {
-        let _ = ctx.store.put_memo(&key, encode(&v));
-    }
-    ctx.counters.computed(phase);
-    Some(v)
+/// The keys of a job's per-job analyses (for the run record).
+pub fn per_job_keys(ctx: &Ctx, ir: &EntityHash) -> [Hash; 3] {
+    [
+        PerJob::<FeaturesOf>::new(*ir).key(ctx),
+        PerJob::<ComplexityOf>::new(*ir).key(ctx),
+        PerJob::<LineageOf>::new(*ir).key(ctx),
+    ]
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn features<'db>(db: &'db dyn Db, job: JobKey<'db>) -> Option<Features> {
-    per_job(
-        db.ctx(),
-        Phase::Features,
-        &job.ir(db),
-        crate::analysis::features::features,
-    )
+    fetch(db.ctx(), &PerJob::<FeaturesOf>::new(job.ir(db))).value
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn complexity<'db>(db: &'db dyn Db, job: JobKey<'db>) -> Option<Complexity> {
-    per_job(
-        db.ctx(),
-        Phase::Complexity,
-        &job.ir(db),
-        crate::analysis::complexity::complexity,
-    )
+    fetch(db.ctx(), &PerJob::<ComplexityOf>::new(job.ir(db))).value
 }
 
 #[salsa::tracked(returns(ref))]
 pub fn lineage<'db>(db: &'db dyn Db, job: JobKey<'db>) -> Option<JobIo> {
-    per_job(
-        db.ctx(),
-        Phase::Lineage,
-        &job.ir(db),
-        crate::analysis::lineage::job_io,
-    )
+    fetch(db.ctx(), &PerJob::<LineageOf>::new(job.ir(db))).value
 }
 
 /// Estate-wide results of one run.
@@ -129,51 +147,109 @@ pub struct EstateResult {
     pub blobs: Vec<Hash>,
 }
 
-/// `groups`: keyed by the set of jobs (their IR hashes), the features'
-/// version and the threshold — features are a function of those, so an
-/// unchanged estate reuses its grouping without loading a single signature.
-/// `load` gives the features when the grouping must be recomputed (one
-/// changed job regroups: the grouping is linear, and ids are derived from
-/// content, so other groups keep their ids).
+/// `groups` as a query: keyed by the set of jobs (their IR hashes), the
+/// features' version and the threshold — features are a function of
+/// those, so an unchanged estate reuses its grouping without loading a
+/// single signature. `load` gives the features when the grouping must be
+/// recomputed (one changed job regroups: the grouping is linear, and ids
+/// are derived from content, so other groups keep their ids). The grouping
+/// is stored as a blob.
+pub struct Groups<'a, F> {
+    pub jobs: &'a [EntityHash],
+    pub threshold: f64,
+    pub load: std::cell::Cell<Option<F>>,
+}
+
+impl<F: FnOnce() -> Vec<(EntityHash, Features)>> Query for Groups<'_, F> {
+    const PHASE: Phase = Phase::Groups;
+    const VERSION: u32 = 1;
+    const IN_BLOB: bool = true;
+    type Value = Grouping;
+
+    fn key(&self, ctx: &Ctx) -> Hash {
+        let mut sorted: Vec<&EntityHash> = self.jobs.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let mut h = blake3::Hasher::new();
+        h.update(&self.threshold.to_le_bytes());
+        h.update(&query::version::<PerJob<FeaturesOf>>(ctx).to_le_bytes());
+        for ir in &sorted {
+            h.update(&ir.0);
+        }
+        key_of::<Self>(ctx, &[h.finalize().as_bytes()])
+    }
+
+    fn compute(&self, _ctx: &Ctx) -> Option<Grouping> {
+        let features = self.load.take().map(|load| load()).unwrap_or_default();
+        let items: Vec<(String, &Features)> =
+            features.iter().map(|(ir, f)| (ir.hex(), f)).collect();
+        Some(crate::analysis::groups::group(&items, self.threshold))
+    }
+}
+
+/// The grouping of `jobs`, its key and its blob (see [`Groups`]).
 pub fn groups(
     ctx: &Ctx,
     jobs: &[EntityHash],
     threshold: f64,
     load: impl FnOnce() -> Vec<(EntityHash, Features)>,
 ) -> (Grouping, Hash, Hash) {
-    let mut sorted: Vec<&EntityHash> = jobs.iter().collect();
-    sorted.sort();
-    sorted.dedup();
-    let mut h = blake3::Hasher::new();
-    h.update(&threshold.to_le_bytes());
-    h.update(&ctx.version(Phase::Features).to_le_bytes());
-    for ir in &sorted {
-        h.update(&ir.0);
-    }
-    let key = ctx.memo_key(Phase::Groups, &[h.finalize().as_bytes()]);
-    if let Ok(Some(blob)) = ctx.store.memo(&key)
-        && let Ok(blob) = <[u8; 32]>::try_from(blob.as_slice())
-        && let Ok(Some(bytes)) = ctx.store.blob(&blob)
-        && let Some(g) = decode::<Grouping>(&bytes)
-    {
-        ctx.counters.reused(Phase::Groups);
-        return (g, key, blob);
-    }
-    let features = load();
-    let items: Vec<(String, &Features)> = features.iter().map(|(ir, f)| (ir.hex(), f)).collect();
-    let g = crate::analysis::groups::group(&items, threshold);
-    let bytes = encode(&g);
-    let blob = *blake3::hash(&bytes).as_bytes();
-    if !ctx.dry_run && ctx.store.put_blob(&bytes).is_ok() {
-        let _ = ctx.store.put_memo(&key, blob.to_vec());
-    }
-    ctx.counters.computed(Phase::Groups);
-    (g, key, blob)
+    let q = Groups {
+        jobs,
+        threshold,
+        load: std::cell::Cell::new(Some(load)),
+    };
+    let f = fetch(ctx, &q);
+    // `compute` always gives a grouping: the fallback is never taken.
+    let grouping = f
+        .value
+        .unwrap_or_else(|| crate::analysis::groups::group(&[], threshold));
+    (grouping, f.key, f.blob.unwrap_or_default())
 }
 
-/// `prediction` of one job: keyed by the job, the complexity version, its
-/// group membership and the `[prediction]` settings; `complexity` is only
-/// asked for when the prediction must be computed.
+/// `prediction` of one job as a query: keyed by the job, the complexity
+/// version, its group membership and the `[prediction]` settings;
+/// `complexity` is only asked for when the prediction must be computed.
+pub struct PredictionOf<'a, F> {
+    pub ir: &'a EntityHash,
+    pub membership: Option<&'a Membership>,
+    pub cfg: &'a PredictionConfig,
+    pub complexity: std::cell::Cell<Option<F>>,
+}
+
+impl<F: FnOnce() -> Option<Complexity>> Query for PredictionOf<'_, F> {
+    const PHASE: Phase = Phase::Prediction;
+    const VERSION: u32 = crate::analysis::predict::PREDICT_VERSION;
+    type Value = Prediction;
+
+    fn key(&self, ctx: &Ctx) -> Hash {
+        let cfg = self.cfg;
+        key_of::<Self>(
+            ctx,
+            &[
+                &self.ir.0,
+                &query::version::<PerJob<ComplexityOf>>(ctx).to_le_bytes(),
+                &encode(&self.membership),
+                &encode(&(
+                    cfg.auto_max_score,
+                    cfg.manual_min_score,
+                    cfg.hours_per_point.to_bits(),
+                )),
+            ],
+        )
+    }
+
+    fn compute(&self, _ctx: &Ctx) -> Option<Prediction> {
+        let c = self.complexity.take()?()?;
+        Some(crate::analysis::predict::predict(
+            &c,
+            self.cfg,
+            self.membership,
+        ))
+    }
+}
+
+/// The prediction of one job and its key (see [`PredictionOf`]).
 pub fn prediction(
     ctx: &Ctx,
     ir: &EntityHash,
@@ -181,34 +257,14 @@ pub fn prediction(
     cfg: &PredictionConfig,
     complexity: impl FnOnce() -> Option<Complexity>,
 ) -> (Option<Prediction>, Hash) {
-    let key = ctx.memo_key(
-        Phase::Prediction,
-        &[
-            &ir.0,
-            &ctx.version(Phase::Complexity).to_le_bytes(),
-            &encode(&membership),
-            &encode(&(
-                cfg.auto_max_score,
-                cfg.manual_min_score,
-                cfg.hours_per_point.to_bits(),
-            )),
-        ],
-    );
-    if let Ok(Some(bytes)) = ctx.store.memo(&key)
-        && let Some(p) = decode::<Prediction>(&bytes)
-    {
-        ctx.counters.reused(Phase::Prediction);
-        return (Some(p), key);
-    }
-    let Some(c) = complexity() else {
-        return (None, key);
+    let q = PredictionOf {
+        ir,
+        membership,
+        cfg,
+        complexity: std::cell::Cell::new(Some(complexity)),
     };
-    let p = crate::analysis::predict::predict(&c, cfg, membership);
-    if !ctx.dry_run {
-        let _ = ctx.store.put_memo(&key, encode(&p));
-    }
-    ctx.counters.computed(Phase::Prediction);
-    (Some(p), key)
+    let f = fetch(ctx, &q);
+    (f.value, f.key)
 }
 
 /// Lineage over all jobs (cheap: recomputed each run from memoised

@@ -11,12 +11,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Phase;
 use crate::engine::db::Db;
 use crate::engine::job_ir::load_ir;
 use crate::engine::materialize::write_early;
+use crate::engine::query::{Query, fetch, key_of};
+use crate::engine::{Ctx, Phase};
 use crate::ir::EntityHash;
-use crate::store::{Hash, decode, encode};
+use crate::store::Hash;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Artifact {
@@ -60,50 +61,69 @@ pub struct JobKey<'db> {
     pub ir: EntityHash,
 }
 
-/// The store key of a job's artifacts.
-pub fn memo_key(
-    ctx: &crate::engine::Ctx,
-    ir: &EntityHash,
-    category: &str,
-    strategy: &str,
-    stem: &str,
-) -> Hash {
-    // Each target's key holds its own settings only: changing the SQL
-    // dialect does not touch Glue artifacts' keys, nor the reverse.
-    let settings = if ctx.target == "sql" {
-        encode(&ctx.sql)
-    } else {
-        encode(&ctx.glue)
-    };
-    let templates: &[u8] = if ctx.target == "sql" {
-        &[]
-    } else {
-        &ctx.templates().fingerprint
-    };
-    ctx.memo_key(
-        Phase::Artifacts,
-        &[
-            &ir.0,
-            ctx.target.as_bytes(),
-            category.as_bytes(),
-            strategy.as_bytes(),
-            stem.as_bytes(),
-            &settings,
-            templates,
-        ],
-    )
+/// `artifacts` as a query: a job's files, keyed by its IR, category,
+/// strategy and file name, the target and that target's settings and
+/// templates. The generators' code is in the key through the code digest.
+pub struct Artifacts<'a> {
+    pub ir: EntityHash,
+    pub category: &'a str,
+    pub strategy: &'a str,
+    pub stem: &'a str,
 }
 
-/// The SQL generator's settings of this run.
-pub fn sql_context(ctx: &crate::engine::Ctx) -> crate::generate::sql::SqlContext {
-    crate::generate::sql::SqlContext {
-        config: ctx.sql.clone(),
-        dialect: crate::generate::sql::parse_dialect(&ctx.sql.dialect)
-            .unwrap_or(crate::expr::translate::Dialect::Postgres),
-        category: String::new(),
-        strategy: String::new(),
-        stem: None,
+impl Query for Artifacts<'_> {
+    const PHASE: Phase = Phase::Artifacts;
+    const VERSION: u32 = 1;
+    type Value = ArtifactSet;
+
+    fn key(&self, ctx: &Ctx) -> Hash {
+        let target = ctx.target();
+        let name = ctx.target.map_or("", |t| t.as_str());
+        let [settings, templates] = target.map(|t| t.fingerprint()).unwrap_or_default();
+        key_of::<Self>(
+            ctx,
+            &[
+                &self.ir.0,
+                name.as_bytes(),
+                self.category.as_bytes(),
+                self.strategy.as_bytes(),
+                self.stem.as_bytes(),
+                &settings,
+                &templates,
+            ],
+        )
     }
+
+    fn compute(&self, ctx: &Ctx) -> Option<ArtifactSet> {
+        // A plan generates too (in memory: the output folder is not set, the
+        // store is not written): how it knows which files a build would write.
+        Some(match load_ir(ctx, &self.ir) {
+            Some(entity) => {
+                let generated = generate(ctx, &entity, self.category, self.strategy, self.stem);
+                listed(ctx, generated, self.stem)
+            }
+            None => ArtifactSet {
+                problem: Some(format!("IR {} is missing from the store", self.ir.short())),
+                ..ArtifactSet::default()
+            },
+        })
+    }
+
+    /// A set that could not be generated is tried again next run.
+    fn keep(set: &ArtifactSet) -> bool {
+        set.problem.is_none()
+    }
+}
+
+/// The store key of a job's artifacts.
+pub fn memo_key(ctx: &Ctx, ir: &EntityHash, category: &str, strategy: &str, stem: &str) -> Hash {
+    Artifacts {
+        ir: *ir,
+        category,
+        strategy,
+        stem,
+    }
+    .key(ctx)
 }
 
 /// How a job is generated, from its category and group: a non-template
@@ -126,35 +146,13 @@ pub fn strategy(
 
 #[salsa::tracked(returns(ref))]
 pub fn artifacts<'db>(db: &'db dyn Db, job: ArtifactKey<'db>) -> ArtifactSet {
-    let ctx = db.ctx();
-    let ir = job.ir(db);
-    let category = job.category(db).clone();
-    let strategy = job.strategy(db).clone();
-    let stem = job.stem(db).clone();
-    let key = memo_key(ctx, &ir, &category, &strategy, &stem);
-    if let Ok(Some(bytes)) = ctx.store.memo(&key)
-        && let Some(r) = decode::<ArtifactSet>(&bytes)
-    {
-        ctx.counters.reused(Phase::Artifacts);
-        return r;
-    }
-    ctx.counters.computed(Phase::Artifacts);
-    // A plan generates too (in memory: the output folder is not set, the
-    // store is not written): how it knows which files a build would write.
-    let result = match load_ir(ctx, &ir) {
-        Some(entity) => {
-            let generated = generate(ctx, &entity, &category, &strategy, &stem);
-            listed(ctx, generated, &stem)
-        }
-        None => ArtifactSet {
-            problem: Some(format!("IR {} is missing from the store", ir.short())),
-            ..ArtifactSet::default()
-        },
+    let q = Artifacts {
+        ir: job.ir(db),
+        category: job.category(db),
+        strategy: job.strategy(db),
+        stem: job.stem(db),
     };
-    if result.problem.is_none() && !ctx.dry_run {
-        let _ = ctx.store.put_memo(&key, encode(&result));
-    }
-    result
+    fetch(db.ctx(), &q).value.unwrap_or_default()
 }
 
 /// The files of one job, made again: their bytes are not kept in the store
@@ -233,29 +231,17 @@ fn generate(
             return out;
         }
     }
-    let made = match ctx.target.as_str() {
-        "glue" => crate::generate::glue_job_files_with(
-            job,
-            &crate::generate::GlueContext {
-                config: ctx.glue.clone(),
-                category: category.to_string(),
-                strategy: strategy.to_string(),
-                reasons: Vec::new(),
-                stem: Some(stem.to_string()),
-            },
-            ctx.templates(),
-        ),
-        "sql" => crate::generate::sql::sql_job_files(
-            job,
-            &crate::generate::sql::SqlContext {
-                category: category.to_string(),
-                strategy: strategy.to_string(),
-                stem: Some(stem.to_string()),
-                ..sql_context(ctx)
-            },
-        ),
-        _ => return out,
+    let Some(target) = ctx.target() else {
+        return out;
     };
+    let made = target.job_files(
+        job,
+        &crate::generate::target::JobSpec {
+            category,
+            strategy,
+            stem,
+        },
+    );
     out.files.extend(made.files);
     out.todos = made
         .todos

@@ -17,8 +17,9 @@ pub struct Ctx {
     pub dry_run: bool,
     pub limits: Limits,
     pub counters: Counters,
-    /// Generation target (`glue`, `sql:postgres`...): part of artifact keys.
-    pub target: String,
+    /// Generation target (`--target`; `None`: a name no target has, job
+    /// cards only): part of artifact keys. See [`Ctx::target`].
+    pub target: Option<crate::generate::target::TargetKind>,
     /// Extra version per phase (tests and `--bump-query-version`): as if
     /// the phase's logic had changed.
     pub bumps: BTreeMap<Phase, u32>,
@@ -70,7 +71,7 @@ impl Ctx {
             dry_run,
             limits,
             counters: Counters::default(),
-            target: "glue".to_string(),
+            target: Some(crate::generate::target::TargetKind::Glue),
             bumps: BTreeMap::new(),
             fresh_ir: Mutex::new(HashMap::new()),
             fresh: Mutex::new(HashMap::new()),
@@ -117,22 +118,23 @@ impl Ctx {
         })
     }
 
+    /// The run's target with its settings.
+    pub fn target(&self) -> Option<Box<dyn crate::generate::target::Target + '_>> {
+        use crate::generate::target::{Glue, Sql, TargetKind};
+        Some(match self.target? {
+            TargetKind::Glue => Box::new(Glue {
+                config: &self.glue,
+                templates: self.templates(),
+            }),
+            TargetKind::Sql => Box::new(Sql::new(&self.sql)),
+        })
+    }
+
     pub fn templates(&self) -> &crate::generate::templates::Templates {
         match &self.templates {
             Some(t) => t,
             None => crate::generate::templates::Templates::embedded(),
         }
-    }
-
-    pub fn version(&self, p: Phase) -> u32 {
-        p.version() + self.bumps.get(&p).copied().unwrap_or(0)
-    }
-
-    pub fn memo_key(&self, p: Phase, parts: &[&[u8]]) -> Hash {
-        let mut all: Vec<&[u8]> = Vec::with_capacity(parts.len() + 1);
-        all.push(p.code_digest());
-        all.extend_from_slice(parts);
-        crate::store::memo_key(p.name(), self.version(p), &all)
     }
 }
 

@@ -13,12 +13,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::db::{Db, lock};
+use crate::engine::query::{Query, fetch, key_of, put};
 use crate::engine::source::SourceFile;
 use crate::engine::split::stream_file;
 use crate::engine::{Ctx, Phase};
 use crate::ir::{Entity, EntityHash, JobKind, SourceFormat, canonical_bytes};
 use crate::parse::diag::Diagnostic;
-use crate::store::{Hash, decode, encode};
+use crate::store::{Hash, decode};
 
 /// Shape figures of a job, for tables without loading the IR.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,6 +62,29 @@ pub struct Slice<'db> {
     pub file: SourceFile,
 }
 
+/// `job_ir` as a query, keyed by the slice's bytes. Computing it means
+/// reading the slice's file again ([`stream_file`]), which records every
+/// missing slice of the file through [`record`]; so `compute` stores
+/// nothing itself and the value is then this run's fresh result.
+pub struct JobIr {
+    pub slice: Hash,
+}
+
+impl Query for JobIr {
+    const PHASE: Phase = Phase::JobIr;
+    // The IR's shape is versioned too: a new IR means new results.
+    const VERSION: u32 = 1 + 1000 * crate::ir::IR_VERSION;
+    type Value = JobIrResult;
+
+    fn key(&self, ctx: &Ctx) -> Hash {
+        key_of::<Self>(ctx, &[&self.slice])
+    }
+
+    fn compute(&self, _ctx: &Ctx) -> Option<JobIrResult> {
+        None
+    }
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn job_ir<'db>(db: &'db dyn Db, slice: Slice<'db>) -> JobIrResult {
     let ctx = db.ctx();
@@ -68,11 +92,7 @@ pub fn job_ir<'db>(db: &'db dyn Db, slice: Slice<'db>) -> JobIrResult {
     if let Some(r) = lock(&ctx.fresh_ir).get(&hash) {
         return r.clone();
     }
-    let key = ctx.memo_key(Phase::JobIr, &[&hash]);
-    if let Ok(Some(bytes)) = ctx.store.memo(&key)
-        && let Some(r) = decode::<JobIrResult>(&bytes)
-    {
-        ctx.counters.reused(Phase::JobIr);
+    if let Some(r) = fetch(ctx, &JobIr { slice: hash }).value {
         return r;
     }
     // Not stored (new version, or a store that lost it): read the file again
@@ -105,7 +125,7 @@ pub fn known(ctx: &Ctx, slice: &Hash) -> bool {
     if lock(&ctx.fresh_ir).contains_key(slice) {
         return true;
     }
-    let key = ctx.memo_key(Phase::JobIr, &[slice]);
+    let key = JobIr { slice: *slice }.key(ctx);
     matches!(ctx.store.memo(&key), Ok(Some(_)))
 }
 
@@ -148,11 +168,8 @@ pub fn record(
         entities: refs,
         diagnostics,
     };
-    if !ctx.dry_run {
-        let key = ctx.memo_key(Phase::JobIr, &[&slice]);
-        let _ = ctx.store.put_memo(&key, encode(&result));
-    }
-    ctx.counters.computed(Phase::JobIr);
+    let q = JobIr { slice };
+    put::<JobIr>(ctx, &q.key(ctx), &result);
     lock(&ctx.fresh_ir).insert(slice, result);
 }
 

@@ -35,9 +35,11 @@ use crate::engine::analysis::{self as eanalysis, EstateResult};
 use crate::engine::artifacts::{ArtifactSet, JobKey, regenerate};
 use crate::engine::db::Database;
 use crate::engine::job_ir::load_ir;
+use crate::engine::query::{self, Query, key_of};
 use crate::engine::run::Found;
 use crate::engine::summary::LlmCounts;
 use crate::engine::{Ctx, Phase};
+use crate::generate::target::Target;
 use crate::ir::{EntityHash, JobKind};
 use crate::llm::budget::{Budget, estimate_tokens};
 use crate::llm::plan::{GroupCost, LlmEstimate, PlannedCall};
@@ -45,12 +47,55 @@ use crate::llm::prompt::{FullPrompt, LightMember, LightPrompt, Prompts, sections
 use crate::llm::strategy::{Batches, Candidate, LightLimits, Mode, Source, batch, light_batches};
 use crate::llm::validate::{self, Item, Lang, Verdict};
 use crate::llm::{ChatResponse, Llm, LlmCall, Outcome, SystemEnv, cache, pycode, redact};
-use crate::store::{Hash, decode, encode};
+use crate::store::{Hash, encode};
 
-/// Versions of the two memoised phases: bump when prompts or the handling
-/// of answers change.
-pub const PROMPT_VERSION: u32 = 1;
-pub const LLM_VERSION: u32 = 1;
+/// The `prompt` phase: a call's (system, prompt), keyed by everything the
+/// text is made of ([`LlmPhase::prompt_key`], [`LlmPhase::light_keys`]).
+struct PromptOf<'a> {
+    key: Hash,
+    make: std::cell::Cell<Option<Box<dyn FnOnce() -> Option<(String, String)> + 'a>>>,
+}
+
+impl Query for PromptOf<'_> {
+    const PHASE: Phase = Phase::Prompt;
+    /// Bump when prompts change.
+    const VERSION: u32 = 1;
+    type Value = (String, String);
+
+    fn key(&self, _ctx: &Ctx) -> Hash {
+        self.key
+    }
+
+    fn compute(&self, _ctx: &Ctx) -> Option<(String, String)> {
+        self.make.take()?()
+    }
+}
+
+/// The `llm` phase: a job's outcome, keyed by its prompt's key plus the
+/// provider, model and parameters ([`LlmPhase::llm_key`], `dup_key`,
+/// `light_keys`). Computed by rounds of calls for many jobs at once (see
+/// `LlmPhase::build`), so read and written through the pieces of
+/// [`query::fetch`]; only settled results are kept.
+struct LlmOf;
+
+impl Query for LlmOf {
+    const PHASE: Phase = Phase::Llm;
+    /// Bump when the handling of answers changes.
+    const VERSION: u32 = 1;
+    type Value = JobResult;
+
+    fn key(&self, _ctx: &Ctx) -> Hash {
+        Hash::default()
+    }
+
+    fn compute(&self, _ctx: &Ctx) -> Option<JobResult> {
+        None
+    }
+
+    fn keep(r: &JobResult) -> bool {
+        r.settled
+    }
+}
 
 /// A log line sink (stderr in the CLI). Lines never hold a prompt or key.
 pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
@@ -144,16 +189,14 @@ struct Work {
     dup_key: Option<Hash>,
 }
 
-/// The code file of a job's files: `.py` or `.sql`, not a test.
-fn code_file(set: &ArtifactSet) -> Option<(usize, &str, Lang)> {
-    // The job's script first (`sql/` before `ddl/`, `extract/`...).
+/// The code file of a job's files: `.py` or `.sql`, not a test; the
+/// target's job script first.
+fn code_file<'s>(set: &'s ArtifactSet, target: &dyn Target) -> Option<(usize, &'s str, Lang)> {
     let main = set.files.iter().enumerate().find_map(|(i, a)| {
         let lang = Lang::of_path(&a.path)?;
-        (a.path.starts_with("glue_jobs/") || a.path.starts_with("sql/")).then_some((
-            i,
-            a.path.as_str(),
-            lang,
-        ))
+        target
+            .is_job_script(&a.path)
+            .then_some((i, a.path.as_str(), lang))
     });
     if main.is_some() {
         return main;
@@ -168,33 +211,11 @@ fn code_file(set: &ArtifactSet) -> Option<(usize, &str, Lang)> {
     })
 }
 
-/// The target with its dialect (`glue`, `sql:teradata`...): part of the
-/// prompt keys and of the prompts.
-fn target_label(ctx: &Ctx) -> String {
-    if ctx.target == "sql" {
-        format!(
-            "sql:{}",
-            crate::generate::sql::parse_dialect(&ctx.sql.dialect)
-                .unwrap_or(crate::expr::translate::Dialect::Postgres)
-                .as_str()
-        )
-    } else {
-        ctx.target.clone()
-    }
-}
-
-/// How a target is named in prompts.
-fn target_name(target: &str) -> String {
-    match target.split_once([':', '/']) {
-        None if target == "glue" => "AWS Glue (PySpark 3.5, Glue 5.0)".into(),
-        Some(("sql", d)) => format!("SQL ({d})"),
-        _ if target.starts_with("sql") => "SQL".into(),
-        _ => target.to_string(),
-    }
-}
-
 struct LlmPhase<'a> {
     ctx: &'a Ctx,
+    /// The target whose files the phase completes (its label is part of
+    /// the prompt keys and of the prompts).
+    target: &'a dyn Target,
     db: &'a Database,
     opts: &'a LlmOptions,
     prompts: Prompts,
@@ -213,6 +234,7 @@ struct LlmPhase<'a> {
 pub fn run(
     db: &Database,
     ctx: &Ctx,
+    target: &dyn Target,
     opts: &LlmOptions,
     plan: &[(EntityHash, String, String)],
     jobs: &[&Found],
@@ -242,7 +264,7 @@ pub fn run(
             continue;
         };
         let set = sets.get(ir);
-        let code = set.and_then(code_file);
+        let code = set.and_then(|s| code_file(s, target));
         if set.is_some_and(|s| !s.files.is_empty()) && code.is_none() {
             // Generated, but nothing an LLM could complete.
             continue;
@@ -293,6 +315,7 @@ pub fn run(
         .collect();
     let mut p = LlmPhase {
         ctx,
+        target,
         db,
         opts,
         prompts: Prompts::load(opts.templates_dir.as_deref())?,
@@ -483,8 +506,8 @@ impl LlmPhase<'_> {
             .as_ref()
             .map(|(_, p, l)| (p.clone(), encode(l)))
             .unwrap_or_default();
-        self.ctx.memo_key(
-            Phase::Prompt,
+        key_of::<PromptOf<'_>>(
+            self.ctx,
             &[
                 &w.ir.0,
                 &w.draft_blob.unwrap_or_default(),
@@ -492,7 +515,7 @@ impl LlmPhase<'_> {
                 &lang,
                 &encode(&(w.mode, &w.category, &w.todos)),
                 &self.prediction_bytes(w),
-                target_label(self.ctx).as_bytes(),
+                self.target.label().as_bytes(),
                 &self.prompts.fingerprint,
                 extra,
             ],
@@ -500,13 +523,12 @@ impl LlmPhase<'_> {
     }
 
     fn llm_key(&self, prompt_key: &Hash) -> Hash {
-        self.ctx
-            .memo_key(Phase::Llm, &[prompt_key, &self.settings_bytes()])
+        key_of::<LlmOf>(self.ctx, &[prompt_key, &self.settings_bytes()])
     }
 
     /// A stored result, if its code is still in the store.
     fn stored_result(&self, key: &Hash) -> Option<JobResult> {
-        let r: JobResult = decode(&self.ctx.store.memo(key).ok()??)?;
+        let r = query::lookup::<LlmOf>(self.ctx, key)?;
         if let Some(c) = &r.code
             && !matches!(self.ctx.store.blob(c), Ok(Some(_)))
         {
@@ -516,26 +538,20 @@ impl LlmPhase<'_> {
     }
 
     fn system(&self, lang: Lang) -> Result<String, String> {
-        self.prompts.system(
-            &target_name(&target_label(self.ctx)),
-            lang.fence(),
-            lang.splices(),
-        )
+        self.prompts
+            .system(&self.target.describe(), lang.fence(), lang.splices())
     }
 
     /// The prompt of a full call (memoised).
     fn full_prompt(&self, w: &Work, pkey: &Hash) -> Option<(String, String)> {
-        if let Some(v) = self
-            .ctx
-            .store
-            .memo(pkey)
-            .ok()
-            .flatten()
-            .and_then(|b| decode::<(String, String)>(&b))
-        {
-            self.ctx.counters.reused(Phase::Prompt);
-            return Some(v);
-        }
+        let q = PromptOf {
+            key: *pkey,
+            make: std::cell::Cell::new(Some(Box::new(|| self.make_full_prompt(w)))),
+        };
+        query::fetch(self.ctx, &q).value
+    }
+
+    fn make_full_prompt(&self, w: &Work) -> Option<(String, String)> {
         let (_, path, lang) = w.code.as_ref()?;
         let draft = self.draft(w)?;
         let entity = load_ir(self.ctx, &w.ir)?;
@@ -574,12 +590,7 @@ impl LlmPhase<'_> {
                 },
             )
             .ok()?;
-        let v = (self.system(*lang).ok()?, prompt);
-        self.ctx.counters.computed(Phase::Prompt);
-        if !self.ctx.dry_run {
-            let _ = self.ctx.store.put_memo(pkey, encode(&v));
-        }
-        Some(v)
+        Some((self.system(*lang).ok()?, prompt))
     }
 
     fn diffs(&self, from: &Work, to: &Work) -> Vec<SlotDiff> {
@@ -599,13 +610,30 @@ impl LlmPhase<'_> {
         answer: &str,
         pkey: Option<&Hash>,
     ) -> Option<(String, String)> {
-        if let Some(v) = pkey
-            .and_then(|k| self.ctx.store.memo(k).ok().flatten())
-            .and_then(|b| decode::<(String, String)>(&b))
-        {
-            self.ctx.counters.reused(Phase::Prompt);
-            return Some(v);
+        let make = || self.make_light_prompt(members, leader, answer);
+        match pkey {
+            Some(k) => {
+                let q = PromptOf {
+                    key: *k,
+                    make: std::cell::Cell::new(Some(Box::new(make))),
+                };
+                query::fetch(self.ctx, &q).value
+            }
+            // A repair's prompt: made once, not kept.
+            None => {
+                let v = make()?;
+                query::computed::<PromptOf<'_>>(self.ctx);
+                Some(v)
+            }
         }
+    }
+
+    fn make_light_prompt(
+        &self,
+        members: &[usize],
+        leader: usize,
+        answer: &str,
+    ) -> Option<(String, String)> {
         let l = &self.works[leader];
         let mut parts = Vec::new();
         for &m in members {
@@ -639,14 +667,7 @@ impl LlmPhase<'_> {
                 members: &view,
             })
             .ok()?;
-        let v = (self.system(lang).ok()?, prompt);
-        self.ctx.counters.computed(Phase::Prompt);
-        if let Some(k) = pkey
-            && !self.ctx.dry_run
-        {
-            let _ = self.ctx.store.put_memo(k, encode(&v));
-        }
-        Some(v)
+        Some((self.system(lang).ok()?, prompt))
     }
 
     /// The keys of a light call: its prompt's, and per member its result's.
@@ -657,11 +678,11 @@ impl LlmPhase<'_> {
         for &m in members {
             parts.extend_from_slice(&self.prompt_key(&self.works[m], b"light"));
         }
-        let pkey = self.ctx.memo_key(Phase::Prompt, &[&parts]);
+        let pkey = key_of::<PromptOf<'_>>(self.ctx, &[&parts]);
         let lkey = self.llm_key(&pkey);
         let per = members
             .iter()
-            .map(|&m| self.ctx.memo_key(Phase::Llm, &[&lkey, &self.works[m].ir.0]))
+            .map(|&m| key_of::<LlmOf>(self.ctx, &[&lkey, &self.works[m].ir.0]))
             .collect();
         (pkey, per)
     }
@@ -716,7 +737,7 @@ impl LlmPhase<'_> {
     }
 
     fn check(&self, items: &[(usize, String)]) -> Vec<Verdict> {
-        let dialect = validate::sqlglot_dialect(&target_label(self.ctx));
+        let dialect = validate::sqlglot_dialect(&self.target.label());
         let items: Vec<Item> = items
             .iter()
             .map(|(wi, code)| {
@@ -1174,10 +1195,8 @@ impl LlmPhase<'_> {
             self.set(i, r);
         }
         for w in &self.works {
-            if let (Some(k), Some(r)) = (w.dup_key, &w.result)
-                && r.settled
-            {
-                let _ = self.ctx.store.put_memo(&k, encode(r));
+            if let (Some(k), Some(r)) = (w.dup_key, &w.result) {
+                query::write::<LlmOf>(self.ctx, &k, r);
             }
         }
 
@@ -1243,8 +1262,8 @@ impl LlmPhase<'_> {
 
     fn dup_key(&self, work: usize, rep: usize, rep_code: &Hash) -> Hash {
         let (w, t) = (&self.works[work], &self.works[rep]);
-        self.ctx.memo_key(
-            Phase::Llm,
+        key_of::<LlmOf>(
+            self.ctx,
             &[
                 b"dup",
                 &w.ir.0,
@@ -1340,7 +1359,7 @@ impl LlmPhase<'_> {
     }
 
     fn reuse(&mut self, i: usize, r: JobResult) {
-        self.ctx.counters.reused(Phase::Llm);
+        query::reused::<LlmOf>(self.ctx);
         // Whatever a reused result rests on was served by the store.
         self.counts.served_from_store += u64::from(r.calls);
         self.works[i].result = Some(r);
@@ -1352,11 +1371,11 @@ impl LlmPhase<'_> {
         if self.works[i].result.is_some() {
             return;
         }
-        self.ctx.counters.computed(Phase::Llm);
-        if r.settled
-            && let Some(k) = self.works[i].llm_key
-        {
-            let _ = self.ctx.store.put_memo(&k, encode(&r));
+        match self.works[i].llm_key {
+            Some(k) => {
+                query::put::<LlmOf>(self.ctx, &k, &r);
+            }
+            None => query::computed::<LlmOf>(self.ctx),
         }
         self.works[i].result = Some(r);
     }
@@ -1573,9 +1592,9 @@ impl LlmPhase<'_> {
             return;
         }
         if stored {
-            self.ctx.counters.reused(Phase::Llm);
+            query::reused::<LlmOf>(self.ctx);
         } else {
-            self.ctx.counters.computed(Phase::Llm);
+            query::computed::<LlmOf>(self.ctx);
         }
     }
 

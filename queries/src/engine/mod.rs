@@ -18,6 +18,7 @@ pub mod explain;
 pub mod job_ir;
 pub mod llm;
 pub mod materialize;
+pub mod query;
 pub mod run;
 pub mod source;
 pub mod split;

@@ -16,12 +16,14 @@ use crate::engine::artifacts::{
     ArtifactKey, JobKey, artifacts, memo_key as artifact_memo_key, regenerate, strategy,
 };
 use crate::engine::db::{Ctx, Database, lock};
-use crate::engine::job_ir::{EntityRef, Slice, job_ir};
+use crate::engine::job_ir::{EntityRef, JobIr, Slice, job_ir};
 use crate::engine::materialize::{self, FileCounts};
+use crate::engine::query::Query;
 use crate::engine::source::{SourceFile, content_hash};
-use crate::engine::split::split;
+use crate::engine::split::{Split, split};
 use crate::engine::summary::{JobChange, JobCounts, JobRecord, RunRecord, RunSummary};
 use crate::engine::{Phase, summary};
+use crate::generate::target::TargetKind;
 use crate::ir::{EntityHash, Location};
 use crate::parse::Limits;
 use crate::parse::diag::{Diagnostic, Severity};
@@ -121,7 +123,7 @@ pub fn peak_rss_kb() -> Option<u64> {
 pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<Outcome, String> {
     let mut timings = Timings::new();
     let mut ctx = Ctx::new(store.clone(), req.limits, req.dry_run);
-    ctx.target = req.target.clone();
+    ctx.target = TargetKind::from_name(&req.target);
     ctx.bumps = req.bumps.clone();
     ctx.prediction = req.prediction.clone();
     ctx.glue = req.glue.clone();
@@ -242,8 +244,9 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         if d.iter().any(|x| x.severity == Severity::Error) {
             with_errors += 1;
         }
-        memo_keys.push(ctx.memo_key(Phase::Split, &[&file.content(&db)]));
-        memo_keys.extend(slices.iter().map(|s| ctx.memo_key(Phase::JobIr, &[s])));
+        let content = file.content(&db);
+        memo_keys.push(Split { content, path: "" }.key(&ctx));
+        memo_keys.extend(slices.iter().map(|s| JobIr { slice: *s }.key(&ctx)));
         found.extend(f);
         diagnostics.extend(d);
     }
@@ -340,17 +343,24 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     }
 
     // The LLM completes what rules left open (a plan: estimates its calls).
-    let llm = crate::engine::llm::run(
-        &db,
-        &ctx,
-        &req.llm,
-        &plan,
-        &jobs,
-        &stem_for,
-        &estate,
-        &mut sets,
-        &mut memo_keys,
-    )?;
+    // (A target name no target has makes job cards only: nothing to complete.)
+    let target = ctx.target();
+    let llm = match &target {
+        None => Default::default(),
+        Some(target) => crate::engine::llm::run(
+            &db,
+            &ctx,
+            target.as_ref(),
+            &req.llm,
+            &plan,
+            &jobs,
+            &stem_for,
+            &estate,
+            &mut sets,
+            &mut memo_keys,
+        )?,
+    };
+    drop(target);
 
     timings.mark("artifacts+llm");
     // Outputs: one file set per distinct (name, IR).
@@ -387,7 +397,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
             }
         }
     }
-    if req.target == "glue" || req.target == "sql" {
+    if ctx.target.is_some() {
         target_files(
             &ctx,
             &jobs,
@@ -524,9 +534,7 @@ fn analyse(
     load_all: bool,
 ) -> EstateResult {
     for ir in distinct {
-        for p in [Phase::Features, Phase::Complexity, Phase::Lineage] {
-            memo_keys.push(ctx.memo_key(p, &[&ir.0]));
-        }
+        memo_keys.extend(analysis::per_job_keys(ctx, ir));
     }
     let mut out = EstateResult::default();
     // What each job reads and writes: small, needed for the lineage of all.
@@ -654,7 +662,8 @@ fn target_files(
             wanted.insert(path, h);
         }
     };
-    let sql = (ctx.target == "sql").then(|| crate::engine::artifacts::sql_context(ctx));
+    let sql = (ctx.target == Some(TargetKind::Sql))
+        .then(|| crate::generate::target::Sql::new(&ctx.sql).context);
     let shared = match &sql {
         Some(s) => crate::generate::sql::sql_shared_files(s),
         None => crate::generate::glue_shared_files_with(&ctx.glue, ctx.templates()),
@@ -801,10 +810,7 @@ fn target_files(
     }
     totals.insert("jobs".into(), rows.len() as u64);
     let _ = jobs;
-    let target = match &sql {
-        Some(s) => format!("sql:{}", s.dialect.as_str()),
-        None => ctx.target.clone(),
-    };
+    let target = ctx.target().map_or_else(String::new, |t| t.label());
     let report = Report {
         format_version: 1,
         target,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::db::Db;
 use crate::engine::job_ir::{self, known};
+use crate::engine::query::{Query, fetch, key_of};
 use crate::engine::source::SourceFile;
 use crate::engine::{Ctx, Phase};
 use crate::ir::{Location, SourceFormat};
@@ -18,7 +19,7 @@ use crate::parse::diag::Diagnostic;
 use crate::parse::dsx::{self, Item};
 use crate::parse::input::{self, FileSummary, Opened};
 use crate::parse::{build, isx};
-use crate::store::{Hash, decode, encode};
+use crate::store::Hash;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SliceInfo {
@@ -38,23 +39,34 @@ pub struct SplitResult {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// `split` as a query: keyed by the file's content (the path only says
+/// where to read it).
+pub struct Split<'a> {
+    pub content: Hash,
+    pub path: &'a str,
+}
+
+impl Query for Split<'_> {
+    const PHASE: Phase = Phase::Split;
+    const VERSION: u32 = 1;
+    type Value = SplitResult;
+
+    fn key(&self, ctx: &Ctx) -> Hash {
+        key_of::<Self>(ctx, &[&self.content])
+    }
+
+    fn compute(&self, ctx: &Ctx) -> Option<SplitResult> {
+        Some(stream_file(ctx, self.path, self.content))
+    }
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn split(db: &dyn Db, file: SourceFile) -> SplitResult {
-    let ctx = db.ctx();
-    let content = file.content(db);
-    let key = ctx.memo_key(Phase::Split, &[&content]);
-    if let Ok(Some(bytes)) = ctx.store.memo(&key)
-        && let Some(r) = decode::<SplitResult>(&bytes)
-    {
-        ctx.counters.reused(Phase::Split);
-        return r;
-    }
-    let result = stream_file(ctx, file.path(db), content);
-    if !ctx.dry_run {
-        let _ = ctx.store.put_memo(&key, encode(&result));
-    }
-    ctx.counters.computed(Phase::Split);
-    result
+    let q = Split {
+        content: file.content(db),
+        path: file.path(db),
+    };
+    fetch(db.ctx(), &q).value.unwrap_or_default()
 }
 
 /// Read a file once: find its slices, and compute `job_ir` for each slice

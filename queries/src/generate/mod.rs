@@ -8,6 +8,7 @@
 pub mod glue;
 pub mod plan;
 pub mod sql;
+pub mod target;
 pub mod templates;
 
 use serde::Serialize;

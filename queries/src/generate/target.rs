@@ -1,0 +1,171 @@
+//! The generation targets behind one trait: what the engine and the LLM
+//! phase need to know of a target (its name, what its files depend on, the
+//! files of a job, which of them is the code an LLM completes, how a
+//! prompt describes it), so that neither names a target. A new target is
+//! one more implementation and one more [`TargetKind`].
+
+use crate::config::{GlueConfig, SqlConfig};
+use crate::generate::templates::Templates;
+use crate::generate::{GeneratedJob, GlueContext};
+use crate::ir::Job;
+
+/// The targets of `--target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum TargetKind {
+    #[default]
+    Glue,
+    Sql,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 2] = [TargetKind::Glue, TargetKind::Sql];
+
+    /// The `--target` spelling; part of store keys and output scopes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Glue => "glue",
+            TargetKind::Sql => "sql",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<TargetKind> {
+        TargetKind::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+/// How a job is described to its generator besides the IR.
+pub struct JobSpec<'a> {
+    /// `AUTO`, `SEMI-AUTO`, `MANUAL` (or `unknown`).
+    pub category: &'a str,
+    /// `rule-based`, `template variation`, `LLM`, `rule-based draft`.
+    pub strategy: &'a str,
+    /// The job's file name (unique across the output folder).
+    pub stem: &'a str,
+}
+
+/// A generation target.
+pub trait Target: Sync {
+    fn kind(&self) -> TargetKind;
+
+    /// The target with its variant (`glue`, `sql:teradata`): in prompt
+    /// keys, prompts and the generation report.
+    fn label(&self) -> String;
+
+    /// What of the run's settings this target's files depend on (its own
+    /// settings only: changing the SQL dialect does not touch the Glue
+    /// files' keys, nor the reverse), as key parts.
+    fn fingerprint(&self) -> [Vec<u8>; 2];
+
+    /// The files of one job (paths with `{stem}`), its TODOs and warnings.
+    fn job_files(&self, job: &Job, spec: &JobSpec<'_>) -> GeneratedJob;
+
+    /// Whether `path` (with `{stem}`) is a job's own script: the code file
+    /// an LLM answer replaces, before any other code file of the job.
+    fn is_job_script(&self, path: &str) -> bool;
+
+    /// How prompts name the target.
+    fn describe(&self) -> String;
+}
+
+/// AWS Glue: PySpark jobs, Terraform, tests, docs (templates overridable).
+pub struct Glue<'a> {
+    pub config: &'a GlueConfig,
+    pub templates: &'a Templates,
+}
+
+impl Target for Glue<'_> {
+    fn kind(&self) -> TargetKind {
+        TargetKind::Glue
+    }
+
+    fn label(&self) -> String {
+        self.kind().as_str().to_string()
+    }
+
+    fn fingerprint(&self) -> [Vec<u8>; 2] {
+        [
+            crate::store::encode(self.config),
+            self.templates.fingerprint.to_vec(),
+        ]
+    }
+
+    fn job_files(&self, job: &Job, spec: &JobSpec<'_>) -> GeneratedJob {
+        crate::generate::glue_job_files_with(
+            job,
+            &GlueContext {
+                config: self.config.clone(),
+                category: spec.category.to_string(),
+                strategy: spec.strategy.to_string(),
+                reasons: Vec::new(),
+                stem: Some(spec.stem.to_string()),
+            },
+            self.templates,
+        )
+    }
+
+    fn is_job_script(&self, path: &str) -> bool {
+        path.starts_with("glue_jobs/")
+    }
+
+    fn describe(&self) -> String {
+        "AWS Glue (PySpark 3.5, Glue 5.0)".into()
+    }
+}
+
+/// SQL: one script per job in a dialect, DDL, load / unload scripts.
+pub struct Sql {
+    pub context: crate::generate::sql::SqlContext,
+}
+
+impl Sql {
+    /// The SQL target of `[sql]` (an unknown dialect: PostgreSQL, as the
+    /// configuration check reports it before a build).
+    pub fn new(config: &SqlConfig) -> Sql {
+        Sql {
+            context: crate::generate::sql::SqlContext {
+                config: config.clone(),
+                dialect: crate::generate::sql::parse_dialect(&config.dialect)
+                    .unwrap_or(crate::expr::translate::Dialect::Postgres),
+                category: String::new(),
+                strategy: String::new(),
+                stem: None,
+            },
+        }
+    }
+}
+
+impl Target for Sql {
+    fn kind(&self) -> TargetKind {
+        TargetKind::Sql
+    }
+
+    fn label(&self) -> String {
+        format!("{}:{}", self.kind().as_str(), self.context.dialect.as_str())
+    }
+
+    fn fingerprint(&self) -> [Vec<u8>; 2] {
+        // The SQL generator renders no templates.
+        [crate::store::encode(&self.context.config), Vec::new()]
+    }
+
+    fn job_files(&self, job: &Job, spec: &JobSpec<'_>) -> GeneratedJob {
+        crate::generate::sql::sql_job_files(
+            job,
+            &crate::generate::sql::SqlContext {
+                category: spec.category.to_string(),
+                strategy: spec.strategy.to_string(),
+                stem: Some(spec.stem.to_string()),
+                ..self.context.clone()
+            },
+        )
+    }
+
+    fn is_job_script(&self, path: &str) -> bool {
+        // `sql/` before `ddl/`, `extract/`...
+        path.starts_with("sql/")
+    }
+
+    fn describe(&self) -> String {
+        format!("SQL ({})", self.context.dialect.as_str())
+    }
+}
