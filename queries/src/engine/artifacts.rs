@@ -16,6 +16,7 @@ use crate::engine::job_ir::load_ir;
 use crate::engine::materialize::write_early;
 use crate::engine::query::{Query, fetch, key_of};
 use crate::engine::{Ctx, Phase};
+use crate::generate::target::{Category, Strategy, category_str};
 use crate::ir::EntityHash;
 use crate::store::Hash;
 
@@ -45,10 +46,10 @@ pub struct ArtifactSet {
 pub struct ArtifactKey<'db> {
     #[returns(copy)]
     pub ir: EntityHash,
-    #[returns(ref)]
-    pub category: String,
-    #[returns(ref)]
-    pub strategy: String,
+    #[returns(copy)]
+    pub category: Option<Category>,
+    #[returns(copy)]
+    pub strategy: Strategy,
     /// The job's file name (unique across the output folder).
     #[returns(ref)]
     pub stem: String,
@@ -66,8 +67,8 @@ pub struct JobKey<'db> {
 /// templates. The generators' code is in the key through the code digest.
 pub struct Artifacts<'a> {
     pub ir: EntityHash,
-    pub category: &'a str,
-    pub strategy: &'a str,
+    pub category: Option<Category>,
+    pub strategy: Strategy,
     pub stem: &'a str,
 }
 
@@ -85,8 +86,8 @@ impl Query for Artifacts<'_> {
             &[
                 &self.ir.0,
                 name.as_bytes(),
-                self.category.as_bytes(),
-                self.strategy.as_bytes(),
+                category_str(self.category).as_bytes(),
+                self.strategy.as_str().as_bytes(),
                 self.stem.as_bytes(),
                 &settings,
                 &templates,
@@ -116,7 +117,13 @@ impl Query for Artifacts<'_> {
 }
 
 /// The store key of a job's artifacts.
-pub fn memo_key(ctx: &Ctx, ir: &EntityHash, category: &str, strategy: &str, stem: &str) -> Hash {
+pub fn memo_key(
+    ctx: &Ctx,
+    ir: &EntityHash,
+    category: Option<Category>,
+    strategy: Strategy,
+    stem: &str,
+) -> Hash {
     Artifacts {
         ir: *ir,
         category,
@@ -129,18 +136,17 @@ pub fn memo_key(ctx: &Ctx, ir: &EntityHash, category: &str, strategy: &str, stem
 /// How a job is generated, from its category and group: a non-template
 /// member of a group is a variation of its template's translation.
 pub fn strategy(
-    category: Option<crate::analysis::predict::Category>,
+    category: Option<Category>,
     membership: Option<&crate::analysis::groups::Membership>,
     llm_configured: bool,
-) -> String {
-    use crate::analysis::predict::Category;
+) -> Strategy {
     let grouped =
         membership.is_some_and(|m| (m.dup.is_some() || m.sim.is_some()) && !m.is_template);
     match category {
-        _ if grouped => "template variation".into(),
-        Some(Category::Auto) | None => "rule-based".into(),
-        Some(_) if llm_configured => "LLM".into(),
-        Some(_) => "rule-based draft".into(),
+        _ if grouped => Strategy::TemplateVariation,
+        Some(Category::Auto) | None => Strategy::RuleBased,
+        Some(_) if llm_configured => Strategy::Llm,
+        Some(_) => Strategy::RuleBasedDraft,
     }
 }
 
@@ -163,8 +169,8 @@ pub fn artifacts<'db>(db: &'db dyn Db, job: ArtifactKey<'db>) -> ArtifactSet {
 pub fn regenerate(
     ctx: &crate::engine::Ctx,
     ir: &EntityHash,
-    category: &str,
-    strategy: &str,
+    category: Option<Category>,
+    strategy: Strategy,
     stem: &str,
 ) -> Option<Vec<(Hash, Vec<u8>)>> {
     let entity = load_ir(ctx, ir)?;
@@ -213,8 +219,8 @@ fn listed(ctx: &crate::engine::Ctx, generated: Generated, stem: &str) -> Artifac
 fn generate(
     ctx: &crate::engine::Ctx,
     entity: &crate::ir::Entity,
-    category: &str,
-    strategy: &str,
+    category: Option<Category>,
+    strategy: Strategy,
     stem: &str,
 ) -> Generated {
     let Some(job) = entity.as_job() else {

@@ -39,7 +39,7 @@ use crate::engine::query::{self, Query, key_of};
 use crate::engine::run::Found;
 use crate::engine::summary::LlmCounts;
 use crate::engine::{Ctx, Phase};
-use crate::generate::target::Target;
+use crate::generate::target::{Category, Strategy, Target, category_str};
 use crate::ir::{EntityHash, JobKind};
 use crate::llm::budget::{Budget, estimate_tokens};
 use crate::llm::plan::{GroupCost, LlmEstimate, PlannedCall};
@@ -165,7 +165,7 @@ struct Work {
     ir: EntityHash,
     key: String,
     name: String,
-    category: String,
+    category: Option<Category>,
     mode: Mode,
     source: Source,
     /// Index of the code file in the job's artifact set, its path (with
@@ -174,7 +174,7 @@ struct Work {
     draft_blob: Option<Hash>,
     /// How its files were generated and their file name: what makes the
     /// draft again (rule-made files are not kept in the store).
-    strategy: String,
+    strategy: Strategy,
     stem: String,
     todos: Vec<(String, String)>,
     stages: usize,
@@ -236,7 +236,7 @@ pub fn run(
     ctx: &Ctx,
     target: &dyn Target,
     opts: &LlmOptions,
-    plan: &[(EntityHash, String, String)],
+    plan: &[(EntityHash, Option<Category>, Strategy)],
     jobs: &[&Found],
     stem_for: &dyn Fn(&EntityHash) -> String,
     estate: &EstateResult,
@@ -260,7 +260,7 @@ pub fn run(
     for (ir, category, strategy) in plan {
         let Some(found) = by_ir.get(ir) else { continue };
         let is_seq = found.entity.job_kind == Some(JobKind::Sequence);
-        let Some(mode) = crate::llm::strategy::mode(category, is_seq) else {
+        let Some(mode) = crate::llm::strategy::mode(category_str(*category), is_seq) else {
             continue;
         };
         let set = sets.get(ir);
@@ -282,12 +282,12 @@ pub fn run(
             ir: *ir,
             key: ir.hex(),
             name: found.entity.name.clone(),
-            category: category.clone(),
+            category: *category,
             mode,
             source: Source::Full,
             code: code.map(|(i, p, l)| (i, p.replace("{stem}", &stem), l)),
             draft_blob: code.and_then(|(i, _, _)| set.map(|s| s.files[i].blob)),
-            strategy: strategy.clone(),
+            strategy: *strategy,
             stem: stem.clone(),
             todos: set.map(|s| s.todos.clone()).unwrap_or_default(),
             stages,
@@ -458,7 +458,7 @@ fn job_text(ctx: &Ctx, w: &Work, blob: &Hash, made: &Made) -> Option<String> {
         return String::from_utf8(bytes).ok();
     }
     let made = made
-        .get_or_init(|| regenerate(ctx, &w.ir, &w.category, &w.strategy, &w.stem))
+        .get_or_init(|| regenerate(ctx, &w.ir, w.category, w.strategy, &w.stem))
         .as_ref()?;
     let (_, bytes) = made.iter().find(|(h, _)| h == blob)?;
     String::from_utf8(bytes.clone()).ok()
@@ -513,7 +513,7 @@ impl LlmPhase<'_> {
                 &w.draft_blob.unwrap_or_default(),
                 path.as_bytes(),
                 &lang,
-                &encode(&(w.mode, &w.category, &w.todos)),
+                &encode(&(w.mode, category_str(w.category), &w.todos)),
                 &self.prediction_bytes(w),
                 self.target.label().as_bytes(),
                 &self.prompts.fingerprint,
@@ -579,7 +579,7 @@ impl LlmPhase<'_> {
                 w.mode,
                 &FullPrompt {
                     job,
-                    category: &w.category,
+                    category: category_str(w.category),
                     rule: pred.map_or("", |p| p.rule.as_str()),
                     blocking: &blocking,
                     path,

@@ -23,7 +23,7 @@ use crate::engine::source::{SourceFile, content_hash};
 use crate::engine::split::{Split, split};
 use crate::engine::summary::{JobChange, JobCounts, JobRecord, RunRecord, RunSummary};
 use crate::engine::{Phase, summary};
-use crate::generate::target::TargetKind;
+use crate::generate::target::{Category, Strategy, TargetKind, category_str};
 use crate::ir::{EntityHash, Location};
 use crate::parse::Limits;
 use crate::parse::diag::{Diagnostic, Severity};
@@ -298,7 +298,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
             .map(|j| j.entity.ir)
             .collect()
     });
-    let plan: Vec<(EntityHash, String, String)> = distinct
+    let plan: Vec<(EntityHash, Option<Category>, Strategy)> = distinct
         .iter()
         .filter(|ir| selected.as_ref().is_none_or(|s| s.contains(ir)))
         .map(|ir| {
@@ -307,12 +307,8 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
                 .grouping
                 .as_ref()
                 .and_then(|g| g.membership.get(&ir.hex()));
-            let category = p.map_or("unknown", |p| p.category.as_str()).to_string();
-            (
-                *ir,
-                category,
-                strategy(p.map(|p| p.category), m, req.llm_configured),
-            )
+            let category = p.map(|p| p.category);
+            (*ir, category, strategy(category, m, req.llm_configured))
         })
         .collect();
     let stem_for = |ir: &EntityHash| {
@@ -324,13 +320,13 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
     let mut sets: HashMap<EntityHash, crate::engine::artifacts::ArtifactSet> = plan
         .par_iter()
         .map_with(db.clone(), |db, (ir, category, strategy)| {
-            let key = ArtifactKey::new(db, *ir, category.clone(), strategy.clone(), stem_for(ir));
+            let key = ArtifactKey::new(db, *ir, *category, *strategy, stem_for(ir));
             (*ir, artifacts(db, key).clone())
         })
         .collect();
     memo_keys.extend(
         plan.iter()
-            .map(|(ir, c, s)| artifact_memo_key(&ctx, ir, c, s, &stem_for(ir))),
+            .map(|(ir, c, s)| artifact_memo_key(&ctx, ir, *c, *s, &stem_for(ir))),
     );
     for (ir, set) in &sets {
         if let Some(p) = &set.problem {
@@ -434,7 +430,7 @@ pub fn run(store: Arc<Store>, req: &Request, progress: &dyn Progress) -> Result<
         }
         let files_of = |i: usize| {
             let (ir, category, strategy) = plan.get(i)?;
-            regenerate(&ctx, ir, category, strategy, &stem_for(ir))
+            regenerate(&ctx, ir, *category, *strategy, &stem_for(ir))
         };
         let regenerate = materialize::Regenerate {
             job_of,
@@ -650,7 +646,7 @@ fn target_files(
     named: &[(String, String)],
     stems: &[String],
     sets: &HashMap<EntityHash, crate::engine::artifacts::ArtifactSet>,
-    plan: &[(EntityHash, String, String)],
+    plan: &[(EntityHash, Option<Category>, Strategy)],
     wanted: &mut BTreeMap<String, Hash>,
     outputs_of: &mut HashMap<(String, EntityHash), Vec<String>>,
 ) {
@@ -756,17 +752,17 @@ fn target_files(
         target: String,
         totals: BTreeMap<String, u64>,
     }
-    let by_ir: HashMap<&EntityHash, (&String, &String)> =
-        plan.iter().map(|(ir, c, s)| (ir, (c, s))).collect();
+    let by_ir: HashMap<&EntityHash, (Option<Category>, Strategy)> =
+        plan.iter().map(|(ir, c, s)| (ir, (*c, *s))).collect();
     let mut rows = Vec::new();
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
     for ((name, hex), stem) in named.iter().zip(stems) {
         let Some(ir) = EntityHash::from_hex(hex) else {
             continue;
         };
-        let (category, strategy) = by_ir
-            .get(&ir)
-            .map_or(("unknown", "rule-based"), |(c, s)| (c.as_str(), s.as_str()));
+        let (category, strategy) = by_ir.get(&ir).map_or(("unknown", "rule-based"), |(c, s)| {
+            (category_str(*c), s.as_str())
+        });
         let set = sets.get(&ir);
         let files: Vec<FileRow> = set
             .map(|s| {

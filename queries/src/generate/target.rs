@@ -33,12 +33,42 @@ impl TargetKind {
     }
 }
 
+pub use crate::analysis::predict::Category;
+
+/// A job's category as generated files and reports spell it (`unknown`:
+/// no prediction).
+pub fn category_str(category: Option<Category>) -> &'static str {
+    category.map_or("unknown", Category::as_str)
+}
+
+/// How a job's files are made; shows in its generated docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// Every stage and expression has a rule.
+    RuleBased,
+    /// A non-template member of a group: a variation of its template's translation.
+    TemplateVariation,
+    /// The rule-based draft, completed by the configured LLM.
+    Llm,
+    /// The rule-based draft with named placeholders (no LLM configured).
+    RuleBasedDraft,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::RuleBased => "rule-based",
+            Strategy::TemplateVariation => "template variation",
+            Strategy::Llm => "LLM",
+            Strategy::RuleBasedDraft => "rule-based draft",
+        }
+    }
+}
+
 /// How a job is described to its generator besides the IR.
 pub struct JobSpec<'a> {
-    /// `AUTO`, `SEMI-AUTO`, `MANUAL` (or `unknown`).
-    pub category: &'a str,
-    /// `rule-based`, `template variation`, `LLM`, `rule-based draft`.
-    pub strategy: &'a str,
+    pub category: Option<Category>,
+    pub strategy: Strategy,
     /// The job's file name (unique across the output folder).
     pub stem: &'a str,
 }
@@ -94,8 +124,8 @@ impl Target for Glue<'_> {
             job,
             &GlueContext {
                 config: self.config.clone(),
-                category: spec.category.to_string(),
-                strategy: spec.strategy.to_string(),
+                category: category_str(spec.category).to_string(),
+                strategy: spec.strategy.as_str().to_string(),
                 reasons: Vec::new(),
                 stem: Some(spec.stem.to_string()),
             },
@@ -152,8 +182,8 @@ impl Target for Sql {
         crate::generate::sql::sql_job_files(
             job,
             &crate::generate::sql::SqlContext {
-                category: spec.category.to_string(),
-                strategy: spec.strategy.to_string(),
+                category: category_str(spec.category).to_string(),
+                strategy: spec.strategy.as_str().to_string(),
                 stem: Some(spec.stem.to_string()),
                 ..self.context.clone()
             },
