@@ -199,3 +199,52 @@ impl Target for Sql {
         format!("SQL ({})", self.context.dialect.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql(dialect: &str) -> Sql {
+        Sql::new(&SqlConfig {
+            dialect: dialect.into(),
+            ..SqlConfig::default()
+        })
+    }
+
+    /// The spellings that reach keys, prompts and reports are those the
+    /// engine wrote before the trait (stored keys and outputs unchanged).
+    #[test]
+    fn targets_are_spelled_as_before() {
+        let config = GlueConfig::default();
+        let glue = Glue {
+            config: &config,
+            templates: Templates::embedded(),
+        };
+        assert_eq!(glue.label(), "glue");
+        assert_eq!(glue.describe(), "AWS Glue (PySpark 3.5, Glue 5.0)");
+        assert_eq!(sql("td").label(), "sql:teradata");
+        assert_eq!(sql("postgres").describe(), "SQL (postgres)");
+        for t in TargetKind::ALL {
+            assert_eq!(TargetKind::from_name(t.as_str()), Some(t));
+        }
+        assert_eq!(TargetKind::from_name("GLUE"), None);
+        assert_eq!(category_str(None), "unknown");
+        assert_eq!(category_str(Some(Category::SemiAuto)), "SEMI-AUTO");
+        assert_eq!(Strategy::Llm.as_str(), "LLM");
+    }
+
+    /// The code file an LLM completes is the job's script, not its DDL or tests.
+    #[test]
+    fn each_target_names_its_job_script() {
+        let config = GlueConfig::default();
+        let glue = Glue {
+            config: &config,
+            templates: Templates::embedded(),
+        };
+        assert!(glue.is_job_script("glue_jobs/{stem}.py"));
+        assert!(!glue.is_job_script("tests/test_{stem}.py"));
+        let s = sql("oracle");
+        assert!(s.is_job_script("sql/{stem}.sql"));
+        assert!(!s.is_job_script("ddl/{stem}.sql"));
+    }
+}

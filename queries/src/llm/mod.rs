@@ -22,7 +22,7 @@
 //!   [`prompt`] (templates), [`pycode`] (placeholders and splicing of
 //!   Python answers), [`substitute`] (duplicates' answers by slot
 //!   substitution), [`validate`] (compile / parse answers): what the build's
-//!   LLM phase (`engine/llm.rs`) is made of.
+//!   LLM phase (`engine/llm/`) is made of.
 
 pub mod anthropic;
 pub mod bedrock;
