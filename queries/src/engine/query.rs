@@ -273,8 +273,8 @@ mod tests {
                 ctx,
                 &Artifacts {
                     ir,
-                    category: "AUTO",
-                    strategy: "rule-based",
+                    category: Some(crate::generate::target::Category::Auto),
+                    strategy: crate::generate::target::Strategy::RuleBased,
                     stem: "job",
                 },
             ),
@@ -321,8 +321,8 @@ mod tests {
         // Unedited, the keys are those of the compiled-in digests.
         let q = Artifacts {
             ir: EntityHash([7; 32]),
-            category: "AUTO",
-            strategy: "rule-based",
+            category: Some(crate::generate::target::Category::Auto),
+            strategy: crate::generate::target::Strategy::RuleBased,
             stem: "job",
         };
         assert_eq!(before.last().map(|k| k.1), Some(q.key(&ctx)));
