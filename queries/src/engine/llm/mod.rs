@@ -65,8 +65,11 @@ pub use batching::{light_limits, light_tokens};
 /// text is made of ([`LlmPhase::prompt_key`], [`LlmPhase::light_keys`]).
 struct PromptOf<'a> {
     key: Hash,
-    make: std::cell::Cell<Option<Box<dyn FnOnce() -> Option<(String, String)> + 'a>>>,
+    make: std::cell::Cell<Option<MakePrompt<'a>>>,
 }
+
+/// Renders a prompt (system, user) when it is not stored.
+type MakePrompt<'a> = Box<dyn FnOnce() -> Option<(String, String)> + 'a>;
 
 impl Query for PromptOf<'_> {
     const PHASE: Phase = Phase::Prompt;
