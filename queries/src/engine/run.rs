@@ -658,20 +658,12 @@ fn target_files(
             wanted.insert(path, h);
         }
     };
-    let sql = (ctx.target == Some(TargetKind::Sql))
-        .then(|| crate::generate::target::Sql::new(&ctx.sql).context);
-    let shared = match &sql {
-        Some(s) => crate::generate::sql::sql_shared_files(s),
-        None => crate::generate::glue_shared_files_with(&ctx.glue, ctx.templates()),
+    let Some(target) = ctx.target() else {
+        return;
     };
-    for (path, bytes) in shared {
+    for (path, bytes) in target.shared_files() {
         put(path, &bytes, wanted);
     }
-    let all_stems: Vec<(String, String)> = named
-        .iter()
-        .zip(stems)
-        .map(|((n, _), s)| (n.clone(), s.clone()))
-        .collect();
     let stem_of: HashMap<(&str, &str), &str> = named
         .iter()
         .zip(stems)
@@ -682,10 +674,10 @@ fn target_files(
         .filter(|j| j.entity.job_kind == Some(crate::ir::JobKind::Sequence))
         .map(|j| j.entity.ir.hex())
         .collect();
-    let job_refs: Vec<crate::generate::glue::terraform::JobRef> = named
+    let job_refs: Vec<crate::generate::target::JobRef> = named
         .iter()
         .zip(stems)
-        .map(|((n, h), s)| crate::generate::glue::terraform::JobRef {
+        .map(|((n, h), s)| crate::generate::target::JobRef {
             name: n.clone(),
             stem: s.clone(),
             sequence: sequence_irs.contains(h),
@@ -701,10 +693,7 @@ fn target_files(
             let stem = *stem_of.get(&(j.entity.name.as_str(), hex.as_str()))?;
             let entity = crate::engine::job_ir::load_ir(ctx, &j.entity.ir)?;
             let job = entity.as_job()?;
-            let files = match &sql {
-                Some(s) => crate::generate::sql::sequence::files(job, &all_stems, s.dialect).files,
-                None => crate::generate::sequence_files_with(job, stem, &job_refs).files,
-            };
+            let files = target.sequence_files(job, stem, &job_refs);
             Some((*j, stem, files))
         })
         .collect();
@@ -806,22 +795,15 @@ fn target_files(
     }
     totals.insert("jobs".into(), rows.len() as u64);
     let _ = jobs;
-    let target = ctx.target().map_or_else(String::new, |t| t.label());
     let report = Report {
         format_version: 1,
-        target,
+        target: target.label(),
         totals,
         jobs: rows,
     };
     if let Ok(mut text) = serde_json::to_vec_pretty(&report) {
         text.push(b'\n');
-        // Each target its own: both can share an output folder.
-        let name = if sql.is_some() {
-            "generation_report.sql.json"
-        } else {
-            "generation_report.json"
-        };
-        put(name.into(), &text, wanted);
+        put(target.report_file().into(), &text, wanted);
     }
 }
 

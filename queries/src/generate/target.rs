@@ -95,7 +95,21 @@ pub trait Target: Sync {
 
     /// How prompts name the target.
     fn describe(&self) -> String;
+
+    /// Files of the target that are no one job's (fixtures, variables,
+    /// control tables).
+    fn shared_files(&self) -> Vec<(String, Vec<u8>)>;
+
+    /// The files of a sequence (paths with `{stem}`), given every job of
+    /// the build it may run.
+    fn sequence_files(&self, job: &Job, stem: &str, jobs: &[JobRef]) -> Vec<(String, Vec<u8>)>;
+
+    /// The generation report's file name: each target its own, so both
+    /// can share an output folder.
+    fn report_file(&self) -> &'static str;
 }
+
+pub use crate::generate::glue::terraform::JobRef;
 
 /// AWS Glue: PySpark jobs, Terraform, tests, docs (templates overridable).
 pub struct Glue<'a> {
@@ -139,6 +153,18 @@ impl Target for Glue<'_> {
 
     fn describe(&self) -> String {
         "AWS Glue (PySpark 3.5, Glue 5.0)".into()
+    }
+
+    fn shared_files(&self) -> Vec<(String, Vec<u8>)> {
+        crate::generate::glue_shared_files_with(self.config, self.templates)
+    }
+
+    fn sequence_files(&self, job: &Job, stem: &str, jobs: &[JobRef]) -> Vec<(String, Vec<u8>)> {
+        crate::generate::sequence_files_with(job, stem, jobs).files
+    }
+
+    fn report_file(&self) -> &'static str {
+        "generation_report.json"
     }
 }
 
@@ -197,6 +223,22 @@ impl Target for Sql {
 
     fn describe(&self) -> String {
         format!("SQL ({})", self.context.dialect.as_str())
+    }
+
+    fn shared_files(&self) -> Vec<(String, Vec<u8>)> {
+        crate::generate::sql::sql_shared_files(&self.context)
+    }
+
+    fn sequence_files(&self, job: &Job, _stem: &str, jobs: &[JobRef]) -> Vec<(String, Vec<u8>)> {
+        let stems: Vec<(String, String)> = jobs
+            .iter()
+            .map(|j| (j.name.clone(), j.stem.clone()))
+            .collect();
+        crate::generate::sql::sequence::files(job, &stems, self.context.dialect).files
+    }
+
+    fn report_file(&self) -> &'static str {
+        "generation_report.sql.json"
     }
 }
 
