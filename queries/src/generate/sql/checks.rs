@@ -6,14 +6,13 @@
 
 use super::{IoTable, SqlGen};
 use crate::expr::translate::Dialect;
-use crate::expr::translate::sql::dialect::type_name;
-use crate::expr::translate::sql::quote_ident;
+use crate::expr::translate::sql::{quote_ident, type_name};
 use crate::expr::types::Type;
 use crate::ir::Link;
 
 /// Order-independent checksum of a table's rows.
 fn checksum(g: &SqlGen, l: &Link, table: &str) -> String {
-    let text = type_name(g.d, Type::STRING);
+    let text = type_name(g.rules, Type::STRING);
     let cols: Vec<String> = l
         .columns
         .iter()

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::dialect::is_shell_name;
+use crate::dialects::is_shell_name;
 use crate::escape::{line_comment, sh_double_inner, sh_single};
 use crate::expr::translate::Dialect;
 use crate::generate::{GeneratedJob, Todo};
@@ -154,7 +154,7 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
         // Each statement is one double-quoted shell word: export text
         // escaped (`sh_double_inner`), a parameter read at run time through
         // `sql_str`, which makes its value a SQL literal.
-        let rules = super::dialect::rules(d);
+        let rules = d.rules();
         let mut sets = Vec::new();
         for (p, value) in &a.parameter_values {
             let v = value.trim();

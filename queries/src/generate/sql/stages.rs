@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::dialect::{Merge, Step};
 use super::{Cte, Guard, IoTable, PARAMS, Role, SqlGen, column_list};
+use crate::dialects::{Merge, Step};
 use crate::expr::parse;
 use crate::expr::resolve::Scope;
 use crate::expr::stagevars::{State, initial_expr};
@@ -458,7 +458,7 @@ fn with_params(from: &str, code: &str) -> String {
 /// A fractional value assigned to an integer column is truncated (as the
 /// reference evaluator and Spark do); a database CAST would round.
 fn truncate_to_integer(g: &SqlGen, code: &str, text: &str, scope: &Scope, c: &Column) -> String {
-    use super::dialect::{Kind, kind_of};
+    use crate::dialects::{Kind, kind_of};
     let integer = matches!(
         kind_of(c),
         Kind::TinyInt | Kind::SmallInt | Kind::Int | Kind::BigInt

@@ -1,17 +1,94 @@
-//! What differs between the SQL dialects: one small override file each.
-//! The base generator (`sql/mod.rs`) asks a [`Rules`] for every piece of
-//! syntax that is not the same everywhere; the defaults here are ANSI.
+//! Everything that differs between the SQL dialects, one file each
+//! (sqlglot's model: a small override of one base). The base SQL generator
+//! (`generate/sql`) and the base expression translator
+//! (`expr/translate/sql`) ask a dialect's [`Rules`] for every type, function
+//! spelling, statement form, load / unload tool and checksum that is not
+//! the same everywhere; a default method is the base spelling (the one most
+//! dialects share), a dialect file overrides only where it differs.
+//!
+//! This module sits below both: it knows columns (`ir`), settings and the
+//! escapers, never the translator or the generator. Nothing outside it
+//! matches on [`Dialect`] (`tests/dialect_scan.rs`): a caller asks
+//! `d.rules()`. Adding a dialect = a variant, its names in [`Dialect::parse`]
+//! / [`Dialect::as_str`], one `impl Rules` file and one arm in
+//! [`Dialect::rules`].
 
 mod ansi;
+mod expr;
 mod oracle;
 mod postgres;
 mod sqlserver;
 mod teradata;
 
+pub use expr::{
+    BLANKS, DateFormatStyle, FieldSplit, NUMBER_RE, ScalarType, Side, at_least, quote_ident,
+};
+
 use crate::config::SqlConfig;
-use crate::expr::translate::Dialect;
-use crate::expr::translate::sql::dialect::string_lit;
 use crate::ir::Column;
+use serde::Serialize;
+
+/// A SQL dialect dsmig generates for. Only an identifier: what it means is
+/// its [`Rules`] ([`Dialect::rules`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+pub enum Dialect {
+    Teradata,
+    /// The default of `[sql] dialect` when the name is not known.
+    #[default]
+    Postgres,
+    Oracle,
+    SqlServer,
+    Ansi,
+}
+
+impl Dialect {
+    /// Every dialect, in the order of the docs and the output snapshot.
+    pub const ALL: [Dialect; 5] = [
+        Dialect::Teradata,
+        Dialect::Postgres,
+        Dialect::Oracle,
+        Dialect::SqlServer,
+        Dialect::Ansi,
+    ];
+
+    /// The dialect's rules: everything dialect-specific.
+    pub fn rules(self) -> &'static dyn Rules {
+        match self {
+            Dialect::Teradata => &teradata::Teradata,
+            Dialect::Postgres => &postgres::Postgres,
+            Dialect::Oracle => &oracle::Oracle,
+            Dialect::SqlServer => &sqlserver::SqlServer,
+            Dialect::Ansi => &ansi::Ansi,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Teradata => "teradata",
+            Dialect::Postgres => "postgres",
+            Dialect::Oracle => "oracle",
+            Dialect::SqlServer => "sqlserver",
+            Dialect::Ansi => "ansi",
+        }
+    }
+
+    /// A dialect name as `--dialect` and `[sql] dialect` spell it.
+    pub fn parse(s: &str) -> Option<Dialect> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "teradata" | "td" | "bteq" => Dialect::Teradata,
+            "postgres" | "postgresql" | "pg" => Dialect::Postgres,
+            "oracle" | "ora" => Dialect::Oracle,
+            "sqlserver" | "mssql" | "tsql" | "sql-server" => Dialect::SqlServer,
+            "ansi" | "generic" => Dialect::Ansi,
+            _ => return None,
+        })
+    }
+
+    /// Name of the dialect in sqlglot (`None` = its generic dialect).
+    pub fn sqlglot(self) -> Option<&'static str> {
+        self.rules().sqlglot()
+    }
+}
 
 /// A column's SQL type in a dialect, from its DataStage type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,9 +140,14 @@ pub fn decimal_ps(c: &Column) -> (u32, u32) {
     (p, c.scale.min(p))
 }
 
-/// Per-dialect syntax. Every method has the ANSI spelling as its default.
-pub trait Rules: Sync {
+/// Per-dialect syntax of the generated scripts. Every method has the base
+/// spelling as its default; the expression spellings are the supertrait
+/// [`expr::ExprRules`].
+pub trait Rules: expr::ExprRules + Sync {
     fn dialect(&self) -> Dialect;
+
+    /// Name of the dialect in sqlglot (`None` = its generic dialect).
+    fn sqlglot(&self) -> Option<&'static str>;
 
     /// Type of a column in DDL.
     fn column_type(&self, c: &Column) -> String;
@@ -123,12 +205,6 @@ pub trait Rules: Sync {
             "SELECT CAST({} AS INTEGER) AS dsmig_stop;",
             self.literal(message)
         )
-    }
-
-    /// A string literal of any text, on one line (see
-    /// [`string_lit`]: the spelling of character codes is the dialect's).
-    fn literal(&self, s: &str) -> String {
-        string_lit(self.dialect(), s)
     }
 
     /// `FROM` clause of a one-row query (Oracle: `FROM DUAL`).
@@ -310,7 +386,7 @@ impl FileStep {
         let keys: Vec<String> = self
             .order
             .iter()
-            .map(|(k, desc)| rules.order_key(&crate::expr::translate::sql::quote_ident(k), *desc))
+            .map(|(k, desc)| rules.order_key(&quote_ident(k), *desc))
             .collect();
         format!(" ORDER BY {}", keys.join(", "))
     }
@@ -321,16 +397,6 @@ impl FileStep {
             " " => "space".into(),
             s => s.to_string(),
         }
-    }
-}
-
-pub fn rules(d: Dialect) -> &'static dyn Rules {
-    match d {
-        Dialect::Teradata => &teradata::Teradata,
-        Dialect::Postgres => &postgres::Postgres,
-        Dialect::Oracle => &oracle::Oracle,
-        Dialect::SqlServer => &sqlserver::SqlServer,
-        Dialect::Ansi => &ansi::Ansi,
     }
 }
 
@@ -455,13 +521,13 @@ mod tests {
 
     #[test]
     fn literals_stay_on_one_line() {
-        let r = rules(Dialect::Postgres);
+        let r = Dialect::Postgres.rules();
         assert_eq!(r.literal("it's"), "'it''s'");
         assert_eq!(r.literal("a\\b"), "'a\\b'");
         assert_eq!(r.literal("a\tb"), "'a\tb'");
         assert_eq!(r.literal("a\n.OS x"), "('a' || CHR(10) || '.OS x')");
         assert_eq!(
-            rules(Dialect::SqlServer).literal("\r\n"),
+            Dialect::SqlServer.rules().literal("\r\n"),
             "(CHAR(13) + CHAR(10))"
         );
     }
