@@ -18,6 +18,10 @@ impl Rules for Ansi {
         None
     }
 
+    fn run_client(&self) -> &'static str {
+        "run_sql() { \"${DSMIG_SQL_CLIENT:?set DSMIG_SQL_CLIENT to a command that runs a SQL file}\" \"$1\"; }\nrun_text() { printf '%s\\n' \"$1\" > \"${TMPDIR:-/tmp}/dsmig_stmt.sql\" && run_sql \"${TMPDIR:-/tmp}/dsmig_stmt.sql\"; }"
+    }
+
     fn column_type(&self, c: &Column) -> String {
         // NATIONAL types are SQL-92 but rarely parsed by tools: Unicode is
         // the database's character set in practice.

@@ -252,6 +252,54 @@ pub trait Rules: expr::ExprRules + Sync {
     fn grant(&self, table: &str, role: &str) -> String {
         format!("GRANT SELECT ON {table} TO {role};")
     }
+
+    /// Order-independent checksum of a table's rows from its columns as
+    /// text (`cols`, NULL already replaced), for reconciliation.
+    fn row_checksum(&self, cols: &[String]) -> String {
+        // No hash function is standard: total text length per column.
+        format!(
+            "SUM({})",
+            cols.iter()
+                .map(|c| format!("CHARACTER_LENGTH({c})"))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        )
+    }
+
+    /// A number truncated toward zero, keeping its type.
+    fn trunc(&self, code: &str) -> String {
+        format!("TRUNC({code})")
+    }
+
+    /// Sample standard deviation (Aggregator).
+    fn stddev_samp(&self, col: &str) -> String {
+        format!("STDDEV_SAMP({col})")
+    }
+
+    /// Sample variance (Aggregator).
+    fn var_samp(&self, col: &str) -> String {
+        format!("VAR_SAMP({col})")
+    }
+
+    /// Whether a window result can filter rows directly (`QUALIFY`).
+    fn qualify(&self) -> bool {
+        false
+    }
+
+    /// Whether surrogate keys come from a database sequence that keeps
+    /// counting across runs (as DataStage's key state does).
+    fn key_sequences(&self) -> bool {
+        false
+    }
+
+    /// The next value of sequence `seq` (where [`Rules::key_sequences`]).
+    fn next_value(&self, seq: &str) -> String {
+        format!("NEXT VALUE FOR {seq}")
+    }
+
+    /// The shell functions `run_sql FILE` and `run_text STATEMENT` of a
+    /// sequence's run script: the dialect's command-line client.
+    fn run_client(&self) -> &'static str;
 }
 
 /// An upsert: rows of `with` + `select` merged into `table` on `keys`.

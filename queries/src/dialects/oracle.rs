@@ -17,6 +17,14 @@ impl Rules for Oracle {
         Some("oracle")
     }
 
+    fn row_checksum(&self, cols: &[String]) -> String {
+        format!("SUM(ORA_HASH({}))", cols.join(" || '|' || "))
+    }
+
+    fn run_client(&self) -> &'static str {
+        "run_sql() { printf 'WHENEVER SQLERROR EXIT FAILURE\\nSET DEFINE OFF\\n@%s\\n@%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }\nrun_text() { printf 'WHENEVER SQLERROR EXIT FAILURE\\nSET DEFINE OFF\\n@%s\\n%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }"
+    }
+
     fn column_type(&self, c: &Column) -> String {
         match kind_of(c) {
             Kind::Char | Kind::VarChar if super::unicode(c) => {

@@ -20,6 +20,25 @@ impl Rules for Postgres {
         Some("postgres")
     }
 
+    fn row_checksum(&self, cols: &[String]) -> String {
+        format!(
+            "SUM(CAST(hashtext(CONCAT_WS('|', {})) AS BIGINT))",
+            cols.join(", ")
+        )
+    }
+
+    fn key_sequences(&self) -> bool {
+        true
+    }
+
+    fn next_value(&self, seq: &str) -> String {
+        format!("nextval('{}')", seq.to_ascii_lowercase())
+    }
+
+    fn run_client(&self) -> &'static str {
+        "run_sql() { psql -v ON_ERROR_STOP=1 -q -f \"$1\"; }\nrun_text() { psql -v ON_ERROR_STOP=1 -q -c \"$1\"; }"
+    }
+
     fn column_type(&self, c: &Column) -> String {
         match kind_of(c) {
             Kind::Char | Kind::VarChar => varchar(c, 10_485_760, "TEXT", "VARCHAR"),

@@ -24,6 +24,27 @@ impl Rules for SqlServer {
         Some("tsql")
     }
 
+    fn row_checksum(&self, cols: &[String]) -> String {
+        format!("CHECKSUM_AGG(BINARY_CHECKSUM({}))", cols.join(", "))
+    }
+
+    /// ROUND with a non-zero third argument truncates.
+    fn trunc(&self, code: &str) -> String {
+        format!("ROUND({code}, 0, 1)")
+    }
+
+    fn stddev_samp(&self, col: &str) -> String {
+        format!("STDEV({col})")
+    }
+
+    fn var_samp(&self, col: &str) -> String {
+        format!("VAR({col})")
+    }
+
+    fn run_client(&self) -> &'static str {
+        "run_sql() { sqlcmd -b -I -x -i \"$1\"; }\nrun_text() { sqlcmd -b -I -x -Q \"$1\"; }"
+    }
+
     fn column_type(&self, c: &Column) -> String {
         match kind_of(c) {
             Kind::Char | Kind::VarChar if super::unicode(c) => {

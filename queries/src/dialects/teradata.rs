@@ -24,6 +24,21 @@ impl Rules for Teradata {
         Some("teradata")
     }
 
+    fn row_checksum(&self, cols: &[String]) -> String {
+        format!(
+            "SUM(CAST(HASHBUCKET(HASHROW({})) AS BIGINT))",
+            cols.join(", ")
+        )
+    }
+
+    fn qualify(&self) -> bool {
+        true
+    }
+
+    fn run_client(&self) -> &'static str {
+        "run_sql() { bteq < \"$1\"; }\nrun_text() { printf '.RUN FILE = dsmig_logon.btq;\\n%s\\n.IF ERRORCODE <> 0 THEN .QUIT 1;\\n.QUIT 0;\\n' \"$1\" | bteq; }"
+    }
+
     fn column_type(&self, c: &Column) -> String {
         let cs = if super::unicode(c) {
             " CHARACTER SET UNICODE"
