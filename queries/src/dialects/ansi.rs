@@ -1,4 +1,6 @@
-//! Generic ANSI SQL: the defaults of `Rules`; no load tool is standard.
+//! Generic ANSI SQL: the base spellings, except SUBSTRING ... FROM ... FOR,
+//! TRIM of spaces only and plain casts of ISO dates; no load tool is
+//! standard.
 
 use super::Dialect;
 use super::expr::{

@@ -8,13 +8,17 @@
 //!
 //! This module sits below both: it knows columns (`ir`), settings and the
 //! escapers, never the translator or the generator. Nothing outside it
-//! matches on [`Dialect`] (`tests/dialect_scan.rs`): a caller asks
+//! matches on [`Dialect`] (the test
+//! `tests::no_dialect_match_outside_the_dialect_files`): a caller asks
 //! `d.rules()`. Adding a dialect = a variant, its names in [`Dialect::parse`]
-//! / [`Dialect::as_str`], one `impl Rules` file and one arm in
-//! [`Dialect::rules`].
+//! / [`Dialect::as_str`], one file implementing `Rules` and `ExprRules`, one
+//! arm in [`Dialect::rules`], and the functions it translates only
+//! approximately (or not) in the registry's status table
+//! (`expr/functions.rs`).
 
 mod ansi;
 mod expr;
+mod files;
 mod oracle;
 mod postgres;
 mod sqlserver;
@@ -22,6 +26,10 @@ mod teradata;
 
 pub use expr::{
     BLANKS, DateFormatStyle, FieldSplit, NUMBER_RE, ScalarType, Side, at_least, quote_ident,
+};
+pub use files::{
+    FileField, FileStep, PathPart, is_shell_name, one_line_keep_tab, render_path, sh_path_word,
+    shell_path,
 };
 
 use crate::config::SqlConfig;
@@ -392,62 +400,6 @@ pub fn comment_lines(text: &str) -> String {
         .join("\n")
 }
 
-/// A file a job reads (into a staging table) or writes (from one).
-pub struct FileStep {
-    pub load: bool,
-    /// The file's path: text and job parameters (shell variables).
-    pub path: Vec<PathPart>,
-    pub table: String,
-    pub columns: Vec<String>,
-    pub sep: String,
-    pub quote: String,
-    pub header: bool,
-    pub null_value: Option<String>,
-    /// Every field as DataStage lays it out (quote, NULL marker, width,
-    /// delimiter after it); `None` where the layout is untranslatable.
-    pub fields: Option<Vec<FileField>>,
-    /// Pad character of fixed-width fields.
-    pub pad: String,
-    /// Unload: the order DataStage writes the rows in (column, descending),
-    /// empty when it is not defined.
-    pub order: Vec<(String, bool)>,
-}
-
-/// One field of a sequential file for a load / unload step.
-pub struct FileField {
-    /// The column, quoted for the dialect.
-    pub name: String,
-    pub column: Column,
-    pub width: Option<usize>,
-    pub delim: Option<String>,
-    pub null_value: Option<String>,
-    pub quote: String,
-}
-
-impl FileStep {
-    /// ` ORDER BY ...` of an unload where DataStage's row order is
-    /// defined (`FileStep::order`), in the dialect's NULL placement.
-    pub fn order_by(&self, rules: &dyn Rules) -> String {
-        if self.order.is_empty() {
-            return String::new();
-        }
-        let keys: Vec<String> = self
-            .order
-            .iter()
-            .map(|(k, desc)| rules.order_key(&quote_ident(k), *desc))
-            .collect();
-        format!(" ORDER BY {}", keys.join(", "))
-    }
-
-    pub fn sep_name(&self) -> String {
-        match self.sep.as_str() {
-            "\t" => "tab".into(),
-            " " => "space".into(),
-            s => s.to_string(),
-        }
-    }
-}
-
 /// `VARCHAR(n)` with the dialect's longest bounded length and its
 /// unbounded type.
 pub fn varchar(c: &Column, max: u32, unbounded: &str, name: &str) -> String {
@@ -458,108 +410,9 @@ pub fn varchar(c: &Column, max: u32, unbounded: &str, name: &str) -> String {
     }
 }
 
-/// A piece of a file path in a load script.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathPart {
-    /// Text from the export: escaped for the place it lands in.
-    Text(String),
-    /// A job parameter, written `${NAME}` (a shell name, checked).
-    Var(String),
-}
-
-/// Whether `s` is a shell variable name (`[A-Za-z_][A-Za-z0-9_]*`).
-pub fn is_shell_name(s: &str) -> bool {
-    let mut c = s.chars();
-    c.next()
-        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
-        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
-}
-
-/// A path with DataStage `#PARAM#` references as shell variables
-/// `${PARAM}` (`.` → `_`, `#$ENV#` → `${ENV}`; load scripts run from the
-/// shell); a reference whose name is not a shell name stays text (`#...#`).
-pub fn shell_path(path: &str) -> Vec<PathPart> {
-    let parts: Vec<&str> = path.split('#').collect();
-    let mut out: Vec<PathPart> = Vec::new();
-    let mut text = String::new();
-    for (i, p) in parts.iter().enumerate() {
-        // `#$NAME#` is an environment variable parameter: `${NAME}`.
-        let var = p.strip_prefix('$').unwrap_or(p).replace('.', "_");
-        if i % 2 == 1 && i + 1 < parts.len() && is_shell_name(&var) {
-            if !text.is_empty() {
-                out.push(PathPart::Text(std::mem::take(&mut text)));
-            }
-            out.push(PathPart::Var(var));
-        } else {
-            // The `#`s around a piece that is not a parameter are text.
-            if i % 2 == 1 {
-                text.push('#');
-            }
-            text.push_str(p);
-            if i % 2 == 1 && i + 1 < parts.len() {
-                text.push('#');
-            }
-        }
-    }
-    if !text.is_empty() {
-        out.push(PathPart::Text(text));
-    }
-    out
-}
-
-/// A path written with `text` escaping its text pieces and `${NAME}` for
-/// its parameters.
-pub fn render_path(parts: &[PathPart], text: impl Fn(&str) -> String) -> String {
-    parts
-        .iter()
-        .map(|p| match p {
-            PathPart::Text(t) => text(t),
-            PathPart::Var(v) => format!("${{{v}}}"),
-        })
-        .collect()
-}
-
-/// A path as one shell word: `"..."`, parameters expanded, text inert.
-pub fn sh_path_word(parts: &[PathPart]) -> String {
-    format!("\"{}\"", render_path(parts, crate::escape::sh_double_inner))
-}
-
-/// A delimiter, quote or null string of a file on one line: line breaks
-/// and controls other than tab become spaces.
-pub fn one_line_keep_tab(s: &str) -> String {
-    s.split('\t')
-        .map(crate::escape::one_line_raw)
-        .collect::<Vec<_>>()
-        .join("\t")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_expand_checked_names_only() {
-        let p = shell_path("#SourceDir#/in.csv");
-        assert_eq!(
-            p,
-            vec![
-                PathPart::Var("SourceDir".into()),
-                PathPart::Text("/in.csv".into())
-            ]
-        );
-        assert_eq!(sh_path_word(&p), "\"${SourceDir}/in.csv\"");
-        assert_eq!(
-            sh_path_word(&shell_path("#PS.Dir#/$(x) `y` \"z\".csv")),
-            "\"${PS_Dir}/\\$(x) \\`y\\` \\\"z\\\".csv\""
-        );
-        // Not a shell name: text, with its #s.
-        assert_eq!(
-            shell_path("a#b c#d#x;y#e"),
-            vec![PathPart::Text("a#b c#d#x;y#e".into())]
-        );
-        assert_eq!(shell_path("a#b"), vec![PathPart::Text("a#b".into())]);
-        assert_eq!(sh_path_word(&shell_path("#$out_file#")), "\"${out_file}\"");
-    }
 
     #[test]
     fn comments_hold_one_line_each() {
@@ -577,6 +430,75 @@ mod tests {
         assert_eq!(
             Dialect::SqlServer.rules().literal("\r\n"),
             "(CHAR(13) + CHAR(10))"
+        );
+    }
+
+    /// Files outside `src/dialects/` that may name a dialect variant, and
+    /// why. Test modules (from `#[cfg(test)] mod` to the end of a file) are
+    /// not scanned: a test picks the dialect it checks.
+    const NAMED_ELSEWHERE: &[(&str, &str)] = &[(
+        "queries/src/expr/functions.rs",
+        "the function registry's status table is keyed by dialect (data, not a match)",
+    )];
+
+    /// No code outside the dialect files matches on a dialect: every
+    /// difference is a method of its `Rules`. A source scan of both crates
+    /// for `Dialect::<variant>` and for imports of the variants (which
+    /// would let a match name them bare).
+    #[test]
+    fn no_dialect_match_outside_the_dialect_files() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root")
+            .to_path_buf();
+        let variants: Vec<String> = Dialect::ALL.iter().map(|d| format!("{d:?}")).collect();
+        let mut found = Vec::new();
+        for dir in ["queries/src", "src"] {
+            for entry in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+                let entry = entry.expect("walk the sources");
+                let path = entry.path();
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let rel = path
+                    .strip_prefix(&root)
+                    .expect("under the root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if rel.starts_with("queries/src/dialects/")
+                    || NAMED_ELSEWHERE.iter().any(|(f, _)| *f == rel)
+                {
+                    continue;
+                }
+                let text = std::fs::read_to_string(path).expect("read a source file");
+                let lines: Vec<&str> = text.lines().collect();
+                for (i, line) in lines.iter().enumerate() {
+                    let test_module = line.trim_start().starts_with("#[cfg(test)]")
+                        && lines
+                            .get(i + 1)
+                            .is_some_and(|next| next.trim_start().starts_with("mod "));
+                    if test_module {
+                        break;
+                    }
+                    let code = line.split("//").next().unwrap_or_default();
+                    let names_variant = code.match_indices("Dialect::").any(|(at, m)| {
+                        let rest = &code[at + m.len()..];
+                        let ident: String = rest
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                            .collect();
+                        variants.contains(&ident) || rest.starts_with('{') || rest.starts_with('*')
+                    });
+                    if names_variant {
+                        found.push(format!("{rel}:{}: {}", i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "dialect variants named outside src/dialects/ (ask the dialect's Rules instead):\n{}",
+            found.join("\n")
         );
     }
 }

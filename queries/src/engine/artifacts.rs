@@ -98,8 +98,7 @@ pub fn memo_key(
 pub fn sql_context(ctx: &crate::engine::Ctx) -> crate::generate::sql::SqlContext {
     crate::generate::sql::SqlContext {
         config: ctx.sql.clone(),
-        dialect: crate::generate::sql::parse_dialect(&ctx.sql.dialect)
-            .unwrap_or(crate::expr::translate::Dialect::Postgres),
+        dialect: crate::generate::sql::parse_dialect(&ctx.sql.dialect).unwrap_or_default(),
         category: String::new(),
         strategy: String::new(),
         stem: None,

@@ -175,7 +175,7 @@ fn target_label(ctx: &Ctx) -> String {
         format!(
             "sql:{}",
             crate::generate::sql::parse_dialect(&ctx.sql.dialect)
-                .unwrap_or(crate::expr::translate::Dialect::Postgres)
+                .unwrap_or_default()
                 .as_str()
         )
     } else {
