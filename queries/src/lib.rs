@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod basic;
 pub mod config;
 pub mod corpus_gen;
+pub mod dialects;
 pub mod engine;
 pub mod escape;
 pub mod expr;

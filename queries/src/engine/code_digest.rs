@@ -11,14 +11,21 @@
 pub const PHASE_SOURCES: &[(&str, &[&str])] = &[
     ("split", &["src/parse"]),
     ("job_ir", &["src/parse", "src/ir"]),
-    ("complexity", &["src/analysis", "src/expr", "src/stages"]),
-    ("prediction", &["src/analysis", "src/expr", "src/stages"]),
+    (
+        "complexity",
+        &["src/analysis", "src/expr", "src/dialects", "src/stages"],
+    ),
+    (
+        "prediction",
+        &["src/analysis", "src/expr", "src/dialects", "src/stages"],
+    ),
     (
         "artifacts",
         &[
             "src/generate",
             "src/stages",
             "src/expr",
+            "src/dialects",
             "src/escape.rs",
             "src/ir",
             "src/engine/artifacts.rs",

@@ -120,7 +120,7 @@ pub fn markdown() -> String {
             v.kind.as_str(),
             v.semantics.replace('|', "\\|"),
             cell(v.status(Target::PySpark)).replace('|', "\\|"),
-            cell(v.status(Target::Sql(Dialect::Postgres))).replace('|', "\\|"),
+            cell(v.sql).replace('|', "\\|"),
         ));
     }
     out.push_str(

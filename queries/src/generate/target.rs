@@ -180,8 +180,7 @@ impl Sql {
         Sql {
             context: crate::generate::sql::SqlContext {
                 config: config.clone(),
-                dialect: crate::generate::sql::parse_dialect(&config.dialect)
-                    .unwrap_or(crate::expr::translate::Dialect::Postgres),
+                dialect: crate::generate::sql::parse_dialect(&config.dialect).unwrap_or_default(),
                 category: String::new(),
                 strategy: String::new(),
                 stem: None,

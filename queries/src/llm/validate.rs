@@ -188,17 +188,11 @@ pub fn check(items: &[Item]) -> Vec<Verdict> {
 
 /// sqlglot's name for a dsmig target's dialect (`sql:postgres` → `postgres`).
 pub fn sqlglot_dialect(target: &str) -> String {
-    let d = target
-        .split_once([':', '/'])
-        .map(|(_, d)| d)
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match d.as_str() {
-        "sqlserver" | "mssql" | "tsql" => "tsql".into(),
-        "ansi" | "" => String::new(),
-        "postgresql" => "postgres".into(),
-        other => other.to_string(),
-    }
+    let d = target.split_once([':', '/']).map(|(_, d)| d).unwrap_or("");
+    crate::dialects::Dialect::parse(d)
+        .and_then(|d| d.sqlglot())
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[cfg(test)]

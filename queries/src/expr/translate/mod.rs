@@ -23,45 +23,8 @@ use serde::Serialize;
 
 use super::ast::Pos;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Dialect {
-    Teradata,
-    Postgres,
-    Oracle,
-    SqlServer,
-    Ansi,
-}
-
-impl Dialect {
-    pub const ALL: [Dialect; 5] = [
-        Dialect::Teradata,
-        Dialect::Postgres,
-        Dialect::Oracle,
-        Dialect::SqlServer,
-        Dialect::Ansi,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dialect::Teradata => "teradata",
-            Dialect::Postgres => "postgres",
-            Dialect::Oracle => "oracle",
-            Dialect::SqlServer => "sqlserver",
-            Dialect::Ansi => "ansi",
-        }
-    }
-
-    /// Name of the dialect in sqlglot (`None` = its generic dialect).
-    pub fn sqlglot(self) -> Option<&'static str> {
-        match self {
-            Dialect::Teradata => Some("teradata"),
-            Dialect::Postgres => Some("postgres"),
-            Dialect::Oracle => Some("oracle"),
-            Dialect::SqlServer => Some("tsql"),
-            Dialect::Ansi => None,
-        }
-    }
-}
+/// The SQL dialects live below the translator (`crate::dialects`).
+pub use crate::dialects::Dialect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum IssueKind {

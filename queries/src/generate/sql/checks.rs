@@ -5,15 +5,13 @@
 //! DataStage run (canonical column order: the link's).
 
 use super::{IoTable, SqlGen};
-use crate::expr::translate::Dialect;
-use crate::expr::translate::sql::dialect::type_name;
-use crate::expr::translate::sql::quote_ident;
+use crate::expr::translate::sql::{quote_ident, type_name};
 use crate::expr::types::Type;
 use crate::ir::Link;
 
 /// Order-independent checksum of a table's rows.
 fn checksum(g: &SqlGen, l: &Link, table: &str) -> String {
-    let text = type_name(g.d, Type::STRING);
+    let text = type_name(g.rules, Type::STRING);
     let cols: Vec<String> = l
         .columns
         .iter()
@@ -24,26 +22,7 @@ fn checksum(g: &SqlGen, l: &Link, table: &str) -> String {
     } else {
         cols
     };
-    let expr = match g.d {
-        Dialect::Postgres => format!(
-            "SUM(CAST(hashtext(CONCAT_WS('|', {})) AS BIGINT))",
-            cols.join(", ")
-        ),
-        Dialect::Oracle => format!("SUM(ORA_HASH({}))", cols.join(" || '|' || ")),
-        Dialect::SqlServer => format!("CHECKSUM_AGG(BINARY_CHECKSUM({}))", cols.join(", ")),
-        Dialect::Teradata => format!(
-            "SUM(CAST(HASHBUCKET(HASHROW({})) AS BIGINT))",
-            cols.join(", ")
-        ),
-        // No hash function is standard: total text length per column.
-        Dialect::Ansi => format!(
-            "SUM({})",
-            cols.iter()
-                .map(|c| format!("CHARACTER_LENGTH({c})"))
-                .collect::<Vec<_>>()
-                .join(" + ")
-        ),
-    };
+    let expr = g.rules.row_checksum(&cols);
     format!(
         "SELECT {} AS table_name, COUNT(*) AS row_count, {expr} AS row_checksum FROM {table};",
         g.rules.literal(table)

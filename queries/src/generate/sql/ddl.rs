@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::dialect::{FileField, FileStep, Step, shell_path};
 use super::{CONTROL_TABLE, IoTable, Role, SqlContext, SqlGen, column_list};
+use crate::dialects::{FileField, FileStep, Step, shell_path};
 use crate::expr::translate::sql::quote_ident;
 use crate::generate::glue::io::{
     csv_format, db_table, defined_order, file_path, text_fields, user_query,
@@ -106,7 +106,7 @@ pub fn job_ddl(g: &SqlGen, sources: &[IoTable], targets: &[IoTable]) -> String {
 
 /// The control table job parameters are read from.
 pub fn control_table(ctx: &SqlContext) -> String {
-    let rules = super::dialect::rules(ctx.dialect);
+    let rules = ctx.dialect.rules();
     let col = |name: &str, len: u32, nullable: bool| Column {
         name: name.into(),
         sql_type: 12,
@@ -264,7 +264,7 @@ pub fn extract_script(g: &mut SqlGen, sources: &[IoTable]) -> Option<String> {
         g.job.name,
         pending.trim_end()
     )) + "\n";
-    Some(g.rules.script(&super::dialect::Script {
+    Some(g.rules.script(&crate::dialects::Script {
         job: &g.job.name,
         header: &header,
         steps: &real,

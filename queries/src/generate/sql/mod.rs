@@ -15,12 +15,11 @@
 //! - anything not translated stops the script with a named error (a
 //!   failing `CAST`) instead of running with a gap.
 //!
-//! `dialect/` holds what differs per dialect; `stages` the SQL of each
+//! `crate::dialects` holds what differs per dialect (`self.rules`); `stages` the SQL of each
 //! stage kind; `ddl`, `checks`, `docs`, `sequence` the other files.
 
 pub mod checks;
 pub mod ddl;
-pub mod dialect;
 pub mod docs;
 pub mod sequence;
 pub mod stages;
@@ -31,10 +30,10 @@ use super::glue::{Coverage, Mapping, is_io};
 use super::plan::{Plan, PlanStage};
 use super::{GeneratedJob, Todo};
 use crate::config::SqlConfig;
+use crate::dialects::{Rules, Step};
 use crate::expr::translate::Dialect;
 use crate::expr::translate::sql::quote_ident;
 use crate::ir::{Job, JobKind, Link, ParamType};
-use dialect::{Rules, Step};
 
 /// What the SQL generator needs besides the job.
 #[derive(Debug, Clone)]
@@ -63,14 +62,7 @@ impl SqlContext {
 
 /// Parse a dialect name as `--dialect` and `[sql] dialect` spell it.
 pub fn parse_dialect(s: &str) -> Option<Dialect> {
-    Some(match s.trim().to_ascii_lowercase().as_str() {
-        "teradata" | "td" | "bteq" => Dialect::Teradata,
-        "postgres" | "postgresql" | "pg" => Dialect::Postgres,
-        "oracle" | "ora" => Dialect::Oracle,
-        "sqlserver" | "mssql" | "tsql" | "sql-server" => Dialect::SqlServer,
-        "ansi" | "generic" => Dialect::Ansi,
-        _ => return None,
-    })
+    Dialect::parse(s)
 }
 
 /// The parameter relation every statement reads job parameters from.
@@ -251,7 +243,7 @@ impl<'a> SqlGen<'a> {
             job,
             plan,
             ctx,
-            rules: dialect::rules(ctx.dialect),
+            rules: ctx.dialect.rules(),
             d: ctx.dialect,
             stem,
             names,
@@ -432,16 +424,11 @@ impl<'a> SqlGen<'a> {
         for name in &self.params_used {
             let text = match name.as_str() {
                 "DSJobName" => self.rules.literal(&self.job.name),
-                "DSJobStartDate" => {
-                    crate::expr::translate::sql::dialect::current_date(self.d).to_string()
+                "DSJobStartDate" => self.rules.current_date().to_string(),
+                "DSJobStartTimestamp" => self.rules.current_timestamp().to_string(),
+                "DSJobStartTime" => {
+                    format!("CAST({} AS TIME)", self.rules.current_timestamp())
                 }
-                "DSJobStartTimestamp" => {
-                    crate::expr::translate::sql::dialect::current_timestamp(self.d).to_string()
-                }
-                "DSJobStartTime" => format!(
-                    "CAST({} AS TIME)",
-                    crate::expr::translate::sql::dialect::current_timestamp(self.d)
-                ),
                 "DSHostName" | "DSProjectName" | "DSJobInvocationId" | "DSJobController" => {
                     format!(
                         "MAX(CASE WHEN param_name = {} THEN param_value END)",
@@ -484,7 +471,7 @@ impl<'a> SqlGen<'a> {
                     } else {
                         format!(
                             "CAST({value} AS {})",
-                            crate::expr::translate::sql::dialect::type_name(self.d, ty)
+                            crate::expr::translate::sql::type_name(self.rules, ty)
                         )
                     }
                 }
@@ -711,7 +698,7 @@ fn script(g: &mut SqlGen, targets: &[IoTable]) -> String {
             .push("the job writes no table or file: the script has no statement".into());
     }
     let header = header(g);
-    g.rules.script(&dialect::Script {
+    g.rules.script(&crate::dialects::Script {
         job: &g.job.name,
         header: &header,
         steps: &steps,

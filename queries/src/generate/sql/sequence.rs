@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::dialect::is_shell_name;
+use crate::dialects::is_shell_name;
 use crate::escape::{line_comment, sh_double_inner, sh_single};
 use crate::expr::translate::Dialect;
 use crate::generate::{GeneratedJob, Todo};
@@ -15,23 +15,7 @@ use crate::ir::Job;
 const SQL_STR: &str = "sql_str() { printf \"'%s'\" \"$(printf '%s' \"$1\" | tr '\\r\\n' '  ' | sed \"s/'/''/g\")\"; }";
 
 fn client(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Postgres => {
-            "run_sql() { psql -v ON_ERROR_STOP=1 -q -f \"$1\"; }\nrun_text() { psql -v ON_ERROR_STOP=1 -q -c \"$1\"; }"
-        }
-        Dialect::Teradata => {
-            "run_sql() { bteq < \"$1\"; }\nrun_text() { printf '.RUN FILE = dsmig_logon.btq;\\n%s\\n.IF ERRORCODE <> 0 THEN .QUIT 1;\\n.QUIT 0;\\n' \"$1\" | bteq; }"
-        }
-        Dialect::Oracle => {
-            "run_sql() { printf 'WHENEVER SQLERROR EXIT FAILURE\\nSET DEFINE OFF\\n@%s\\n@%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }\nrun_text() { printf 'WHENEVER SQLERROR EXIT FAILURE\\nSET DEFINE OFF\\n@%s\\n%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }"
-        }
-        Dialect::SqlServer => {
-            "run_sql() { sqlcmd -b -I -x -i \"$1\"; }\nrun_text() { sqlcmd -b -I -x -Q \"$1\"; }"
-        }
-        Dialect::Ansi => {
-            "run_sql() { \"${DSMIG_SQL_CLIENT:?set DSMIG_SQL_CLIENT to a command that runs a SQL file}\" \"$1\"; }\nrun_text() { printf '%s\\n' \"$1\" > \"${TMPDIR:-/tmp}/dsmig_stmt.sql\" && run_sql \"${TMPDIR:-/tmp}/dsmig_stmt.sql\"; }"
-        }
-    }
+    d.rules().run_client()
 }
 
 /// `run/{stem}.sh` of a sequence. `all_job_stems`: (job name, stem) of
@@ -154,7 +138,7 @@ pub fn files(job: &Job, all_job_stems: &[(String, String)], d: Dialect) -> Gener
         // Each statement is one double-quoted shell word: export text
         // escaped (`sh_double_inner`), a parameter read at run time through
         // `sql_str`, which makes its value a SQL literal.
-        let rules = super::dialect::rules(d);
+        let rules = d.rules();
         let mut sets = Vec::new();
         for (p, value) in &a.parameter_values {
             let v = value.trim();

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::dialect::{Merge, Step};
 use super::{Cte, Guard, IoTable, PARAMS, Role, SqlGen, column_list};
+use crate::dialects::{Merge, Step};
 use crate::expr::parse;
 use crate::expr::resolve::Scope;
 use crate::expr::stagevars::{State, initial_expr};
@@ -458,7 +458,7 @@ fn with_params(from: &str, code: &str) -> String {
 /// A fractional value assigned to an integer column is truncated (as the
 /// reference evaluator and Spark do); a database CAST would round.
 fn truncate_to_integer(g: &SqlGen, code: &str, text: &str, scope: &Scope, c: &Column) -> String {
-    use super::dialect::{Kind, kind_of};
+    use crate::dialects::{Kind, kind_of};
     let integer = matches!(
         kind_of(c),
         Kind::TinyInt | Kind::SmallInt | Kind::Int | Kind::BigInt
@@ -472,10 +472,7 @@ fn truncate_to_integer(g: &SqlGen, code: &str, text: &str, scope: &Scope, c: &Co
     if !integer || !fractional {
         return code.to_string();
     }
-    match g.d {
-        Dialect::SqlServer => format!("ROUND({code}, 0, 1)"),
-        _ => format!("TRUNC({code})"),
-    }
+    g.rules.trunc(code)
 }
 
 // ---------------------------------------------------------------------------
@@ -888,14 +885,8 @@ fn agg_sql(d: Dialect, func: &str, col: &str) -> Option<String> {
         "count" => format!("COUNT({col})"),
         "missing" | "missingcount" => format!("SUM(CASE WHEN {col} IS NULL THEN 1 ELSE 0 END)"),
         "range" => format!("(MAX({col}) - MIN({col}))"),
-        "stddev" | "std_dev" => match d {
-            Dialect::SqlServer => format!("STDEV({col})"),
-            _ => format!("STDDEV_SAMP({col})"),
-        },
-        "var" | "variance" => match d {
-            Dialect::SqlServer => format!("VAR({col})"),
-            _ => format!("VAR_SAMP({col})"),
-        },
+        "stddev" | "std_dev" => d.rules().stddev_samp(col),
+        "var" | "variance" => d.rules().var_samp(col),
         _ => return None,
     })
 }
@@ -1119,7 +1110,7 @@ fn first_per_key(
     };
     let rn = format!("ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY {ord})");
     let outer: Vec<String> = cols.to_vec();
-    if g.d == Dialect::Teradata {
+    if g.rules.qualify() {
         return format!(
             "{}\n    FROM (SELECT x.* FROM {} x QUALIFY {rn} = 1) {}",
             select(&outer, "").trim_end_matches("\n    FROM "),
@@ -1360,12 +1351,12 @@ fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
         for c in &l.columns {
             let code = match col_idx(input, &c.name) {
                 Some(j) => format!("{}.{}", alias(input), quote_ident(&input.columns[j].name)),
-                None if g.d == Dialect::Postgres => {
+                None if g.rules.key_sequences() => {
                     // A database sequence keeps counting across runs, as
                     // DataStage's key state does (ddl/<job>.sql creates it).
                     let seq = super::table_ident(&["SEQ", &g.stem, &c.name]);
                     g.sequences.push((seq.clone(), initial));
-                    format!("nextval('{}')", seq.to_ascii_lowercase())
+                    g.rules.next_value(&seq)
                 }
                 None => {
                     g.todo(

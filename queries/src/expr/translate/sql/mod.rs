@@ -1,8 +1,7 @@
-//! AST → SQL expression: one base emitter; the dialects differ only in the
-//! primitives of `dialect.rs` and in a few per-function arms below that
-//! match on the dialect. See `translate` for naming conventions.
-
-pub mod dialect;
+//! AST → SQL expression: one base emitter; whatever differs between the
+//! dialects is asked of the dialect's rules (`crate::dialects`, the
+//! `ExprRules` half: types, literals, function spellings). See `translate`
+//! for naming conventions.
 
 use super::super::ast::{BinOp, Expr, ExprKind, SubstringForm, UnaryOp};
 use super::super::datefmt;
@@ -11,7 +10,28 @@ use super::super::resolve::{ColumnRef, NameRef, Scope};
 use super::super::types::Type;
 use super::pyspark::flatten_concat;
 use super::{Dialect, IssueKind, Issues, Translation, constant_int, constant_text, regex_escape};
-use dialect as dl;
+pub use crate::dialects::quote_ident;
+use crate::dialects::{
+    BLANKS, DateFormatStyle, FieldSplit, NUMBER_RE, Rules, ScalarType, Side, at_least,
+};
+
+/// The dialects' type of a value of expression type `t`.
+pub fn scalar_type(t: Type) -> ScalarType {
+    match t {
+        Type::String { .. } | Type::Unknown => ScalarType::String,
+        Type::Integer => ScalarType::Integer,
+        Type::Decimal { p, s } => ScalarType::Decimal { p, s },
+        Type::Float => ScalarType::Float,
+        Type::Date => ScalarType::Date,
+        Type::Time => ScalarType::Time,
+        Type::Timestamp => ScalarType::Timestamp,
+    }
+}
+
+/// SQL type name of expression type `t` in a dialect.
+pub fn type_name(r: &dyn Rules, t: Type) -> String {
+    r.type_name(scalar_type(t))
+}
 
 /// Translated SQL; `pred` = a boolean condition (not a value in Oracle,
 /// SQL Server or Teradata select lists).
@@ -26,23 +46,6 @@ fn v(text: String) -> Code {
 
 fn p(text: String) -> Code {
     Code { text, pred: true }
-}
-
-/// A delimited identifier, the same in the five dialects (`"..."`, a `"`
-/// inside doubled; SQL Server reads it with QUOTED_IDENTIFIER ON, which
-/// the generated clients set). On one line: line breaks, controls (NUL)
-/// and bidi characters become spaces, so no name can end a comment, start
-/// a BTEQ / sqlcmd / SQL*Plus command line or hide text. At most 128
-/// characters (the limit of Oracle, SQL Server and Teradata): a longer
-/// name is cut and made unique by a hash of the whole. Oracle refuses a
-/// `"` in a name at run time (an error, not a way out of the quotes).
-pub fn quote_ident(name: &str) -> String {
-    let mut flat = crate::escape::one_line_raw(name);
-    if flat.chars().count() > 128 {
-        let h = blake3::hash(name.as_bytes()).to_hex();
-        flat = flat.chars().take(119).collect::<String>() + "_" + &h[..8];
-    }
-    format!("\"{}\"", flat.replace('"', "\"\""))
 }
 
 /// How names that are not columns are spelled in the generated SQL. The
@@ -89,18 +92,17 @@ pub fn to_sql_condition_with(
 struct Tr<'a> {
     scope: &'a Scope,
     d: Dialect,
+    r: &'static dyn Rules,
     issues: Issues,
     names: &'a Names,
 }
-
-const BLANKS: &str = "[[:blank:]]+";
-const NUMBER_RE: &str = "^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)$";
 
 impl<'a> Tr<'a> {
     fn new(scope: &'a Scope, d: Dialect, names: &'a Names) -> Tr<'a> {
         Tr {
             scope,
             d,
+            r: d.rules(),
             issues: Issues::default(),
             names,
         }
@@ -114,17 +116,14 @@ impl<'a> Tr<'a> {
     }
 
     fn finish(mut self, code: String, e: &Expr) -> Translation {
-        // Oracle stores '' as NULL: any empty-string literal changes meaning.
-        if self.d == Dialect::Oracle {
+        // A dialect that stores '' as NULL (Oracle): any empty-string
+        // literal changes meaning.
+        if let Some(caveat) = self.r.empty_string_caveat() {
             let mut empty = false;
             e.walk(&mut |n| empty |= matches!(&n.kind, ExprKind::Str(s) if s.is_empty()));
             if empty {
-                self.issues.push(
-                    IssueKind::Approximate,
-                    "\"\"",
-                    "Oracle treats '' as NULL",
-                    e.pos,
-                );
+                self.issues
+                    .push(IssueKind::Approximate, "\"\"", caveat, e.pos);
             }
         }
         Translation {
@@ -156,7 +155,7 @@ impl<'a> Tr<'a> {
     }
 
     fn cast(&self, x: &str, t: Type) -> String {
-        format!("CAST({x} AS {})", dl::type_name(self.d, t))
+        self.r.cast(x, scalar_type(t))
     }
 
     fn text(&mut self, e: &Expr) -> String {
@@ -187,9 +186,9 @@ impl<'a> Tr<'a> {
         } else if t.is_string() {
             // Text that is not a number converts to NULL (as Spark's cast
             // does), not to a failed statement.
-            let dec = dl::type_name(self.d, Type::Decimal { p: 38, s: 10 });
+            let dec = type_name(self.r, Type::Decimal { p: 38, s: 10 });
             let trimmed = format!("TRIM({c})");
-            match dl::regexp_match(self.d, &trimmed, NUMBER_RE) {
+            match self.r.regexp_match(&trimmed, NUMBER_RE) {
                 Some(m) => format!("(CASE WHEN {m} THEN CAST({trimmed} AS {dec}) END)"),
                 None => format!("TRY_CAST({trimmed} AS {dec})"),
             }
@@ -222,11 +221,7 @@ impl<'a> Tr<'a> {
         } else {
             self.cast(x, Type::Decimal { p: 38, s: 10 })
         };
-        match self.d {
-            Dialect::Postgres | Dialect::Ansi => format!("CAST(TRUNC({x}) AS BIGINT)"),
-            Dialect::Oracle => format!("TRUNC({x})"),
-            Dialect::Teradata | Dialect::SqlServer => format!("CAST({x} AS BIGINT)"),
-        }
+        self.r.trunc_int(&x)
     }
 
     fn date(&mut self, e: &Expr) -> String {
@@ -255,14 +250,14 @@ impl<'a> Tr<'a> {
         let note = crate::escape::block_comment(&format!("DSMIG UNSUPPORTED {name}: {reason}"));
         v(format!(
             "/* {note} */ CAST(NULL AS {})",
-            dl::type_name(self.d, ty)
+            type_name(self.r, ty)
         ))
     }
 
     fn expr(&mut self, e: &Expr) -> Code {
-        let d = self.d;
+        let r = self.r;
         match &e.kind {
-            ExprKind::Str(s) => v(dl::string_lit(self.d, s)),
+            ExprKind::Str(s) => v(self.r.literal(s)),
             ExprKind::Num(n) => v(n.trim_start_matches('+').to_string()),
             ExprKind::Column { link, column } => match self.scope.column_ref(link, column) {
                 ColumnRef::LinkVar { var, link } => self.link_var(var, &link, e),
@@ -339,11 +334,9 @@ impl<'a> Tr<'a> {
                 SubstringForm::Range { start, len } => {
                     let s = self.text(subject);
                     let (a, l) = (self.int(start), self.int(len));
-                    v(dl::substr(
-                        d,
-                        &s,
-                        &dl::at_least(d, &a, 1),
-                        &dl::at_least(d, &l, 0),
+                    v(r.substr(&s,
+                        &at_least(&a, 1),
+                        &at_least(&l, 0),
                     ))
                 }
                 SubstringForm::Last { count } => {
@@ -373,9 +366,9 @@ impl<'a> Tr<'a> {
     }
 
     fn right(&self, s: &str, n: &str) -> String {
-        let d = self.d;
-        let start = dl::at_least(d, &format!("{} - {n} + 1", dl::length(d, s)), 1);
-        dl::substr(d, s, &start, &dl::at_least(d, n, 0))
+        let r = self.r;
+        let start = at_least(&format!("{} - {n} + 1", r.length(s)), 1);
+        r.substr(s, &start, &at_least(n, 0))
     }
 
     /// A macro: the job's own names are literals; the others are columns
@@ -394,15 +387,15 @@ impl<'a> Tr<'a> {
             Status::Exact => {}
         }
         match def.name {
-            "DSJobName" => v(dl::string_lit(self.d, &self.scope.job_name)),
-            "DSStageName" => v(dl::string_lit(self.d, &self.scope.stage_name)),
+            "DSJobName" => v(self.r.literal(&self.scope.job_name)),
+            "DSStageName" => v(self.r.literal(&self.scope.stage_name)),
             "DSJobInvocationId" if self.scope.multi_instance => self.placeholder(
                 def.name,
                 "a multi-instance job's invocation id is not passed to the SQL run",
                 Type::STRING,
                 e,
             ),
-            "DSJobInvocationId" => v(dl::string_lit(self.d, "")),
+            "DSJobInvocationId" => v(self.r.literal("")),
             other => v(self.param(other)),
         }
     }
@@ -453,7 +446,7 @@ impl<'a> Tr<'a> {
     }
 
     fn sysvar(&mut self, name: &str, e: &Expr) -> Code {
-        let d = self.d;
+        let r = self.r;
         let Some(def) = functions::variable(functions::VarKind::System, name) else {
             return self.placeholder(
                 &format!("@{name}"),
@@ -475,19 +468,19 @@ impl<'a> Tr<'a> {
             "NULL" => v("NULL".into()),
             "TRUE" => v("1".into()),
             "FALSE" => v("0".into()),
-            "FM" => v(dl::chr(d, "254")),
-            "VM" => v(dl::chr(d, "253")),
-            "SM" => v(dl::chr(d, "252")),
-            "TM" => v(dl::chr(d, "251")),
-            "NULL.STR" => v(dl::chr(d, "128")),
+            "FM" => v(r.chr("254")),
+            "VM" => v(r.chr("253")),
+            "SM" => v(r.chr("252")),
+            "TM" => v(r.chr("251")),
+            "NULL.STR" => v(r.chr("128")),
             // The job's start: the same relation column as DSJobStartDate.
             "DATE" => v(start_date),
             "TIME" => v(self.param("DSJobStartTime")),
             "TIMESTAMP" => v(self.param("DSJobStartTimestamp")),
-            "DAY" => v(dl::extract(d, "DAY", &start_date)),
-            "MONTH" => v(dl::extract(d, "MONTH", &start_date)),
-            "YEAR" => v(dl::extract(d, "YEAR", &start_date)),
-            "INROWNUM" | "OUTROWNUM" => v(dl::row_number(d).into()),
+            "DAY" => v(r.extract("DAY", &start_date)),
+            "MONTH" => v(r.extract("MONTH", &start_date)),
+            "YEAR" => v(r.extract("YEAR", &start_date)),
+            "INROWNUM" | "OUTROWNUM" => v(r.row_number().into()),
             _ => self.placeholder(
                 def.name,
                 "system variable without a SQL equivalent",
@@ -498,13 +491,13 @@ impl<'a> Tr<'a> {
     }
 
     fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, e: &Expr) -> Code {
-        let d = self.d;
+        let r = self.r;
         match op {
             BinOp::Concat => {
                 let mut parts = Vec::new();
                 flatten_concat(e, &mut parts);
                 let texts: Vec<String> = parts.iter().map(|x| self.text(x)).collect();
-                v(dl::concat(d, &texts))
+                v(r.concat(&texts))
             }
             BinOp::And | BinOp::Or => {
                 let (a, b) = (self.cond(lhs), self.cond(rhs));
@@ -615,41 +608,27 @@ impl<'a> Tr<'a> {
     }
 
     fn regexp_replace(&self, s: &str, pat: &str, rep: &str) -> Result<String, String> {
-        dl::regexp_replace(self.d, s, pat, rep)
-            .ok_or_else(|| "no regular expressions in this dialect".to_string())
-    }
-
-    fn matches(&self, s: &str, pat: &str) -> Result<String, String> {
-        let m = dl::regexp_match(self.d, s, pat)
-            .ok_or_else(|| "no regular expressions in this dialect".to_string())?;
-        Ok(format!(
-            "(CASE WHEN {s} IS NULL THEN NULL WHEN {m} THEN 1 ELSE 0 END)"
-        ))
+        self.r.replace_re(s, pat, rep)
     }
 
     fn count(&self, s: &str, sub: &str) -> String {
-        let d = self.d;
-        let len_sub = dl::length(d, sub);
+        let r = self.r;
+        let len_sub = r.length(sub);
         format!(
             "(CASE WHEN {len_sub} = 0 THEN 0 ELSE ({} - {}) / {len_sub} END)",
-            dl::length(d, s),
-            dl::length(d, &dl::replace(d, s, sub, "''"))
+            r.length(s),
+            r.length(&r.replace(s, sub, "''"))
         )
     }
 
     /// One arm per function: the SQL translation of each, using the
     /// dialect primitives; `Err` = not translatable here (placeholder).
     fn function(&mut self, name: &str, a: &[Expr]) -> Result<Code, String> {
-        use Dialect::*;
-        let d = self.d;
+        let r = self.r;
         Ok(match name {
             "Trim" if a.len() == 1 => {
                 let s = self.text(&a[0]);
-                if d == SqlServer {
-                    v(format!("LTRIM(RTRIM({s}))"))
-                } else {
-                    v(format!("TRIM({})", self.regexp_replace(&s, BLANKS, " ")?))
-                }
+                v(r.trim_collapse(&s)?)
             }
             "Trim" => {
                 let c = self.literal_arg(a, 1, "the Trim character")?;
@@ -659,42 +638,36 @@ impl<'a> Tr<'a> {
                     None => "R".into(),
                 };
                 let s = self.text(&a[0]);
-                let cl = dl::string_lit(self.d, &c);
+                let cl = self.r.literal(&c);
                 let ec = format!("({})", regex_escape(&c));
                 v(match opt.to_ascii_uppercase().as_str() {
-                    "A" => dl::replace(d, &s, &cl, "''"),
-                    "B" if d == SqlServer => format!("LTRIM(RTRIM({s}, {cl}), {cl})"),
-                    "B" => format!("TRIM(BOTH {cl} FROM {s})"),
-                    "L" if d == SqlServer => format!("LTRIM({s}, {cl})"),
-                    "L" => format!("TRIM(LEADING {cl} FROM {s})"),
-                    "T" if d == SqlServer => format!("RTRIM({s}, {cl})"),
-                    "T" => format!("TRIM(TRAILING {cl} FROM {s})"),
+                    "A" => r.replace(&s, &cl, "''"),
+                    "B" => r.trim_char(&s, &cl, Side::Both),
+                    "L" => r.trim_char(&s, &cl, Side::Leading),
+                    "T" => r.trim_char(&s, &cl, Side::Trailing),
                     "R" => format!(
                         "TRIM(BOTH {cl} FROM {})",
                         self.regexp_replace(&s, &format!("{ec}+"), &c)?
                     ),
                     "D" => format!("TRIM({})", self.regexp_replace(&s, BLANKS, " ")?),
-                    "F" => format!("LTRIM({s}, {})", dl::blank_set(d)),
-                    "E" => format!("RTRIM({s}, {})", dl::blank_set(d)),
+                    "F" => format!("LTRIM({s}, {})", r.blank_set()),
+                    "E" => format!("RTRIM({s}, {})", r.blank_set()),
                     other => return Err(format!("unknown Trim option {other:?}")),
                 })
             }
             "TrimF" | "TrimB" | "TrimLeadingTrailing" => {
                 let s = self.text(&a[0]);
-                let set = dl::blank_set(d);
-                v(match (name, d) {
-                    ("TrimF", Ansi) => format!("TRIM(LEADING ' ' FROM {s})"),
-                    ("TrimB", Ansi) => format!("TRIM(TRAILING ' ' FROM {s})"),
-                    (_, Ansi) => format!("TRIM(BOTH ' ' FROM {s})"),
-                    ("TrimF", _) => format!("LTRIM({s}, {set})"),
-                    ("TrimB", _) => format!("RTRIM({s}, {set})"),
-                    _ => format!("LTRIM(RTRIM({s}, {set}), {set})"),
-                })
+                let side = match name {
+                    "TrimF" => Side::Leading,
+                    "TrimB" => Side::Trailing,
+                    _ => Side::Both,
+                };
+                v(r.trim_blanks(&s, side))
             }
-            "Len" => v(dl::length(d, &self.text(&a[0]))),
+            "Len" => v(r.length(&self.text(&a[0]))),
             "Left" => {
                 let (s, n) = (self.text(&a[0]), self.int(&a[1]));
-                v(dl::substr(d, &s, "1", &dl::at_least(d, &n, 0)))
+                v(r.substr(&s, "1", &at_least(&n, 0)))
             }
             "Right" => {
                 let (s, n) = (self.text(&a[0]), self.int(&a[1]));
@@ -703,12 +676,7 @@ impl<'a> Tr<'a> {
             "Substrings" => {
                 let s = self.text(&a[0]);
                 let (st, l) = (self.int(&a[1]), self.int(&a[2]));
-                v(dl::substr(
-                    d,
-                    &s,
-                    &dl::at_least(d, &st, 1),
-                    &dl::at_least(d, &l, 0),
-                ))
+                v(r.substr(&s, &at_least(&st, 1), &at_least(&l, 0)))
             }
             "UpCase" => v(format!("UPPER({})", self.text(&a[0]))),
             "DownCase" => v(format!("LOWER({})", self.text(&a[0]))),
@@ -717,25 +685,19 @@ impl<'a> Tr<'a> {
                     .ok_or("the occurrence must be a constant")?
                     .max(1);
                 let (s, sub) = (self.text(&a[0]), self.text(&a[1]));
-                let pos = match (d, k) {
-                    (Postgres, 1) => format!("STRPOS({s}, {sub})"),
-                    (Postgres, _) => {
-                        let lit = self.literal_arg(a, 1, "the substring")?;
-                        format!(
-                            "REGEXP_INSTR({s}, {}, 1, {k})",
-                            dl::string_lit(self.d, &regex_escape(&lit))
-                        )
-                    }
-                    (Teradata | Oracle, _) => format!("INSTR({s}, {sub}, 1, {k})"),
-                    (SqlServer, 1) => format!("CHARINDEX({sub}, {s})"),
-                    (Ansi, 1) => format!("POSITION({sub} IN {s})"),
-                    _ => {
-                        return Err("only the first occurrence can be found in this dialect".into());
-                    }
+                // The substring as a regular expression, where the dialect
+                // finds a later occurrence by one (only when asked: it must
+                // be a constant).
+                let lit_re = if k > 1 {
+                    self.literal_arg(a, 1, "the substring")
+                        .map(|lit| regex_escape(&lit))
+                } else {
+                    Err(String::new())
                 };
+                let pos = r.index(&s, &sub, k, lit_re)?;
                 v(format!(
                     "(CASE WHEN {} = 0 THEN 0 ELSE {pos} END)",
-                    dl::length(d, &sub)
+                    r.length(&sub)
                 ))
             }
             "Count" => {
@@ -752,62 +714,42 @@ impl<'a> Tr<'a> {
             "Field" => self.field(a)?,
             "Convert" => {
                 let (from, to, s) = (self.text(&a[0]), self.text(&a[1]), self.text(&a[2]));
-                let f = if d == Teradata {
-                    "OTRANSLATE"
-                } else {
-                    "TRANSLATE"
-                };
-                v(format!("{f}({s}, {from}, {to})"))
+                v(r.translate_chars(&s, &from, &to))
             }
             "Ereplace" | "Change" => {
                 let (s, old, new) = (self.text(&a[0]), self.text(&a[1]), self.text(&a[2]));
                 v(format!(
                     "(CASE WHEN {} = 0 THEN {s} ELSE {} END)",
-                    dl::length(d, &old),
-                    dl::replace(d, &s, &old, &new)
+                    r.length(&old),
+                    r.replace(&s, &old, &new)
                 ))
             }
             "Str" => {
                 let (s, n) = (self.text(&a[0]), self.int(&a[1]));
-                v(dl::repeat(d, &s, &n))
+                v(r.repeat(&s, &n))
             }
             "Space" => {
                 let n = self.int(&a[0]);
-                v(dl::repeat(d, "' '", &n))
+                v(r.repeat("' '", &n))
             }
-            "Char" => v(dl::chr(d, &self.int(&a[0]))),
+            "Char" => v(r.chr(&self.int(&a[0]))),
             "Seq" => v(format!("ASCII({})", self.text(&a[0]))),
             "PadString" => {
                 let (s, c, n) = (self.text(&a[0]), self.text(&a[1]), self.int(&a[2]));
-                let first = dl::substr(d, &c, "1", "1");
-                v(dl::concat(d, &[s, dl::repeat(d, &first, &n)]))
+                let first = r.substr(&c, "1", "1");
+                v(r.concat(&[s, r.repeat(&first, &n)]))
             }
             "Num" => {
                 let s = self.text(&a[0]);
-                if d == SqlServer {
-                    v(format!(
-                        "(CASE WHEN {s} IS NULL THEN NULL WHEN {s} = '' OR ISNUMERIC({s}) = 1 THEN 1 ELSE 0 END)"
-                    ))
-                } else {
-                    v(self.matches(&s, &format!("{NUMBER_RE}|^$"))?)
-                }
+                v(r.is_num(&s)?)
             }
             "Alpha" => {
                 let s = self.text(&a[0]);
-                if d == SqlServer {
-                    v(format!(
-                        "(CASE WHEN {s} IS NULL THEN NULL WHEN {s} = '' OR {s} LIKE '%[^A-Za-z]%' THEN 0 ELSE 1 END)"
-                    ))
-                } else {
-                    v(self.matches(&s, "^[A-Za-z]+$")?)
-                }
+                v(r.is_alpha(&s)?)
             }
             "Compare" => {
-                let (mut x, mut y) = (self.text(&a[0]), self.text(&a[1]));
-                if d == Postgres {
-                    x = format!("({x} COLLATE \"C\")");
-                    y = format!("({y} COLLATE \"C\")");
-                }
+                let (x, y) = (self.text(&a[0]), self.text(&a[1]));
+                let (x, y) = (r.binary_collation(&x), r.binary_collation(&y));
                 v(format!(
                     "(CASE WHEN {x} < {y} THEN -1 WHEN {x} > {y} THEN 1 WHEN {x} = {y} THEN 0 END)"
                 ))
@@ -818,19 +760,15 @@ impl<'a> Tr<'a> {
             }
             "StripWhiteSpace" => {
                 let s = self.text(&a[0]);
-                if d == SqlServer {
-                    v(format!("REPLACE(REPLACE({s}, ' ', ''), CHAR(9), '')"))
-                } else {
-                    v(self.regexp_replace(&s, BLANKS, "")?)
-                }
+                v(r.strip_blanks(&s)?)
             }
             "Squote" => {
                 let s = self.text(&a[0]);
-                v(dl::concat(d, &["''''".into(), s, "''''".into()]))
+                v(r.concat(&["''''".into(), s, "''''".into()]))
             }
             "Dquote" => {
                 let s = self.text(&a[0]);
-                v(dl::concat(d, &["'\"'".into(), s, "'\"'".into()]))
+                v(r.concat(&["'\"'".into(), s, "'\"'".into()]))
             }
             "IsNull" => p(format!("({} IS NULL)", self.val(&a[0]))),
             "IsNotNull" => p(format!("({} IS NOT NULL)", self.val(&a[0]))),
@@ -855,21 +793,8 @@ impl<'a> Tr<'a> {
                 };
                 let parts = self.format_arg(a, 1, default)?;
                 let s = self.text(&a[0]);
-                let f = dl::string_lit(self.d, &datefmt::to_oracle_style(&parts));
-                v(match (d, ty) {
-                    (SqlServer, _) if datefmt::is_iso(&parts) => {
-                        format!("CONVERT({}, {s}, {style})", dl::type_name(d, ty))
-                    }
-                    (SqlServer, _) => return Err("SQL Server cannot parse this format".into()),
-                    (Ansi, _) if datefmt::is_iso(&parts) => self.cast(&s, ty),
-                    (_, Type::Date) => format!("TO_DATE({s}, {f})"),
-                    (_, Type::Timestamp) => {
-                        self.cast(&format!("TO_TIMESTAMP({s}, {f})"), Type::Timestamp)
-                    }
-                    (Postgres, _) => self.cast(&format!("TO_TIMESTAMP({s}, {f})"), Type::Time),
-                    (Teradata, _) => self.cast(&format!("TO_TIMESTAMP({s}, {f})"), Type::Time),
-                    _ => return Err("no TIME parsing in this dialect".into()),
-                })
+                let f = self.r.literal(&datefmt::to_oracle_style(&parts));
+                v(r.parse_temporal(&s, scalar_type(ty), datefmt::is_iso(&parts), &f, style)?)
             }
             "DateToString" | "TimestampToString" | "TimeToString" => {
                 let (default, x) = match name {
@@ -878,60 +803,39 @@ impl<'a> Tr<'a> {
                     _ => (datefmt::DEFAULT_TIME, self.val(&a[0])),
                 };
                 let parts = self.format_arg(a, 1, default)?;
-                if d == SqlServer {
-                    let f = datefmt::to_dotnet(&parts)?;
-                    v(format!("FORMAT({x}, {})", dl::string_lit(self.d, &f)))
-                } else {
-                    let f = datefmt::to_oracle_style(&parts);
-                    v(format!("TO_CHAR({x}, {})", dl::string_lit(self.d, &f)))
-                }
+                let f = match r.date_format_style() {
+                    DateFormatStyle::DotNet => datefmt::to_dotnet(&parts)?,
+                    DateFormatStyle::Oracle => datefmt::to_oracle_style(&parts),
+                };
+                v(r.format_temporal(&x, &r.literal(&f)))
             }
-            "CurrentDate" => v(dl::current_date(d).into()),
-            "CurrentTimestamp" => v(dl::current_timestamp(d).into()),
-            "CurrentTime" => v(match d {
-                SqlServer => "CAST(GETDATE() AS TIME)".into(),
-                Postgres => "LOCALTIME".into(),
-                _ => "CURRENT_TIME".into(),
-            }),
+            "CurrentDate" => v(r.current_date().into()),
+            "CurrentTimestamp" => v(r.current_timestamp().into()),
+            "CurrentTime" => v(r.current_time().into()),
             "DaysSinceFromDate" => {
                 let (x, y) = (self.date(&a[0]), self.date(&a[1]));
-                v(dl::days_between(d, &x, &y))
+                v(r.days_between(&x, &y))
             }
             "DateFromDaysSince" => {
                 let n = self.int(&a[0]);
                 let base = match a.get(1) {
                     Some(b) => self.date(b),
-                    None => dl::date_lit(d, "1967-12-31"),
+                    None => r.date_lit("1967-12-31"),
                 };
-                v(dl::add_days(d, &base, &n))
+                v(r.add_days(&base, &n))
             }
             "DateOffsetByDays" => {
                 let (x, n) = (self.date(&a[0]), self.int(&a[1]));
-                v(dl::add_days(d, &x, &n))
+                v(r.add_days(&x, &n))
             }
-            "YearFromDate" => v(dl::extract(d, "YEAR", &self.date(&a[0]))),
-            "MonthFromDate" => v(dl::extract(d, "MONTH", &self.date(&a[0]))),
-            "MonthDayFromDate" => v(dl::extract(d, "DAY", &self.date(&a[0]))),
-            "YeardayFromDate" => {
-                let x = self.date(&a[0]);
-                v(match d {
-                    Postgres | Ansi => dl::extract(d, "DOY", &x),
-                    SqlServer => format!("DATEPART(dayofyear, {x})"),
-                    _ => format!("({x} - TRUNC({x}, 'YYYY') + 1)"),
-                })
-            }
-            "WeekdayFromDate" => {
-                let x = self.date(&a[0]);
-                v(match d {
-                    Postgres | Ansi => dl::extract(d, "DOW", &x),
-                    SqlServer => format!("(DATEPART(weekday, {x}) - 1)"),
-                    Teradata => format!("(TD_DAY_OF_WEEK({x}) - 1)"),
-                    Oracle => format!("MOD(MOD({x} - DATE '1970-01-04', 7) + 7, 7)"),
-                })
-            }
+            "YearFromDate" => v(r.extract("YEAR", &self.date(&a[0]))),
+            "MonthFromDate" => v(r.extract("MONTH", &self.date(&a[0]))),
+            "MonthDayFromDate" => v(r.extract("DAY", &self.date(&a[0]))),
+            "YeardayFromDate" => v(r.day_of_year(&self.date(&a[0]))),
+            "WeekdayFromDate" => v(r.day_of_week(&self.date(&a[0]))),
             "JulianDayFromDate" => {
                 let x = self.date(&a[0]);
-                let days = dl::days_between(d, &x, &dl::date_lit(d, "1970-01-01"));
+                let days = r.days_between(&x, &r.date_lit("1970-01-01"));
                 v(format!("({days} + 2440588)"))
             }
             "HoursFromTime" | "MinutesFromTime" | "SecondsFromTime" => {
@@ -941,14 +845,10 @@ impl<'a> Tr<'a> {
                     "MinutesFromTime" => "MINUTE",
                     _ => "SECOND",
                 };
-                v(match (d, part) {
-                    (SqlServer, "SECOND") => {
-                        format!("(DATEPART(second, {x}) + DATEPART(microsecond, {x}) / 1000000.0)")
-                    }
-                    (Postgres, "SECOND") => {
-                        format!("CAST(EXTRACT(SECOND FROM {x}) AS DOUBLE PRECISION)")
-                    }
-                    _ => dl::extract(d, part, &x),
+                v(if part == "SECOND" {
+                    r.seconds(&x)
+                } else {
+                    r.extract(part, &x)
                 })
             }
             "TimestampToDate" | "TimestampToTime" => {
@@ -962,16 +862,7 @@ impl<'a> Tr<'a> {
             }
             "DateFromComponents" => {
                 let (y, m, dd) = (self.int(&a[0]), self.int(&a[1]), self.int(&a[2]));
-                v(match d {
-                    Postgres => format!("MAKE_DATE({y}, {m}, {dd})"),
-                    SqlServer => format!("DATEFROMPARTS({y}, {m}, {dd})"),
-                    _ => {
-                        let t = |x: &str| self.cast(x, Type::STRING);
-                        let text =
-                            dl::concat(d, &[t(&y), "'-'".into(), t(&m), "'-'".into(), t(&dd)]);
-                        format!("TO_DATE({text}, 'YYYY-MM-DD')")
-                    }
-                })
+                v(r.make_date(&y, &m, &dd))
             }
             "TimestampFromDateTime" => {
                 let (x, t) = (self.date(&a[0]), self.val(&a[1]));
@@ -979,21 +870,13 @@ impl<'a> Tr<'a> {
             }
             "SecondsSinceFromTimestamp" => {
                 let (x, y) = (self.timestamp(&a[0]), self.timestamp(&a[1]));
-                v(match d {
-                    SqlServer => format!("(DATEDIFF_BIG(microsecond, {y}, {x}) / 1000000.0)"),
-                    Oracle => format!("((CAST({x} AS DATE) - CAST({y} AS DATE)) * 86400)"),
-                    _ => format!("EXTRACT(EPOCH FROM ({x} - {y}))"),
-                })
+                v(r.seconds_between(&x, &y))
             }
             "Abs" => v(format!("ABS({})", self.num(&a[0]))),
             "Neg" => v(format!("(-{})", self.num(&a[0]))),
             "Mod" => {
                 let (x, y) = (self.num(&a[0]), self.num(&a[1]));
-                let m = match d {
-                    SqlServer => format!("({x} % {y})"),
-                    Teradata => format!("({x} MOD {y})"),
-                    _ => format!("MOD({x}, {y})"),
-                };
+                let m = r.modulo(&x, &y);
                 v(format!("(CASE WHEN {y} = 0 THEN NULL ELSE {m} END)"))
             }
             "Int" | "AsInteger" => {
@@ -1007,8 +890,7 @@ impl<'a> Tr<'a> {
             }
             "Ln" => {
                 let x = self.num(&a[0]);
-                let ln = if d == SqlServer { "LOG" } else { "LN" };
-                v(format!("(CASE WHEN {x} > 0 THEN {ln}({x}) END)"))
+                v(format!("(CASE WHEN {x} > 0 THEN {} END)", r.ln(&x)))
             }
             "Pwr" => {
                 let x = self.num(&a[0]);
@@ -1017,8 +899,7 @@ impl<'a> Tr<'a> {
             }
             "Exp" => v(format!("EXP({})", self.num(&a[0]))),
             "Ceil" => {
-                let f = if d == SqlServer { "CEILING" } else { "CEIL" };
-                let x = format!("{f}({})", self.num(&a[0]));
+                let x = r.ceil(&self.num(&a[0]));
                 v(self.cast(&x, Type::Integer))
             }
             "Floor" => {
@@ -1027,8 +908,8 @@ impl<'a> Tr<'a> {
             }
             "AsFloat" | "AsDouble" | "DecimalToDFloat" | "StringToNumber" => {
                 let x = self.val(&a[0]);
-                if d == SqlServer && name == "StringToNumber" {
-                    v(format!("TRY_CAST({x} AS FLOAT)"))
+                if name == "StringToNumber" {
+                    v(r.string_to_number(&x))
                 } else {
                     v(self.cast(&x, Type::Float))
                 }
@@ -1052,29 +933,31 @@ impl<'a> Tr<'a> {
                     )
                 };
                 let trimmed = format!("TRIM({s})");
-                let (re, mssql) = match ty.as_str() {
-                    "int8" | "int16" | "int32" | "int64" | "integer" => ("^[+-]?[0-9]+$", "BIGINT"),
-                    "dfloat" | "sfloat" | "decimal" => (NUMBER_RE, "DECIMAL(38,10)"),
+                // The text form of each type as a pattern, and the type a
+                // dialect may try a conversion to instead.
+                let (re, target) = match ty.as_str() {
+                    "int8" | "int16" | "int32" | "int64" | "integer" => {
+                        ("^[+-]?[0-9]+$", ScalarType::Integer)
+                    }
+                    "dfloat" | "sfloat" | "decimal" => {
+                        (NUMBER_RE, ScalarType::Decimal { p: 38, s: 10 })
+                    }
                     "date" => (
                         "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
-                        "DATE",
+                        ScalarType::Date,
                     ),
                     "timestamp" => (
                         "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
-                        "DATETIME2",
+                        ScalarType::Timestamp,
                     ),
-                    "time" => ("^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$", "TIME"),
+                    "time" => (
+                        "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+                        ScalarType::Time,
+                    ),
                     "string" | "ustring" => return Ok(v("1".into())),
                     other => return Err(format!("IsValid type {other:?}")),
                 };
-                if d == SqlServer {
-                    v(format!(
-                        "(CASE WHEN TRY_CAST({trimmed} AS {mssql}) IS NULL THEN 0 ELSE 1 END)"
-                    ))
-                } else {
-                    let m = dl::regexp_match(d, &trimmed, re).ok_or("no regular expressions")?;
-                    v(format!("(CASE WHEN {m} THEN 1 ELSE 0 END)"))
-                }
+                v(r.is_valid(&trimmed, re, target)?)
             }
             other => return Err(format!("no SQL translation for {other}")),
         })
@@ -1083,13 +966,13 @@ impl<'a> Tr<'a> {
     /// Field(s, d, k[, m]): PostgreSQL SPLIT_PART / arrays; Teradata and
     /// Oracle by INSTR positions (never STRTOK, which skips empty fields).
     fn field(&mut self, a: &[Expr]) -> Result<Code, String> {
-        let d = self.d;
+        let r = self.r;
         let delim = self.literal_arg(a, 1, "the delimiter")?;
         if delim.is_empty() {
             return Err("an empty delimiter".into());
         }
         let s = self.text(&a[0]);
-        let dq = dl::string_lit(self.d, &delim);
+        let dq = self.r.literal(&delim);
         let m = match a.get(3) {
             Some(m) => constant_int(m).ok_or("the field count must be a constant")?,
             None => 1,
@@ -1097,13 +980,18 @@ impl<'a> Tr<'a> {
         if m < 1 {
             return Ok(v(format!("(CASE WHEN {s} IS NULL THEN NULL ELSE '' END)")));
         }
-        if d == Dialect::Postgres || d == Dialect::Ansi {
+        let arrays = match r.field_split() {
+            FieldSplit::SplitPart { arrays } => Some(arrays),
+            FieldSplit::Instr => None,
+            FieldSplit::None => return Err("no split function with an ordinal".into()),
+        };
+        if let Some(arrays) = arrays {
             let k = self.int(&a[2]);
-            let k = dl::at_least(d, &k, 1);
+            let k = at_least(&k, 1);
             if m == 1 {
                 return Ok(v(format!("SPLIT_PART({s}, {dq}, {k})")));
             }
-            if d == Dialect::Postgres {
+            if arrays {
                 return Ok(v(format!(
                     "ARRAY_TO_STRING((STRING_TO_ARRAY({s}, {dq}))[{k}:{k} + {}], {dq})",
                     m - 1
@@ -1111,13 +999,10 @@ impl<'a> Tr<'a> {
             }
             return Err("several fields at once".into());
         }
-        if d == Dialect::SqlServer {
-            return Err("no split function with an ordinal".into());
-        }
         let k = constant_int(&a[2])
             .ok_or("the occurrence must be a constant")?
             .max(1);
-        let len = |x: &str| dl::length(d, x);
+        let len = |x: &str| r.length(x);
         let instr = |n: i64| format!("INSTR({s}, {dq}, 1, {n})");
         let last = k + m - 1;
         // End of the selected fields: before the delimiter after the last
@@ -1128,13 +1013,13 @@ impl<'a> Tr<'a> {
             len(&s)
         );
         let code = if k == 1 {
-            dl::substr(d, &s, "1", &format!("{end} - 1"))
+            r.substr(&s, "1", &format!("{end} - 1"))
         } else {
             let start = format!("({} + {})", instr(k - 1), len(&dq));
             format!(
                 "(CASE WHEN {} = 0 THEN '' ELSE {} END)",
                 instr(k - 1),
-                dl::substr(d, &s, &start, &format!("{end} - {start}"))
+                r.substr(&s, &start, &format!("{end} - {start}"))
             )
         };
         Ok(v(code))

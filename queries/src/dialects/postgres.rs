@@ -1,11 +1,12 @@
 //! PostgreSQL (15 and later: MERGE). Loads with psql's client-side `\copy`.
 
+use super::Dialect;
+use super::expr::{ExprRules, FieldSplit, ScalarType, base_type_name, parse_with_to_timestamp};
 use super::{
     FileStep, Kind, Merge, Rules, decimal_ps, kind_of, merge_statement, render_path, sh_path_word,
     varchar,
 };
 use crate::escape::sh_double_inner;
-use crate::expr::translate::Dialect;
 use crate::ir::Column;
 
 pub struct Postgres;
@@ -13,6 +14,29 @@ pub struct Postgres;
 impl Rules for Postgres {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    fn sqlglot(&self) -> Option<&'static str> {
+        Some("postgres")
+    }
+
+    fn row_checksum(&self, cols: &[String]) -> String {
+        format!(
+            "SUM(CAST(hashtext(CONCAT_WS('|', {})) AS BIGINT))",
+            cols.join(", ")
+        )
+    }
+
+    fn key_sequences(&self) -> bool {
+        true
+    }
+
+    fn next_value(&self, seq: &str) -> String {
+        format!("nextval('{}')", seq.to_ascii_lowercase())
+    }
+
+    fn run_client(&self) -> &'static str {
+        "run_sql() { psql -v ON_ERROR_STOP=1 -q -f \"$1\"; }\nrun_text() { psql -v ON_ERROR_STOP=1 -q -c \"$1\"; }"
     }
 
     fn column_type(&self, c: &Column) -> String {
@@ -255,4 +279,79 @@ fn pg_lit(s: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+impl ExprRules for Postgres {
+    fn type_name(&self, t: ScalarType) -> String {
+        match t {
+            ScalarType::String => "TEXT".into(),
+            ScalarType::Float => "DOUBLE PRECISION".into(),
+            t => base_type_name(t),
+        }
+    }
+
+    fn regexp_replace(&self, s: &str, pat: &str, rep: &str) -> Option<String> {
+        let (pat, rep) = (self.literal(pat), self.literal(rep));
+        Some(format!("REGEXP_REPLACE({s}, {pat}, {rep}, 'g')"))
+    }
+
+    fn regexp_match(&self, s: &str, pat: &str) -> Option<String> {
+        Some(format!("{s} ~ {}", self.literal(pat)))
+    }
+
+    fn index(
+        &self,
+        s: &str,
+        sub: &str,
+        k: i64,
+        lit_re: Result<String, String>,
+    ) -> Result<String, String> {
+        if k == 1 {
+            return Ok(format!("STRPOS({s}, {sub})"));
+        }
+        Ok(format!(
+            "REGEXP_INSTR({s}, {}, 1, {k})",
+            self.literal(&lit_re?)
+        ))
+    }
+
+    /// DataStage compares bytes; the database's collation may not.
+    fn binary_collation(&self, x: &str) -> String {
+        format!("({x} COLLATE \"C\")")
+    }
+
+    fn field_split(&self) -> FieldSplit {
+        FieldSplit::SplitPart { arrays: true }
+    }
+
+    fn parse_temporal(
+        &self,
+        s: &str,
+        ty: ScalarType,
+        _iso: bool,
+        f: &str,
+        _style: u32,
+    ) -> Result<String, String> {
+        parse_with_to_timestamp(self, s, ty, f, true)
+    }
+
+    fn current_timestamp(&self) -> &'static str {
+        "LOCALTIMESTAMP"
+    }
+
+    fn current_time(&self) -> &'static str {
+        "LOCALTIME"
+    }
+
+    fn extract(&self, part: &str, x: &str) -> String {
+        format!("CAST(EXTRACT({part} FROM {x}) AS INTEGER)")
+    }
+
+    fn seconds(&self, x: &str) -> String {
+        format!("CAST(EXTRACT(SECOND FROM {x}) AS DOUBLE PRECISION)")
+    }
+
+    fn make_date(&self, y: &str, m: &str, d: &str) -> String {
+        format!("MAKE_DATE({y}, {m}, {d})")
+    }
 }

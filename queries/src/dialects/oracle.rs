@@ -1,8 +1,9 @@
 //! Oracle (12c and later): VARCHAR2 / NUMBER types, `FROM DUAL`, no `AS`
 //! before table aliases, SQL*Loader control files for file sources.
 
+use super::Dialect;
+use super::expr::{ExprRules, ScalarType, any_null, base_type_name, repeat_by_rpad};
 use super::{FileStep, Kind, Rules, decimal_ps, kind_of, one_line_keep_tab, render_path, varchar};
-use crate::expr::translate::Dialect;
 use crate::ir::Column;
 
 pub struct Oracle;
@@ -10,6 +11,18 @@ pub struct Oracle;
 impl Rules for Oracle {
     fn dialect(&self) -> Dialect {
         Dialect::Oracle
+    }
+
+    fn sqlglot(&self) -> Option<&'static str> {
+        Some("oracle")
+    }
+
+    fn row_checksum(&self, cols: &[String]) -> String {
+        format!("SUM(ORA_HASH({}))", cols.join(" || '|' || "))
+    }
+
+    fn run_client(&self) -> &'static str {
+        "run_sql() { printf 'WHENEVER SQLERROR EXIT FAILURE\\nSET DEFINE OFF\\n@%s\\n@%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }\nrun_text() { printf 'WHENEVER SQLERROR EXIT FAILURE\\nSET DEFINE OFF\\n@%s\\n%s\\nEXIT\\n' \"${SQLPLUS_CONNECT:?set SQLPLUS_CONNECT}\" \"$1\" | sqlplus -s /nolog; }"
     }
 
     fn column_type(&self, c: &Column) -> String {
@@ -101,6 +114,76 @@ impl Rules for Oracle {
             }
         }
         Some((".sh".into(), out))
+    }
+}
+
+impl ExprRules for Oracle {
+    fn type_name(&self, t: ScalarType) -> String {
+        match t {
+            ScalarType::String => "VARCHAR2(4000)".into(),
+            ScalarType::Integer => "NUMBER(19)".into(),
+            ScalarType::Decimal { p, s } => format!("NUMBER({p},{s})"),
+            t => base_type_name(t),
+        }
+    }
+
+    fn empty_string_caveat(&self) -> Option<&'static str> {
+        Some("Oracle treats '' as NULL")
+    }
+
+    /// Oracle's `||` ignores NULL: an explicit NULL test.
+    fn concat_all(&self, parts: &[String]) -> String {
+        format!(
+            "(CASE WHEN {} THEN NULL ELSE {} END)",
+            any_null(parts),
+            parts.join(" || ")
+        )
+    }
+
+    fn length(&self, s: &str) -> String {
+        format!("LENGTH({s})")
+    }
+
+    fn repeat(&self, s: &str, n: &str) -> String {
+        repeat_by_rpad(s, n, &self.length(s))
+    }
+
+    fn index(
+        &self,
+        s: &str,
+        sub: &str,
+        k: i64,
+        _lit_re: Result<String, String>,
+    ) -> Result<String, String> {
+        Ok(format!("INSTR({s}, {sub}, 1, {k})"))
+    }
+
+    fn current_timestamp(&self) -> &'static str {
+        "LOCALTIMESTAMP"
+    }
+
+    fn day_of_year(&self, x: &str) -> String {
+        format!("({x} - TRUNC({x}, 'YYYY') + 1)")
+    }
+
+    fn day_of_week(&self, x: &str) -> String {
+        format!("MOD(MOD({x} - DATE '1970-01-04', 7) + 7, 7)")
+    }
+
+    fn days_between(&self, a: &str, b: &str) -> String {
+        format!("CAST({a} - {b} AS NUMBER(19))")
+    }
+
+    fn seconds_between(&self, x: &str, y: &str) -> String {
+        format!("((CAST({x} AS DATE) - CAST({y} AS DATE)) * 86400)")
+    }
+
+    fn trunc_int(&self, x: &str) -> String {
+        format!("TRUNC({x})")
+    }
+
+    fn row_number(&self) -> &'static str {
+        "ROW_NUMBER() OVER (ORDER BY NULL)"
     }
 }
 

@@ -1,11 +1,12 @@
 //! Teradata: BTEQ scripts (logon from a file, `.IF ERRORCODE` after each
 //! step), MULTISET tables with a PRIMARY INDEX, each link a volatile table.
 
+use super::Dialect;
+use super::expr::{ExprRules, ScalarType, parse_with_to_timestamp, repeat_by_rpad};
 use super::{
     FileStep, Kind, Rules, Script, decimal_ps, kind_of, one_line_keep_tab, render_path, varchar,
 };
 use crate::config::SqlConfig;
-use crate::expr::translate::Dialect;
 use crate::ir::Column;
 
 pub struct Teradata;
@@ -17,6 +18,25 @@ pub const LOGON_FILE: &str = "dsmig_logon.btq";
 impl Rules for Teradata {
     fn dialect(&self) -> Dialect {
         Dialect::Teradata
+    }
+
+    fn sqlglot(&self) -> Option<&'static str> {
+        Some("teradata")
+    }
+
+    fn row_checksum(&self, cols: &[String]) -> String {
+        format!(
+            "SUM(CAST(HASHBUCKET(HASHROW({})) AS BIGINT))",
+            cols.join(", ")
+        )
+    }
+
+    fn qualify(&self) -> bool {
+        true
+    }
+
+    fn run_client(&self) -> &'static str {
+        "run_sql() { bteq < \"$1\"; }\nrun_text() { printf '.RUN FILE = dsmig_logon.btq;\\n%s\\n.IF ERRORCODE <> 0 THEN .QUIT 1;\\n.QUIT 0;\\n' \"$1\" | bteq; }"
     }
 
     fn column_type(&self, c: &Column) -> String {
@@ -171,5 +191,81 @@ impl Rules for Teradata {
             out.push_str(&format!("bteq <<{delim} || exit 1\n{body}{delim}\n"));
         }
         Some((".sh".into(), out))
+    }
+}
+
+impl ExprRules for Teradata {
+    fn length(&self, s: &str) -> String {
+        format!("CHARACTER_LENGTH({s})")
+    }
+
+    fn replace(&self, s: &str, old: &str, new: &str) -> String {
+        format!("OREPLACE({s}, {old}, {new})")
+    }
+
+    fn regexp_replace(&self, s: &str, pat: &str, rep: &str) -> Option<String> {
+        let (pat, rep) = (self.literal(pat), self.literal(rep));
+        Some(format!("REGEXP_REPLACE({s}, {pat}, {rep}, 1, 0, 'c')"))
+    }
+
+    fn regexp_match(&self, s: &str, pat: &str) -> Option<String> {
+        Some(format!(
+            "REGEXP_SIMILAR({s}, {}, 'c') = 1",
+            self.literal(pat)
+        ))
+    }
+
+    fn repeat(&self, s: &str, n: &str) -> String {
+        repeat_by_rpad(s, n, &self.length(s))
+    }
+
+    fn index(
+        &self,
+        s: &str,
+        sub: &str,
+        k: i64,
+        _lit_re: Result<String, String>,
+    ) -> Result<String, String> {
+        Ok(format!("INSTR({s}, {sub}, 1, {k})"))
+    }
+
+    fn translate_chars(&self, s: &str, from: &str, to: &str) -> String {
+        format!("OTRANSLATE({s}, {from}, {to})")
+    }
+
+    fn parse_temporal(
+        &self,
+        s: &str,
+        ty: ScalarType,
+        _iso: bool,
+        f: &str,
+        _style: u32,
+    ) -> Result<String, String> {
+        parse_with_to_timestamp(self, s, ty, f, true)
+    }
+
+    fn current_timestamp(&self) -> &'static str {
+        "CURRENT_TIMESTAMP(0)"
+    }
+
+    fn day_of_year(&self, x: &str) -> String {
+        format!("({x} - TRUNC({x}, 'YYYY') + 1)")
+    }
+
+    fn day_of_week(&self, x: &str) -> String {
+        format!("(TD_DAY_OF_WEEK({x}) - 1)")
+    }
+
+    /// Teradata's CAST truncates.
+    fn trunc_int(&self, x: &str) -> String {
+        format!("CAST({x} AS BIGINT)")
+    }
+
+    fn modulo(&self, x: &str, y: &str) -> String {
+        format!("({x} MOD {y})")
+    }
+
+    fn row_number(&self) -> &'static str {
+        "ROW_NUMBER() OVER (ORDER BY 1)"
     }
 }
