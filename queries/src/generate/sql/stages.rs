@@ -27,26 +27,7 @@ pub fn emit(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     if let Some(guess) = crate::stages::stage_guesses(g.job, ps.stage).first() {
         return placeholder(g, ps, &guess.reason());
     }
-    match ps.stage.stage_type.as_str() {
-        "Transformer" => transformer(g, ps),
-        "Lookup" => lookup(g, ps),
-        "Join" => join(g, ps, false),
-        "Merge" => join(g, ps, true),
-        "Aggregator" => aggregator(g, ps),
-        "Filter" => filter(g, ps),
-        "Sort" => sort(g, ps),
-        "RemoveDuplicates" => remdup(g, ps),
-        "Funnel" => funnel(g, ps),
-        "Copy" | "Peek" | "Modify" => projection(g, ps),
-        "Head" | "Tail" => head_tail(g, ps),
-        "SurrogateKeyGenerator" => surrogate_key(g, ps),
-        "ChangeCapture" | "ChangeApply" | "SlowlyChangingDimension" => placeholder(
-            g,
-            ps,
-            "change capture / apply and SCD need a design decision (history table, keys); see the Glue scaffold",
-        ),
-        _ => placeholder(g, ps, "no SQL translation rule for this stage type"),
-    }
+    crate::generate::kinds::sql(g, ps)
 }
 
 // ---------------------------------------------------------------------------
@@ -233,7 +214,7 @@ fn empty_relation(g: &SqlGen, l: &Link) -> String {
 }
 
 /// A stage dsmig cannot translate: empty outputs, and the script stops.
-fn placeholder(g: &mut SqlGen, ps: &PlanStage, why: &str) -> Coverage {
+pub(crate) fn placeholder(g: &mut SqlGen, ps: &PlanStage, why: &str) -> Coverage {
     g.stop(
         format!("{} ({})", ps.stage.name, ps.stage.stage_type),
         why.to_string(),
@@ -481,7 +462,7 @@ fn truncate_to_integer(g: &SqlGen, code: &str, text: &str, scope: &Scope, c: &Co
 // ---------------------------------------------------------------------------
 // Transformer
 
-fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(primary) = ps.primary() else {
         return placeholder(g, ps, "Transformer without an input link");
     };
@@ -745,7 +726,7 @@ fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // Lookup
 
-fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(primary) = ps.primary() else {
         return placeholder(g, ps, "Lookup without a primary link");
     };
@@ -795,7 +776,7 @@ fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // Join / Merge
 
-fn join(g: &mut SqlGen, ps: &PlanStage, merge: bool) -> Coverage {
+pub(crate) fn join(g: &mut SqlGen, ps: &PlanStage, merge: bool) -> Coverage {
     if ps.inputs.len() < 2 {
         return placeholder(g, ps, "Join / Merge with fewer than two inputs");
     }
@@ -900,7 +881,7 @@ fn agg_sql(d: Dialect, func: &str, col: &str) -> Option<String> {
     })
 }
 
-fn aggregator(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn aggregator(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "Aggregator without input");
     };
@@ -1010,7 +991,7 @@ fn quote_columns(clause: &str, input: &Link) -> String {
     out
 }
 
-fn filter(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn filter(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "Filter without input");
     };
@@ -1151,7 +1132,7 @@ fn upstream_order(g: &SqlGen, l: &Link) -> Vec<(String, bool)> {
         .unwrap_or_default()
 }
 
-fn sort(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn sort(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "Sort without input");
     };
@@ -1182,7 +1163,7 @@ fn sort(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     coverage
 }
 
-fn remdup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn remdup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "Remove Duplicates without input");
     };
@@ -1209,7 +1190,7 @@ fn remdup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     Coverage::Approximate
 }
 
-fn funnel(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn funnel(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     if ps.inputs.is_empty() {
         return placeholder(g, ps, "Funnel without input");
     }
@@ -1245,7 +1226,7 @@ fn funnel(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     }
 }
 
-fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "no input");
     };
@@ -1283,7 +1264,7 @@ fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 /// every dialect (no `TOP` / `FETCH FIRST` without `ORDER BY`). Without a
 /// defined order a table has no first or last rows: Head keeps any `n`
 /// (as DataStage's unsorted Head does), Tail stops the script.
-fn head_tail(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn head_tail(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "no input");
     };
@@ -1340,7 +1321,7 @@ fn head_tail(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     Coverage::Approximate
 }
 
-fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "Surrogate Key Generator without input");
     };
