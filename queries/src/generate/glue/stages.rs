@@ -85,7 +85,7 @@ pub(super) fn returns(g: &Gen, outs: &[(&Link, String)]) -> String {
 }
 
 /// The stage function: its header, `lines`, and the return of `outs`.
-pub(super) fn finish(
+pub(crate) fn finish(
     g: &Gen,
     ps: &PlanStage,
     summary: &str,
@@ -2621,7 +2621,18 @@ fn dedup(input: &Link, rows: &[Vec<Cell>], keys: &[String], last: bool) -> Optio
     )
 }
 
-pub fn simulate_rows_stage(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
+/// The rows a row-preserving stage keeps (before each output takes its
+/// columns); `Err(table)`: every output is that table.
+pub(crate) type Kept = Result<Option<Vec<Vec<Cell>>>, Table>;
+
+/// The simulation of a row-preserving stage: `kept` picks the rows from
+/// the first input link and the rows of every input, then each output
+/// takes its columns by name (Modify: through its specification).
+pub(crate) fn simulate_rows_with(
+    ps: &PlanStage,
+    inputs: &[&Table],
+    kept: impl FnOnce(&Link, &[&Vec<Vec<Cell>>]) -> Kept,
+) -> Vec<Table> {
     let n = ps.outputs.len();
     let rows = match known_rows(inputs) {
         Ok(r) => r,
@@ -2631,46 +2642,9 @@ pub fn simulate_rows_stage(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
     let Some(input) = ps.inputs.first() else {
         return vec![Table::unknown("no input"); n];
     };
-    let base: Option<Vec<Vec<Cell>>> = match t {
-        "Sort" if props::flag(&ps.stage.properties, "unique") => {
-            let mut names = Vec::new();
-            for n in props::tree(&ps.stage.properties, "key") {
-                names.push(n.value.trim().to_string());
-            }
-            dedup(input, rows[0], &names, false)
-        }
-        "RemoveDuplicates" => {
-            let last = props::text(&ps.stage.properties, "keep")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
-            dedup(input, rows[0], &keys_of(ps, "key"), last)
-        }
-        "Funnel" => {
-            // Union by name: per input, its rows mapped to the first's columns.
-            let mut all = Vec::new();
-            for (i, l) in ps.inputs.iter().enumerate() {
-                for r in rows[i] {
-                    let cells: Vec<Cell> = input
-                        .columns
-                        .iter()
-                        .map(|c| col_idx(l, &c.name).map_or(Some(Value::Null), |j| r[j].clone()))
-                        .collect();
-                    all.push(cells);
-                }
-            }
-            Some(all)
-        }
-        "Head" | "Tail" => {
-            let nrecs: usize = props::text(&ps.stage.properties, "nrecs")
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(10);
-            if rows[0].len() <= nrecs {
-                Some(rows[0].clone())
-            } else {
-                return vec![Table::unknown("which rows Head/Tail keeps depends on the order"); n];
-            }
-        }
-        "Sample" => return vec![Table::unknown("sampling is random"); n],
-        _ => Some(rows[0].clone()),
+    let base = match kept(input, &rows) {
+        Ok(b) => b,
+        Err(t) => return vec![t; n],
     };
     let Some(base) = base else {
         return vec![Table::unknown("unknown keys"); n];
@@ -2687,40 +2661,39 @@ pub fn simulate_rows_stage(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
         .collect()
 }
 
-pub(crate) fn funnel(g: &mut Gen, ps: &PlanStage) -> StageCode {
-    if ps.inputs.is_empty() {
-        return placeholder(g, ps, "Funnel without input");
-    }
-    let op = props::text(&ps.stage.properties, "operator")
-        .or(props::text(&ps.stage.properties, "funnel_type"))
-        .unwrap_or("continuous")
-        .trim()
-        .to_string();
-    let first = g.ident(ps.inputs[0]).to_string();
-    let mut lines = vec![format!("    columns = {first}.columns")];
-    let mut expr = format!("{first}.select(columns)");
-    for l in &ps.inputs[1..] {
-        expr = format!("{expr}.unionByName({}.select(columns))", g.ident(l));
-    }
-    lines.push(format!("    df = {expr}"));
-    let mut outs = Vec::new();
-    for (oi, l) in ps.outputs.iter().enumerate() {
-        lines.push(format!("    out{oi} = df"));
-        outs.push((*l, format!("out{oi}")));
-    }
-    let coverage = if op == "continuous" {
-        Coverage::Exact
-    } else {
-        Coverage::Approximate
-    };
-    finish(
-        g,
-        ps,
-        &format!("union of the inputs by column name ({op} funnel)."),
-        &lines,
-        &outs,
-        coverage,
-    )
+/// The simulation of the row-preserving kinds not yet in their own file.
+pub fn simulate_rows_stage(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
+    let t = ps.stage.stage_type.as_str();
+    simulate_rows_with(ps, inputs, |input, rows| {
+        Ok(match t {
+            "Sort" if props::flag(&ps.stage.properties, "unique") => {
+                let mut names = Vec::new();
+                for n in props::tree(&ps.stage.properties, "key") {
+                    names.push(n.value.trim().to_string());
+                }
+                dedup(input, rows[0], &names, false)
+            }
+            "RemoveDuplicates" => {
+                let last = props::text(&ps.stage.properties, "keep")
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
+                dedup(input, rows[0], &keys_of(ps, "key"), last)
+            }
+            "Head" | "Tail" => {
+                let nrecs: usize = props::text(&ps.stage.properties, "nrecs")
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(10);
+                if rows[0].len() <= nrecs {
+                    Some(rows[0].clone())
+                } else {
+                    return Err(Table::unknown(
+                        "which rows Head/Tail keeps depends on the order",
+                    ));
+                }
+            }
+            "Sample" => return Err(Table::unknown("sampling is random")),
+            _ => Some(rows[0].clone()),
+        })
+    })
 }
 
 pub(crate) use crate::stages::modify::ModifySpec;

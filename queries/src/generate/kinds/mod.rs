@@ -16,6 +16,8 @@
 //! Kinds not yet moved into their own file point at their functions in
 //! `glue/stages.rs` and `sql/stages.rs` (`pending` entries below).
 
+pub mod funnel;
+
 use std::collections::BTreeMap;
 
 use super::glue::stages as glue_stages;
@@ -80,6 +82,7 @@ const CDC_SQL: &str = "change capture / apply and SCD need a design decision (hi
 
 /// The registry: one line per kind.
 pub const REGISTRY: &[Kind] = &[
+    funnel::KIND,
     // pending: still in glue/stages.rs and sql/stages.rs
     Kind {
         types: &["Transformer"],
@@ -141,13 +144,6 @@ pub const REGISTRY: &[Kind] = &[
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::remdup),
         sql: Rule::Emit(sql_stages::remdup),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_rows_stage(ps, inputs))),
-    },
-    Kind {
-        types: &["Funnel"],
-        file: "generate/glue/stages.rs, generate/sql/stages.rs",
-        glue: Rule::Emit(glue_stages::funnel),
-        sql: Rule::Emit(sql_stages::funnel),
         simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_rows_stage(ps, inputs))),
     },
     Kind {

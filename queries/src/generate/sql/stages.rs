@@ -33,12 +33,12 @@ pub fn emit(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // helpers
 
-fn push(g: &mut SqlGen, l: &Link, body: String) {
+pub(crate) fn push(g: &mut SqlGen, l: &Link, body: String) {
     let name = g.names[&l.id].clone();
     g.ctes.push(Cte { name, body });
 }
 
-fn alias(l: &Link) -> String {
+pub(crate) fn alias(l: &Link) -> String {
     quote_ident(&l.name)
 }
 
@@ -88,7 +88,7 @@ fn sql_inline_var(
 }
 
 /// `"rel" "alias"` of an input link (no `AS`: Oracle has none for tables).
-fn from_link(g: &SqlGen, l: &Link) -> String {
+pub(crate) fn from_link(g: &SqlGen, l: &Link) -> String {
     format!("{} {}", g.rel(l), alias(l))
 }
 
@@ -260,7 +260,7 @@ fn source_column(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, qualified
     }
 }
 
-fn select(cols: &[String], from: &str) -> String {
+pub(crate) fn select(cols: &[String], from: &str) -> String {
     format!(
         "SELECT\n        {}\n    FROM {from}",
         cols.join(",\n        ")
@@ -1188,42 +1188,6 @@ pub(crate) fn remdup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
         push(g, l, body);
     }
     Coverage::Approximate
-}
-
-pub(crate) fn funnel(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    if ps.inputs.is_empty() {
-        return placeholder(g, ps, "Funnel without input");
-    }
-    for l in &ps.outputs {
-        let mut parts = Vec::new();
-        for input in &ps.inputs {
-            let cols: Vec<String> = l
-                .columns
-                .iter()
-                .map(|c| {
-                    let code = match col_idx(input, &c.name) {
-                        Some(j) => {
-                            format!("{}.{}", alias(input), quote_ident(&input.columns[j].name))
-                        }
-                        None => "NULL".into(),
-                    };
-                    g.cast_as(&code, c)
-                })
-                .collect();
-            parts.push(select(&cols, &from_link(g, input)));
-        }
-        push(g, l, parts.join("\n    UNION ALL\n    "));
-    }
-    let op = props::text(&ps.stage.properties, "operator")
-        .or(props::text(&ps.stage.properties, "funnel_type"))
-        .unwrap_or("continuous")
-        .trim()
-        .to_string();
-    if op == "continuous" {
-        Coverage::Exact
-    } else {
-        Coverage::Approximate
-    }
 }
 
 pub(crate) fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
