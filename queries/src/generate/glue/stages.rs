@@ -2678,19 +2678,6 @@ pub fn simulate_rows_stage(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
                     .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
                 dedup(input, rows[0], &keys_of(ps, "key"), last)
             }
-            "Head" | "Tail" => {
-                let nrecs: usize = props::text(&ps.stage.properties, "nrecs")
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(10);
-                if rows[0].len() <= nrecs {
-                    Some(rows[0].clone())
-                } else {
-                    return Err(Table::unknown(
-                        "which rows Head/Tail keeps depends on the order",
-                    ));
-                }
-            }
-            "Sample" => return Err(Table::unknown("sampling is random")),
             _ => Some(rows[0].clone()),
         })
     })
@@ -2765,47 +2752,6 @@ pub(crate) fn projection(g: &mut Gen, ps: &PlanStage) -> StageCode {
         _ => "keep / drop / rename / convert columns.",
     };
     finish(g, ps, summary, &lines, &outs, coverage)
-}
-
-pub(crate) fn head_tail(g: &mut Gen, ps: &PlanStage) -> StageCode {
-    let t = ps.stage.stage_type.as_str();
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "no input");
-    };
-    let nrecs: usize = props::text(&ps.stage.properties, "nrecs")
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(10);
-    let code = match t {
-        "Head" => format!("{}.limit({nrecs})", g.ident(input)),
-        // The last rows, given back in their order (a Sort upstream: its
-        // order, which monotonically_increasing_id follows).
-        "Tail" => format!(
-            "{}.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id()).orderBy(F.col(\"_dsmig_seq\").desc()).limit({nrecs}).orderBy(\"_dsmig_seq\").drop(\"_dsmig_seq\")",
-            g.ident(input)
-        ),
-        _ => {
-            let pct: f64 = props::text(&ps.stage.properties, "percent")
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(10.0);
-            format!("{}.sample(fraction={})", g.ident(input), pct / 100.0)
-        }
-    };
-    let mut lines = vec![format!("    df = {code}")];
-    let mut outs = Vec::new();
-    for (oi, l) in ps.outputs.iter().enumerate() {
-        lines.push(format!("    out{oi} = df"));
-        outs.push((*l, format!("out{oi}")));
-    }
-    finish(
-        g,
-        ps,
-        &format!(
-            "{t} of the rows (DataStage counts per partition; here over the whole DataFrame)."
-        ),
-        &lines,
-        &outs,
-        Coverage::Approximate,
-    )
 }
 
 // ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 //! `glue/stages.rs` and `sql/stages.rs` (`pending` entries below).
 
 pub mod funnel;
+pub mod head_tail;
 
 use std::collections::BTreeMap;
 
@@ -83,6 +84,8 @@ const CDC_SQL: &str = "change capture / apply and SCD need a design decision (hi
 /// The registry: one line per kind.
 pub const REGISTRY: &[Kind] = &[
     funnel::KIND,
+    head_tail::KIND,
+    head_tail::SAMPLE,
     // pending: still in glue/stages.rs and sql/stages.rs
     Kind {
         types: &["Transformer"],
@@ -151,20 +154,6 @@ pub const REGISTRY: &[Kind] = &[
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::projection),
         sql: Rule::Emit(sql_stages::projection),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_rows_stage(ps, inputs))),
-    },
-    Kind {
-        types: &["Head", "Tail"],
-        file: "generate/glue/stages.rs, generate/sql/stages.rs",
-        glue: Rule::Emit(glue_stages::head_tail),
-        sql: Rule::Emit(sql_stages::head_tail),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_rows_stage(ps, inputs))),
-    },
-    Kind {
-        types: &["Sample"],
-        file: "generate/glue/stages.rs",
-        glue: Rule::Emit(glue_stages::head_tail),
-        sql: Rule::Missing,
         simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_rows_stage(ps, inputs))),
     },
     Kind {

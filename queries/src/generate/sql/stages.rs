@@ -228,7 +228,7 @@ pub(crate) fn placeholder(g: &mut SqlGen, ps: &PlanStage, why: &str) -> Coverage
 
 /// Output columns taken by name (or `link.COL` derivation) from the
 /// inputs, cast to the output types.
-fn by_name(g: &mut SqlGen, ps: &PlanStage, l: &Link, qualified: bool) -> Vec<String> {
+pub(crate) fn by_name(g: &mut SqlGen, ps: &PlanStage, l: &Link, qualified: bool) -> Vec<String> {
     let mut cols = Vec::new();
     for c in &l.columns {
         let code = source_column(g, ps, l, c, qualified);
@@ -1220,69 +1220,6 @@ pub(crate) fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
         push(g, l, body);
     }
     coverage
-}
-
-/// Head / Tail: the first / last `nrecs` rows. Where the input's order is
-/// defined (a Sort upstream, see `io::defined_order`) the rows are
-/// numbered in that order (reversed for Tail) and the first `n` kept, in
-/// every dialect (no `TOP` / `FETCH FIRST` without `ORDER BY`). Without a
-/// defined order a table has no first or last rows: Head keeps any `n`
-/// (as DataStage's unsorted Head does), Tail stops the script.
-pub(crate) fn head_tail(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "no input");
-    };
-    let tail = ps.stage.stage_type == "Tail";
-    let n: u64 = props::text(&ps.stage.properties, "nrecs")
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(10);
-    let order = crate::generate::glue::io::defined_order(&g.plan, input);
-    if order.is_empty() && tail {
-        return placeholder(
-            g,
-            ps,
-            "Tail of rows in no defined order (no Sort upstream): a table has no last rows",
-        );
-    }
-    g.warnings.push(format!(
-        "{}: {} {n} rows {} (DataStage counts per partition)",
-        ps.stage.name,
-        ps.stage.stage_type,
-        if order.is_empty() {
-            "of an unordered table"
-        } else {
-            "in the order of the upstream Sort"
-        }
-    ));
-    for l in &ps.outputs {
-        let cols = by_name(g, ps, l, true);
-        let body = if order.is_empty() {
-            g.rules.limit(&select(&cols, &from_link(g, input)), n)
-        } else {
-            let keys: Vec<String> = order
-                .iter()
-                .map(|(k, desc)| {
-                    g.rules
-                        .order_key(&format!("x.{}", quote_ident(k)), *desc != tail)
-                })
-                .collect();
-            format!(
-                "{}\n    WHERE {}.\"dsmig_rn\" <= {n}",
-                select(
-                    &cols,
-                    &format!(
-                        "(SELECT x.*, ROW_NUMBER() OVER (ORDER BY {}) AS \"dsmig_rn\" FROM {} x) {}",
-                        keys.join(", "),
-                        g.rel(input),
-                        alias(input)
-                    )
-                ),
-                alias(input)
-            )
-        };
-        push(g, l, body);
-    }
-    Coverage::Approximate
 }
 
 pub(crate) fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
