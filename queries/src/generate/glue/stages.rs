@@ -1638,7 +1638,7 @@ pub(crate) fn join(g: &mut Gen, ps: &PlanStage) -> StageCode {
     )
 }
 
-fn key_values(l: &Link, row: &[Cell], keys: &[String]) -> Option<Vec<Value>> {
+pub(crate) fn key_values(l: &Link, row: &[Cell], keys: &[String]) -> Option<Vec<Value>> {
     keys.iter()
         .map(|k| col_idx(l, k).and_then(|i| row[i].clone()))
         .collect()
@@ -2481,7 +2481,7 @@ pub fn simulate_sort(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
     };
     let names: Vec<String> = sort_keys(ps).into_iter().map(|k| k.name).collect();
     let base = if props::flag(&ps.stage.properties, "unique") {
-        dedup(input, rows, &names, false)
+        crate::generate::kinds::remove_duplicates::dedup(input, rows, &names, false)
     } else {
         Some(rows.clone())
     };
@@ -2539,88 +2539,6 @@ pub fn simulate_sort(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
         .collect()
 }
 
-pub(crate) fn remdup(g: &mut Gen, ps: &PlanStage) -> StageCode {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "Remove Duplicates without input");
-    };
-    let keys = keys_of(ps, "key");
-    let last = props::text(&ps.stage.properties, "keep")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
-    let lines = [
-        "    # First / last in the incoming order: the row number of each row".to_string(),
-        format!(
-            "    df = {}.withColumn(\"_dsmig_seq\", F.monotonically_increasing_id())",
-            g.ident(input)
-        ),
-        format!(
-            "    w = Window.partitionBy({}).orderBy(F.col(\"_dsmig_seq\").{})",
-            keys.iter().map(|k| py_str(k)).collect::<Vec<_>>().join(", "),
-            if last { "desc()" } else { "asc()" }
-        ),
-        "    df = df.withColumn(\"_dsmig_rank\", F.row_number().over(w)).filter(F.col(\"_dsmig_rank\") == 1)"
-            .to_string(),
-    ];
-    let mut outs = Vec::new();
-    let mut lines: Vec<String> = lines.to_vec();
-    for (oi, l) in ps.outputs.iter().enumerate() {
-        lines.push(format!("    out{oi} = df"));
-        outs.push((*l, format!("out{oi}")));
-    }
-    g.warnings.push(format!(
-        "{}: keep {} follows the DataFrame's current order; sort upstream if DataStage relied on a partition order",
-        ps.stage.name,
-        if last { "last" } else { "first" }
-    ));
-    finish(
-        g,
-        ps,
-        &format!(
-            "keep the {} row per {}.",
-            if last { "last" } else { "first" },
-            keys.join(", ")
-        ),
-        &lines,
-        &outs,
-        Coverage::Approximate,
-    )
-}
-
-/// Remove Duplicates / Sort unique: the first (or last) row per key in
-/// the incoming order; rows of a group that differ make the group's
-/// cells unknown (the order is not guaranteed after a shuffle).
-fn dedup(input: &Link, rows: &[Vec<Cell>], keys: &[String], last: bool) -> Option<Vec<Vec<Cell>>> {
-    let mut groups: Vec<(Vec<Value>, Vec<&Vec<Cell>>)> = Vec::new();
-    for r in rows {
-        let k = key_values(input, r, keys)?;
-        match groups.iter_mut().find(|(g, _)| *g == k) {
-            Some((_, v)) => v.push(r),
-            None => groups.push((k, vec![r])),
-        }
-    }
-    Some(
-        groups
-            .into_iter()
-            .map(|(_, members)| {
-                let pick = if last {
-                    members[members.len() - 1]
-                } else {
-                    members[0]
-                };
-                pick.iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        if members.iter().all(|m| m[i] == *c) {
-                            c.clone()
-                        } else {
-                            None
-                        }
-                    })
-                    .collect()
-            })
-            .collect(),
-    )
-}
-
 /// The rows a row-preserving stage keeps (before each output takes its
 /// columns); `Err(table)`: every output is that table.
 pub(crate) type Kept = Result<Option<Vec<Vec<Cell>>>, Table>;
@@ -2671,12 +2589,7 @@ pub fn simulate_rows_stage(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
                 for n in props::tree(&ps.stage.properties, "key") {
                     names.push(n.value.trim().to_string());
                 }
-                dedup(input, rows[0], &names, false)
-            }
-            "RemoveDuplicates" => {
-                let last = props::text(&ps.stage.properties, "keep")
-                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
-                dedup(input, rows[0], &keys_of(ps, "key"), last)
+                crate::generate::kinds::remove_duplicates::dedup(input, rows[0], &names, false)
             }
             _ => Some(rows[0].clone()),
         })

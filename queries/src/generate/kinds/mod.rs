@@ -18,6 +18,7 @@
 
 pub mod funnel;
 pub mod head_tail;
+pub mod remove_duplicates;
 
 use std::collections::BTreeMap;
 
@@ -86,6 +87,7 @@ pub const REGISTRY: &[Kind] = &[
     funnel::KIND,
     head_tail::KIND,
     head_tail::SAMPLE,
+    remove_duplicates::KIND,
     // pending: still in glue/stages.rs and sql/stages.rs
     Kind {
         types: &["Transformer"],
@@ -141,13 +143,6 @@ pub const REGISTRY: &[Kind] = &[
                 glue_stages::simulate_sort(ps, inputs)
             })
         }),
-    },
-    Kind {
-        types: &["RemoveDuplicates"],
-        file: "generate/glue/stages.rs, generate/sql/stages.rs",
-        glue: Rule::Emit(glue_stages::remdup),
-        sql: Rule::Emit(sql_stages::remdup),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_rows_stage(ps, inputs))),
     },
     Kind {
         types: &["Copy", "Peek", "Modify"],

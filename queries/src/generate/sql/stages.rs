@@ -1068,62 +1068,8 @@ fn sort_keys(ps: &PlanStage) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// The first (or last) row per key: ROW_NUMBER in a derived table (or
-/// Teradata's QUALIFY). `order`: the upstream order, if known.
-fn first_per_key(
-    g: &SqlGen,
-    input: &Link,
-    cols: &[String],
-    keys: &[String],
-    order: &[(String, bool)],
-    last: bool,
-) -> String {
-    let part = keys
-        .iter()
-        .map(|k| format!("x.{}", quote_ident(k)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let ord = if order.is_empty() {
-        part.clone()
-    } else {
-        order
-            .iter()
-            .map(|(k, desc)| {
-                format!(
-                    "x.{} {}",
-                    quote_ident(k),
-                    if *desc != last { "DESC" } else { "ASC" }
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let rn = format!("ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY {ord})");
-    let outer: Vec<String> = cols.to_vec();
-    if g.d == Dialect::Teradata {
-        return format!(
-            "{}\n    FROM (SELECT x.* FROM {} x QUALIFY {rn} = 1) {}",
-            select(&outer, "").trim_end_matches("\n    FROM "),
-            g.rel(input),
-            alias(input)
-        );
-    }
-    format!(
-        "{}\n    WHERE {}.\"dsmig_rn\" = 1",
-        select(
-            &outer,
-            &format!(
-                "(SELECT x.*, {rn} AS \"dsmig_rn\" FROM {} x) {}",
-                g.rel(input),
-                alias(input)
-            )
-        ),
-        alias(input)
-    )
-}
-
 /// Sort keys of the stage feeding `l`, if it is a Sort.
-fn upstream_order(g: &SqlGen, l: &Link) -> Vec<(String, bool)> {
+pub(crate) fn upstream_order(g: &SqlGen, l: &Link) -> Vec<(String, bool)> {
     g.plan
         .stages
         .iter()
@@ -1152,7 +1098,9 @@ pub(crate) fn sort(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
         let cols = by_name(g, ps, l, true);
         let body = if unique && !keys.is_empty() {
             let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
-            first_per_key(g, input, &cols, &names, &keys, false)
+            crate::generate::kinds::remove_duplicates::first_per_key(
+                g, input, &cols, &names, &keys, false,
+            )
         } else {
             // Rows of a table have no order: the sort matters only to the
             // order-sensitive stages downstream, which take its keys.
@@ -1161,33 +1109,6 @@ pub(crate) fn sort(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
         push(g, l, body);
     }
     coverage
-}
-
-pub(crate) fn remdup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "Remove Duplicates without input");
-    };
-    let keys = keys_of(ps, "key");
-    let last = props::text(&ps.stage.properties, "keep")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
-    let order = upstream_order(g, input);
-    if order.is_empty() {
-        g.warnings.push(format!(
-            "{}: keep {} has no defined order in SQL (no Sort upstream); the key columns order the rows",
-            ps.stage.name,
-            if last { "last" } else { "first" }
-        ));
-    }
-    for l in &ps.outputs {
-        let cols = by_name(g, ps, l, true);
-        let body = if keys.is_empty() {
-            select(&cols, &from_link(g, input))
-        } else {
-            first_per_key(g, input, &cols, &keys, &order, last)
-        };
-        push(g, l, body);
-    }
-    Coverage::Approximate
 }
 
 pub(crate) fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
