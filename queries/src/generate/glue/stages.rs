@@ -37,7 +37,7 @@ pub fn emit(g: &mut Gen, ps: &PlanStage) -> StageCode {
 // ---------------------------------------------------------------------------
 // helpers
 
-pub(super) fn header(g: &Gen, ps: &PlanStage, summary: &str) -> String {
+pub(crate) fn header(g: &Gen, ps: &PlanStage, summary: &str) -> String {
     let name = g.stage_fn_name(ps);
     let mut args: Vec<String> = ps.inputs.iter().map(|l| g.ident(l).to_string()).collect();
     if ps.stage.stage_type == "RowGenerator" {
@@ -65,7 +65,7 @@ pub(super) fn header(g: &Gen, ps: &PlanStage, summary: &str) -> String {
     )
 }
 
-pub(super) fn returns(g: &Gen, outs: &[(&Link, String)]) -> String {
+pub(crate) fn returns(g: &Gen, outs: &[(&Link, String)]) -> String {
     if outs.is_empty() {
         return "    return {}\n".into();
     }
@@ -105,7 +105,7 @@ pub(crate) fn finish(
 
 /// A row of the docs' column mapping table: `c` of output link `l` is
 /// computed by `code`.
-pub(super) fn map_column(g: &mut Gen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
+pub(crate) fn map_column(g: &mut Gen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
     g.mappings.push(Mapping {
         stage: ps.stage.name.clone(),
         link: l.name.clone(),
@@ -143,12 +143,12 @@ pub(crate) fn keys_of(ps: &PlanStage, name: &str) -> Vec<String> {
     props::tree_values(&ps.stage.properties, name)
 }
 
-pub(super) fn list(items: &[String]) -> String {
+pub(crate) fn list(items: &[String]) -> String {
     let v: Vec<String> = items.iter().map(|s| py_str(s)).collect();
     format!("[{}]", v.join(", "))
 }
 
-pub(super) fn truthy(v: &Value) -> Option<bool> {
+pub(crate) fn truthy(v: &Value) -> Option<bool> {
     match v {
         Value::Null => Some(false),
         Value::Int(i) => Some(*i != 0),
@@ -169,7 +169,7 @@ pub(super) fn truthy(v: &Value) -> Option<bool> {
     }
 }
 
-pub(super) fn equal(a: &Value, b: &Value) -> Option<bool> {
+pub(crate) fn equal(a: &Value, b: &Value) -> Option<bool> {
     match compare(a, b) {
         Ok(Some(o)) => Some(o == Ordering::Equal),
         Ok(None) => Some(false),
@@ -177,7 +177,7 @@ pub(super) fn equal(a: &Value, b: &Value) -> Option<bool> {
     }
 }
 
-pub(super) fn known_rows<'t>(inputs: &'t [&Table]) -> Result<Vec<&'t Vec<Vec<Cell>>>, Table> {
+pub(crate) fn known_rows<'t>(inputs: &'t [&Table]) -> Result<Vec<&'t Vec<Vec<Cell>>>, Table> {
     let mut v = Vec::new();
     for t in inputs {
         match &t.rows {
@@ -196,7 +196,7 @@ pub(super) fn known_rows<'t>(inputs: &'t [&Table]) -> Result<Vec<&'t Vec<Vec<Cel
 
 /// The input link and rows of a one-input stage, or the tables to
 /// return when they are not known.
-pub(super) fn single_input<'a, 't>(
+pub(crate) fn single_input<'a, 't>(
     ps: &PlanStage<'a>,
     inputs: &'t [&Table],
 ) -> Result<(&'a Link, &'t Vec<Vec<Cell>>), Vec<Table>> {
@@ -208,7 +208,7 @@ pub(super) fn single_input<'a, 't>(
     }
 }
 
-pub(super) fn conform_row(l: &Link, cells: Vec<Cell>) -> Vec<Cell> {
+pub(crate) fn conform_row(l: &Link, cells: Vec<Cell>) -> Vec<Cell> {
     cells
         .into_iter()
         .zip(&l.columns)
@@ -1480,7 +1480,7 @@ pub(crate) fn lookup(g: &mut Gen, ps: &PlanStage) -> StageCode {
 
 /// Select list of an output link: each column from its source input
 /// (`F.col("link.COL")` for packed reference inputs).
-pub(super) fn select_list(
+pub(crate) fn select_list(
     g: &mut Gen,
     ps: &PlanStage,
     l: &Link,
@@ -2137,158 +2137,7 @@ pub fn simulate_aggregator(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
 // ---------------------------------------------------------------------------
 // Filter
 
-pub(crate) struct Clause {
-    pub(crate) text: String,
-    pub(crate) target: Option<usize>,
-}
-
-pub(crate) fn clauses(ps: &PlanStage) -> Vec<Clause> {
-    props::tree(&ps.stage.properties, "where")
-        .into_iter()
-        .filter(|n| n.name.trim().eq_ignore_ascii_case("where"))
-        .map(|n| Clause {
-            text: n.value.trim().to_string(),
-            target: props::child(n, "target").and_then(|t| t.parse().ok()),
-        })
-        .collect()
-}
-
-pub(crate) fn filter(g: &mut Gen, ps: &PlanStage) -> StageCode {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "Filter without input");
-    };
-    let first = props::flag(&ps.stage.properties, "first");
-    let cl = clauses(ps);
-    let data_outs: Vec<&Link> = ps
-        .outputs
-        .iter()
-        .filter(|l| l.kind != LinkKind::Reject)
-        .copied()
-        .collect();
-    let mut lines = vec![format!("    df = {}", g.ident(input))];
-    let mut conds = Vec::new();
-    for (i, c) in cl.iter().enumerate() {
-        lines.push(format!(
-            "    w{i} = F.coalesce(F.expr({}), F.lit(False))",
-            py_str(&c.text)
-        ));
-        conds.push(format!("w{i}"));
-    }
-    let mut outs = Vec::new();
-    for (oi, l) in ps.outputs.iter().enumerate() {
-        let var = format!("out{oi}");
-        if l.kind == LinkKind::Reject {
-            let cond = if conds.is_empty() {
-                "F.lit(False)".to_string()
-            } else {
-                format!("~({})", conds.join(" | "))
-            };
-            lines.push(format!(
-                "    # Reject link {}: rows no clause took\n    {var} = df.filter({cond})",
-                py_comment(&l.name)
-            ));
-        } else {
-            let k = data_outs.iter().position(|x| x.id == l.id).unwrap_or(0);
-            let mine: Vec<usize> = cl
-                .iter()
-                .enumerate()
-                .filter(|(i, c)| c.target.unwrap_or(*i) == k)
-                .map(|(i, _)| i)
-                .collect();
-            let cond = if mine.is_empty() {
-                "F.lit(False)".to_string()
-            } else {
-                mine.iter()
-                    .map(|i| {
-                        if first && *i > 0 {
-                            format!(
-                                "(w{i} & ~({}))",
-                                (0..*i)
-                                    .map(|j| format!("w{j}"))
-                                    .collect::<Vec<_>>()
-                                    .join(" | ")
-                            )
-                        } else {
-                            format!("w{i}")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            };
-            lines.push(format!(
-                "    # Output link {}\n    {var} = df.filter({cond})",
-                py_comment(&l.name)
-            ));
-        }
-        outs.push((*l, var));
-    }
-    finish(
-        g,
-        ps,
-        "WHERE clauses routed to the outputs (Spark SQL syntax).",
-        &lines,
-        &outs,
-        Coverage::Exact,
-    )
-}
-
-pub fn simulate_filter(ps: &PlanStage, inputs: &[&Table]) -> Vec<Table> {
-    let n = ps.outputs.len();
-    let (input, rows) = match single_input(ps, inputs) {
-        Ok(x) => x,
-        Err(t) => return t,
-    };
-    let first = props::flag(&ps.stage.properties, "first");
-    let cl = clauses(ps);
-    let Some(exprs): Option<Vec<Expr>> = cl.iter().map(|c| parse(&c.text).ok()).collect() else {
-        return vec![Table::unknown("where clause not understood"); n];
-    };
-    let data_outs: Vec<&Link> = ps
-        .outputs
-        .iter()
-        .filter(|l| l.kind != LinkKind::Reject)
-        .copied()
-        .collect();
-    let mut out: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); n];
-    for r in rows {
-        let mut env = Env::new();
-        for (c, v) in input.columns.iter().zip(r) {
-            if let Some(v) = v {
-                env.vars.insert(c.name.clone(), v.clone());
-            }
-        }
-        let mut hits = Vec::new();
-        for e in &exprs {
-            match eval(e, &env).ok().and_then(|v| truthy(&v)) {
-                Some(b) => hits.push(b),
-                None => return vec![Table::unknown("where clause not computable"); n],
-            }
-        }
-        let mut any = false;
-        for (i, h) in hits.iter().enumerate() {
-            if !*h || (first && any) {
-                continue;
-            }
-            any = true;
-            let k = cl[i].target.unwrap_or(i);
-            if let Some(l) = data_outs.get(k)
-                && let Some(oi) = ps.outputs.iter().position(|x| x.id == l.id)
-            {
-                out[oi].push(project(input, r, l));
-            }
-        }
-        if !any {
-            for (oi, l) in ps.outputs.iter().enumerate() {
-                if l.kind == LinkKind::Reject {
-                    out[oi].push(project(input, r, l));
-                }
-            }
-        }
-    }
-    out.into_iter().map(Table::known).collect()
-}
-
-pub(super) fn project(input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
+pub(crate) fn project(input: &Link, row: &[Cell], out: &Link) -> Vec<Cell> {
     let cells = out
         .columns
         .iter()

@@ -16,6 +16,7 @@
 //! Kinds not yet moved into their own file point at their functions in
 //! `glue/stages.rs` and `sql/stages.rs` (`pending` entries below).
 
+pub mod filter;
 pub mod funnel;
 pub mod head_tail;
 pub mod remove_duplicates;
@@ -87,6 +88,7 @@ pub const REGISTRY: &[Kind] = &[
     funnel::KIND,
     head_tail::KIND,
     head_tail::SAMPLE,
+    filter::KIND,
     remove_duplicates::KIND,
     // pending: still in glue/stages.rs and sql/stages.rs
     Kind {
@@ -123,13 +125,6 @@ pub const REGISTRY: &[Kind] = &[
         glue: Rule::Emit(glue_stages::aggregator),
         sql: Rule::Emit(sql_stages::aggregator),
         simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_aggregator(ps, inputs))),
-    },
-    Kind {
-        types: &["Filter"],
-        file: "generate/glue/stages.rs, generate/sql/stages.rs",
-        glue: Rule::Emit(glue_stages::filter),
-        sql: Rule::Emit(sql_stages::filter),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_filter(ps, inputs))),
     },
     Kind {
         types: &["Sort"],

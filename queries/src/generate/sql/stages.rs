@@ -14,8 +14,8 @@ use crate::expr::translate::sql::{Names, quote_ident, to_sql_condition_with, to_
 use crate::expr::translate::{Dialect, IssueKind, Translation};
 use crate::generate::glue::props;
 use crate::generate::glue::stages::{
-    agg_mapping, agg_results, clauses, col_idx, join_how, keys_of, modify_spec, reductions,
-    reference_keys, source_of,
+    agg_mapping, agg_results, col_idx, join_how, keys_of, modify_spec, reductions, reference_keys,
+    source_of,
 };
 use crate::generate::glue::{Coverage, Mapping, one_line};
 use crate::generate::plan::PlanStage;
@@ -198,7 +198,7 @@ fn map(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
 
 /// `NOT NULL`-safe truth of a condition: rows where it is unknown are not
 /// taken (DataStage treats a NULL constraint as false).
-fn holds(cond: &str) -> String {
+pub(crate) fn holds(cond: &str) -> String {
     format!("(CASE WHEN {cond} THEN 1 ELSE 0 END) = 1")
 }
 
@@ -949,112 +949,6 @@ pub(crate) fn aggregator(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 
 // ---------------------------------------------------------------------------
 // Filter
-
-/// A Filter clause with the input's column names quoted as they were
-/// created (the clause is SQL already; unquoted names would fold case).
-fn quote_columns(clause: &str, input: &Link) -> String {
-    let mut out = String::new();
-    let mut word = String::new();
-    let mut in_str = false;
-    let flush = |word: &mut String, out: &mut String| {
-        if !word.is_empty() {
-            match input
-                .columns
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(word))
-            {
-                Some(c) => out.push_str(&quote_ident(&c.name)),
-                None => out.push_str(word),
-            }
-            word.clear();
-        }
-    };
-    for ch in clause.chars() {
-        if in_str {
-            out.push(ch);
-            if ch == '\'' {
-                in_str = false;
-            }
-            continue;
-        }
-        if ch.is_ascii_alphanumeric() || ch == '_' {
-            word.push(ch);
-            continue;
-        }
-        flush(&mut word, &mut out);
-        if ch == '\'' {
-            in_str = true;
-        }
-        out.push(ch);
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-pub(crate) fn filter(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "Filter without input");
-    };
-    let first = props::flag(&ps.stage.properties, "first");
-    let cl = clauses(ps);
-    let conds: Vec<String> = cl
-        .iter()
-        .map(|c| holds(&format!("({})", quote_columns(&c.text, input))))
-        .collect();
-    let data_outs: Vec<&Link> = ps
-        .outputs
-        .iter()
-        .filter(|l| l.kind != LinkKind::Reject)
-        .copied()
-        .collect();
-    for l in &ps.outputs {
-        let cond = if l.kind == LinkKind::Reject {
-            if conds.is_empty() {
-                "1 = 1".to_string()
-            } else {
-                format!(
-                    "NOT ({})",
-                    conds
-                        .iter()
-                        .map(|c| format!("({c})"))
-                        .collect::<Vec<_>>()
-                        .join(" OR ")
-                )
-            }
-        } else {
-            let k = data_outs.iter().position(|x| x.id == l.id).unwrap_or(0);
-            let mine: Vec<String> = cl
-                .iter()
-                .enumerate()
-                .filter(|(i, c)| c.target.unwrap_or(*i) == k)
-                .map(|(i, _)| {
-                    if first && i > 0 {
-                        format!(
-                            "(({}) AND NOT ({}))",
-                            conds[i],
-                            conds[..i]
-                                .iter()
-                                .map(|c| format!("({c})"))
-                                .collect::<Vec<_>>()
-                                .join(" OR ")
-                        )
-                    } else {
-                        format!("({})", conds[i])
-                    }
-                })
-                .collect();
-            if mine.is_empty() {
-                "1 = 0".to_string()
-            } else {
-                mine.join(" OR ")
-            }
-        };
-        let cols = by_name(g, ps, l, true);
-        let body = format!("{}\n    WHERE {cond}", select(&cols, &from_link(g, input)));
-        push(g, l, body);
-    }
-    Coverage::Exact
-}
 
 // ---------------------------------------------------------------------------
 // Sort, Remove Duplicates, Funnel, Copy / Peek / Modify, Head / Tail
