@@ -20,6 +20,7 @@ pub mod filter;
 pub mod funnel;
 pub mod head_tail;
 pub mod remove_duplicates;
+pub mod sort;
 
 use std::collections::BTreeMap;
 
@@ -89,6 +90,7 @@ pub const REGISTRY: &[Kind] = &[
     head_tail::KIND,
     head_tail::SAMPLE,
     filter::KIND,
+    sort::KIND,
     remove_duplicates::KIND,
     // pending: still in glue/stages.rs and sql/stages.rs
     Kind {
@@ -125,19 +127,6 @@ pub const REGISTRY: &[Kind] = &[
         glue: Rule::Emit(glue_stages::aggregator),
         sql: Rule::Emit(sql_stages::aggregator),
         simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_aggregator(ps, inputs))),
-    },
-    Kind {
-        types: &["Sort"],
-        file: "generate/glue/stages.rs, generate/sql/stages.rs",
-        glue: Rule::Emit(glue_stages::sort),
-        sql: Rule::Emit(sql_stages::sort),
-        simulate: Some(|_, ps, inputs, _| {
-            Ok(if glue_stages::key_change_columns(ps).is_empty() {
-                glue_stages::simulate_rows_stage(ps, inputs)
-            } else {
-                glue_stages::simulate_sort(ps, inputs)
-            })
-        }),
     },
     Kind {
         types: &["Copy", "Peek", "Modify"],

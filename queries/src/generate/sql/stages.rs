@@ -953,56 +953,14 @@ pub(crate) fn aggregator(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // Sort, Remove Duplicates, Funnel, Copy / Peek / Modify, Head / Tail
 
-/// Sort keys of a stage: (column, descending), every direction spelling
-/// read by `stages::sort` (an unknown one is a guess there).
-fn sort_keys(ps: &PlanStage) -> Vec<(String, bool)> {
-    crate::stages::sort::keys(&ps.stage.properties)
-        .into_iter()
-        .map(|k| (k.name, k.desc))
-        .collect()
-}
-
 /// Sort keys of the stage feeding `l`, if it is a Sort.
 pub(crate) fn upstream_order(g: &SqlGen, l: &Link) -> Vec<(String, bool)> {
     g.plan
         .stages
         .iter()
         .find(|s| s.stage.id == l.from_stage && s.stage.stage_type == "Sort")
-        .map(sort_keys)
+        .map(crate::generate::kinds::sort::order_keys)
         .unwrap_or_default()
-}
-
-pub(crate) fn sort(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "Sort without input");
-    };
-    let keys = sort_keys(ps);
-    let unique = props::flag(&ps.stage.properties, "unique");
-    let mut coverage = Coverage::Exact;
-    if props::flag(&ps.stage.properties, "flagKey")
-        || props::flag(&ps.stage.properties, "flagCluster")
-    {
-        g.todo(
-            ps.stage.name.clone(),
-            "key-change column (flagKey / flagCluster) not generated".into(),
-        );
-        coverage = Coverage::Approximate;
-    }
-    for l in &ps.outputs {
-        let cols = by_name(g, ps, l, true);
-        let body = if unique && !keys.is_empty() {
-            let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
-            crate::generate::kinds::remove_duplicates::first_per_key(
-                g, input, &cols, &names, &keys, false,
-            )
-        } else {
-            // Rows of a table have no order: the sort matters only to the
-            // order-sensitive stages downstream, which take its keys.
-            select(&cols, &from_link(g, input))
-        };
-        push(g, l, body);
-    }
-    coverage
 }
 
 pub(crate) fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
