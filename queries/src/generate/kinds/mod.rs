@@ -19,6 +19,7 @@
 pub mod filter;
 pub mod funnel;
 pub mod head_tail;
+pub mod join;
 pub mod remove_duplicates;
 pub mod sort;
 
@@ -91,6 +92,7 @@ pub const REGISTRY: &[Kind] = &[
     head_tail::SAMPLE,
     filter::KIND,
     sort::KIND,
+    join::KIND,
     remove_duplicates::KIND,
     // pending: still in glue/stages.rs and sql/stages.rs
     Kind {
@@ -108,17 +110,10 @@ pub const REGISTRY: &[Kind] = &[
         simulate: Some(glue_stages::simulate_lookup),
     },
     Kind {
-        types: &["Join"],
-        file: "generate/glue/stages.rs, generate/sql/stages.rs",
-        glue: Rule::Emit(glue_stages::join),
-        sql: Rule::Emit(|g, ps| sql_stages::join(g, ps, false)),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_join(ps, inputs))),
-    },
-    Kind {
         types: &["Merge"],
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::merge),
-        sql: Rule::Emit(|g, ps| sql_stages::join(g, ps, true)),
+        sql: Rule::Emit(|g, ps| join::sql(g, ps, true)),
         simulate: Some(unpredicted),
     },
     Kind {

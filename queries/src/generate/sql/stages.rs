@@ -14,8 +14,7 @@ use crate::expr::translate::sql::{Names, quote_ident, to_sql_condition_with, to_
 use crate::expr::translate::{Dialect, IssueKind, Translation};
 use crate::generate::glue::props;
 use crate::generate::glue::stages::{
-    agg_mapping, agg_results, col_idx, join_how, keys_of, modify_spec, reductions, reference_keys,
-    source_of,
+    agg_mapping, agg_results, col_idx, keys_of, modify_spec, reductions, reference_keys, source_of,
 };
 use crate::generate::glue::{Coverage, Mapping, one_line};
 use crate::generate::plan::PlanStage;
@@ -46,7 +45,7 @@ pub(crate) fn alias(l: &Link) -> String {
 /// variables it reads inlined (for `LAG` of it). Only for a variable free
 /// of previous-row reads whose dependencies are too (`stagevars` checks).
 #[allow(clippy::too_many_arguments)]
-fn sql_inline_var(
+pub(crate) fn sql_inline_var(
     g: &mut SqlGen,
     ps: &PlanStage,
     detail: &crate::ir::TransformerDetail,
@@ -93,7 +92,7 @@ pub(crate) fn from_link(g: &SqlGen, l: &Link) -> String {
 }
 
 /// Record the parameters a piece of SQL reads; returns whether it reads any.
-fn note_params(g: &mut SqlGen, code: &str) -> bool {
+pub(crate) fn note_params(g: &mut SqlGen, code: &str) -> bool {
     let marker = format!("{}.\"", quote_ident(PARAMS));
     let mut any = false;
     let mut rest = code;
@@ -110,7 +109,7 @@ fn note_params(g: &mut SqlGen, code: &str) -> bool {
     any
 }
 
-fn names(stage_vars: BTreeMap<String, String>) -> Names {
+pub(crate) fn names(stage_vars: BTreeMap<String, String>) -> Names {
     Names {
         params_alias: Some(PARAMS.into()),
         stage_vars,
@@ -120,7 +119,7 @@ fn names(stage_vars: BTreeMap<String, String>) -> Names {
 /// Translate one expression; records issues (an untranslatable part stops
 /// the script) and parameters.
 #[allow(clippy::too_many_arguments)]
-fn translate(
+pub(crate) fn translate(
     g: &mut SqlGen,
     ps: &PlanStage,
     text: &str,
@@ -156,7 +155,7 @@ fn translate(
     }
 }
 
-fn note_translation(
+pub(crate) fn note_translation(
     g: &mut SqlGen,
     ps: &PlanStage,
     t: &Translation,
@@ -186,7 +185,7 @@ fn note_translation(
     }
 }
 
-fn map(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
+pub(crate) fn map(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
     g.mappings.push(Mapping {
         stage: ps.stage.name.clone(),
         link: l.name.clone(),
@@ -203,7 +202,7 @@ pub(crate) fn holds(cond: &str) -> String {
 }
 
 /// A relation with the link's columns and no rows.
-fn empty_relation(g: &SqlGen, l: &Link) -> String {
+pub(crate) fn empty_relation(g: &SqlGen, l: &Link) -> String {
     let cols: Vec<String> = l.columns.iter().map(|c| g.cast_as("NULL", c)).collect();
     let cols = if cols.is_empty() {
         vec!["CAST(NULL AS INTEGER) AS \"dsmig_none\"".to_string()]
@@ -240,7 +239,13 @@ pub(crate) fn by_name(g: &mut SqlGen, ps: &PlanStage, l: &Link, qualified: bool)
 
 /// The input column an output column takes by name (or `link.COL`
 /// derivation), or NULL with a warning.
-fn source_column(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, qualified: bool) -> String {
+pub(crate) fn source_column(
+    g: &mut SqlGen,
+    ps: &PlanStage,
+    l: &Link,
+    c: &Column,
+    qualified: bool,
+) -> String {
     match source_of(ps, c) {
         Some((i, j)) => {
             let src = quote_ident(&ps.inputs[i].columns[j].name);
@@ -270,14 +275,14 @@ pub(crate) fn select(cols: &[String], from: &str) -> String {
 // ---------------------------------------------------------------------------
 // Reference links (Transformer and Lookup)
 
-struct RefJoin {
+pub(crate) struct RefJoin {
     link_index: usize,
     fail: String,
 }
 
 /// `FROM primary LEFT JOIN (reference + match marker) ...`; each reference
 /// keeps its first match per key unless it allows duplicates.
-fn reference_joins(
+pub(crate) fn reference_joins(
     g: &mut SqlGen,
     ps: &PlanStage,
     scope: &Scope,
@@ -353,13 +358,13 @@ fn reference_joins(
     (from, joins)
 }
 
-fn matched(l: &Link) -> String {
+pub(crate) fn matched(l: &Link) -> String {
     format!("{}.\"dsmig_matched\" IS NOT NULL", alias(l))
 }
 
 /// Lookup failure handling common to Transformer and Lookup: conditions
 /// rows must meet (drop / reject) and guards (fail).
-fn failure_modes(
+pub(crate) fn failure_modes(
     g: &mut SqlGen,
     ps: &PlanStage,
     from: &str,
@@ -407,7 +412,7 @@ fn failure_modes(
 }
 
 /// Validation query per reference link: primary rows without a match.
-fn record_ref_checks(g: &mut SqlGen, ps: &PlanStage, from: &str, joins: &[RefJoin]) {
+pub(crate) fn record_ref_checks(g: &mut SqlGen, ps: &PlanStage, from: &str, joins: &[RefJoin]) {
     for j in joins {
         let l = ps.inputs[j.link_index];
         g.lookup_checks.push(Guard {
@@ -423,7 +428,7 @@ fn record_ref_checks(g: &mut SqlGen, ps: &PlanStage, from: &str, joins: &[RefJoi
     }
 }
 
-fn with_params(from: &str, code: &str) -> String {
+pub(crate) fn with_params(from: &str, code: &str) -> String {
     let p = quote_ident(PARAMS);
     if !code.contains(&format!("{p}.")) && !from.contains(&format!("{p}.")) {
         return from.to_string();
@@ -438,7 +443,13 @@ fn with_params(from: &str, code: &str) -> String {
 
 /// A fractional value assigned to an integer column is truncated (as the
 /// reference evaluator and Spark do); a database CAST would round.
-fn truncate_to_integer(g: &SqlGen, code: &str, text: &str, scope: &Scope, c: &Column) -> String {
+pub(crate) fn truncate_to_integer(
+    g: &SqlGen,
+    code: &str,
+    text: &str,
+    scope: &Scope,
+    c: &Column,
+) -> String {
     use super::dialect::{Kind, kind_of};
     let integer = matches!(
         kind_of(c),
@@ -776,91 +787,10 @@ pub(crate) fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // Join / Merge
 
-pub(crate) fn join(g: &mut SqlGen, ps: &PlanStage, merge: bool) -> Coverage {
-    if ps.inputs.len() < 2 {
-        return placeholder(g, ps, "Join / Merge with fewer than two inputs");
-    }
-    let keys = keys_of(ps, "key");
-    let (how, coverage) = if merge {
-        let keep = !props::text(&ps.stage.properties, "dropBadMasters")
-            .is_some_and(|v| v.contains("drop"));
-        (if keep { "left" } else { "inner" }, Coverage::Approximate)
-    } else {
-        let op = props::text(&ps.stage.properties, "operator").unwrap_or("innerjoin");
-        (join_how(op), Coverage::Exact)
-    };
-    let kw = match how {
-        "left" => "LEFT JOIN",
-        "right" => "RIGHT JOIN",
-        "full" => "FULL JOIN",
-        _ => "INNER JOIN",
-    };
-    let key_ref = |k: &str, upto: usize| -> String {
-        let refs: Vec<String> = ps.inputs[..upto]
-            .iter()
-            .filter(|l| col_idx(l, k).is_some())
-            .map(|l| format!("{}.{}", alias(l), quote_ident(k)))
-            .collect();
-        match (how, refs.len()) {
-            (_, 0) => "NULL".to_string(),
-            ("full", n) if n > 1 => format!("COALESCE({})", refs.join(", ")),
-            ("right", _) => refs[refs.len() - 1].clone(),
-            _ => refs[0].clone(),
-        }
-    };
-    let mut from = from_link(g, ps.inputs[0]);
-    for (i, l) in ps.inputs.iter().enumerate().skip(1) {
-        let on: Vec<String> = keys
-            .iter()
-            .map(|k| format!("{} = {}.{}", key_ref(k, i), alias(l), quote_ident(k)))
-            .collect();
-        from.push_str(&format!(
-            "\n    {kw} {}\n        ON {}",
-            from_link(g, l),
-            if on.is_empty() {
-                "1 = 1".to_string()
-            } else {
-                on.join(" AND ")
-            }
-        ));
-    }
-    if keys.is_empty() {
-        g.todo(
-            ps.stage.name.clone(),
-            "join without key columns: joined on nothing (cross join)".into(),
-        );
-    }
-    for l in &ps.outputs {
-        if l.kind == LinkKind::Reject {
-            let body = empty_relation(g, l);
-            push(g, l, body);
-            continue;
-        }
-        let mut cols = Vec::new();
-        for c in &l.columns {
-            let code = if keys.iter().any(|k| k.eq_ignore_ascii_case(&c.name)) {
-                let k = keys
-                    .iter()
-                    .find(|k| k.eq_ignore_ascii_case(&c.name))
-                    .cloned()
-                    .unwrap_or_default();
-                key_ref(&k, ps.inputs.len())
-            } else {
-                source_column(g, ps, l, c, true)
-            };
-            map(g, ps, l, c, &code);
-            cols.push(g.cast_as(&code, c));
-        }
-        let body = select(&cols, &from);
-        push(g, l, body);
-    }
-    coverage
-}
-
 // ---------------------------------------------------------------------------
 // Aggregator
 
-fn agg_sql(d: Dialect, func: &str, col: &str) -> Option<String> {
+pub(crate) fn agg_sql(d: Dialect, func: &str, col: &str) -> Option<String> {
     Some(match func.to_ascii_lowercase().as_str() {
         "sum" => format!("SUM({col})"),
         "max" => format!("MAX({col})"),
@@ -1046,14 +976,14 @@ pub(crate) fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // Writing a target
 
 /// What a database stage does with the rows of one link.
-struct WriteMode {
+pub(crate) struct WriteMode {
     code: String,
     truncate: bool,
     before: Option<String>,
     after: Option<String>,
 }
 
-fn write_mode(t: &IoTable) -> WriteMode {
+pub(crate) fn write_mode(t: &IoTable) -> WriteMode {
     let w = props::DbWrite::of(t.stage);
     // Replace (2) recreates the table in DataStage: here it is emptied.
     let truncate = w.truncates() || w.table_action == "2";
