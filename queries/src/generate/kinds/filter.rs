@@ -6,7 +6,7 @@
 //! rows that satisfy none to the reject link. The clauses ([`clauses`]) are
 //! read once for both targets and the simulation.
 
-use super::{Kind, Rule};
+use super::{Kind, Rule, Sim};
 use crate::escape::py_comment;
 use crate::expr::eval::{Env, eval};
 use crate::expr::translate::pyspark::py_str;
@@ -25,7 +25,7 @@ pub const KIND: Kind = Kind {
     file: "generate/kinds/filter.rs",
     glue: Rule::Emit(glue),
     sql: Rule::Emit(sql),
-    simulate: Some(|_, ps, inputs, _| Ok(simulate(ps, inputs))),
+    simulate: Sim::Rows(|_, ps, inputs, _| Ok(simulate(ps, inputs))),
 };
 
 pub(crate) struct Clause {

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Kind, Rule};
+use super::{Kind, Rule, Sim};
 use crate::expr::eval::Value;
 use crate::expr::translate::sql::quote_ident;
 use crate::generate::glue::stages::{col_idx, finish, simulate_rows_with};
@@ -22,7 +22,7 @@ pub const KIND: Kind = Kind {
     file: "generate/kinds/funnel.rs",
     glue: Rule::Emit(glue),
     sql: Rule::Emit(sql),
-    simulate: Some(simulate),
+    simulate: Sim::Rows(simulate),
 };
 
 fn glue(g: &mut Gen, ps: &PlanStage) -> StageCode {

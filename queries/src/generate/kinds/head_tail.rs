@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Kind, Rule};
+use super::{Kind, Rule, Sim};
 use crate::expr::eval::Value;
 use crate::expr::translate::sql::quote_ident;
 use crate::generate::glue::stages::{finish, simulate_rows_with};
@@ -23,7 +23,7 @@ pub const KIND: Kind = Kind {
     file: "generate/kinds/head_tail.rs",
     glue: Rule::Emit(glue),
     sql: Rule::Emit(sql),
-    simulate: Some(simulate),
+    simulate: Sim::Rows(simulate),
 };
 
 /// Sample has no SQL rule: a random sample is not the rows DataStage wrote.
@@ -32,7 +32,7 @@ pub const SAMPLE: Kind = Kind {
     file: "generate/kinds/head_tail.rs",
     glue: Rule::Emit(glue),
     sql: Rule::Missing,
-    simulate: Some(simulate),
+    simulate: Sim::Rows(simulate),
 };
 
 /// The number of rows (`nrecs`, default 10).

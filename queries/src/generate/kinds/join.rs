@@ -5,7 +5,7 @@
 //! row of that side (the other's columns only where keys match); Full
 //! outer keeps both. The SQL emitter also serves Merge (`merge = true`).
 
-use super::{Kind, Rule};
+use super::{Kind, Rule, Sim};
 use crate::expr::eval::Value;
 use crate::expr::translate::pyspark::py_str;
 use crate::expr::translate::sql::quote_ident;
@@ -27,7 +27,7 @@ pub const KIND: Kind = Kind {
     file: "generate/kinds/join.rs",
     glue: Rule::Emit(glue),
     sql: Rule::Emit(|g, ps| sql(g, ps, false)),
-    simulate: Some(|_, ps, inputs, _| Ok(simulate(ps, inputs))),
+    simulate: Sim::Rows(|_, ps, inputs, _| Ok(simulate(ps, inputs))),
 };
 
 pub(crate) fn join_how(op: &str) -> &'static str {

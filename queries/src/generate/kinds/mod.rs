@@ -63,24 +63,18 @@ pub struct Kind {
     pub file: &'static str,
     pub glue: Rule<GlueFn>,
     pub sql: Rule<SqlFn>,
-    pub simulate: Option<SimFn>,
+    pub simulate: Sim,
 }
 
-/// Simulation of a stage whose output the evaluator does not predict (the
-/// generated test checks the schema only).
-pub fn unpredicted(
-    _g: &Gen,
-    ps: &PlanStage,
-    _inputs: &[&Table],
-    _params: &BTreeMap<String, Value>,
-) -> Result<Vec<Table>, String> {
-    Ok(vec![
-        Table::unknown(format!(
-            "{} output not predicted",
-            ps.stage.stage_type
-        ));
-        ps.outputs.len()
-    ])
+/// What the reference evaluator predicts of a kind's output rows.
+#[derive(Clone, Copy)]
+pub enum Sim {
+    /// The rows (`Err(message)` when the stage's function raises).
+    Rows(SimFn),
+    /// Not predicted: the generated test checks the schema only.
+    Unpredicted,
+    /// No simulation: the stage's function raises (a scaffold).
+    None,
 }
 
 const CDC_SQL: &str = "change capture / apply and SCD need a design decision (history table, keys); see the Glue scaffold";
@@ -100,84 +94,84 @@ pub const REGISTRY: &[Kind] = &[
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::transformer),
         sql: Rule::Emit(sql_stages::transformer),
-        simulate: Some(glue_stages::simulate_transformer),
+        simulate: Sim::Rows(glue_stages::simulate_transformer),
     },
     Kind {
         types: &["Lookup"],
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::lookup),
         sql: Rule::Emit(sql_stages::lookup),
-        simulate: Some(glue_stages::simulate_lookup),
+        simulate: Sim::Rows(glue_stages::simulate_lookup),
     },
     Kind {
         types: &["Merge"],
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::merge),
         sql: Rule::Emit(|g, ps| join::sql(g, ps, true)),
-        simulate: Some(unpredicted),
+        simulate: Sim::Unpredicted,
     },
     Kind {
         types: &["Aggregator"],
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::aggregator),
         sql: Rule::Emit(sql_stages::aggregator),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_aggregator(ps, inputs))),
+        simulate: Sim::Rows(|_, ps, inputs, _| Ok(glue_stages::simulate_aggregator(ps, inputs))),
     },
     Kind {
         types: &["Copy", "Peek", "Modify"],
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::projection),
         sql: Rule::Emit(sql_stages::projection),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_rows_stage(ps, inputs))),
+        simulate: Sim::Rows(|_, ps, inputs, _| Ok(glue_stages::simulate_rows_stage(ps, inputs))),
     },
     Kind {
         types: &["ColumnGenerator"],
         file: "generate/glue/stages.rs",
         glue: Rule::Emit(glue_stages::column_generator),
         sql: Rule::Missing,
-        simulate: Some(unpredicted),
+        simulate: Sim::Unpredicted,
     },
     Kind {
         types: &["RowGenerator"],
         file: "generate/glue/stages.rs",
         glue: Rule::Emit(glue_stages::row_generator),
         sql: Rule::Missing,
-        simulate: Some(unpredicted),
+        simulate: Sim::Unpredicted,
     },
     Kind {
         types: &["SurrogateKeyGenerator"],
         file: "generate/glue/stages.rs, generate/sql/stages.rs",
         glue: Rule::Emit(glue_stages::surrogate_key),
         sql: Rule::Emit(sql_stages::surrogate_key),
-        simulate: Some(|_, ps, inputs, _| Ok(glue_stages::simulate_surrogate_key(ps, inputs))),
+        simulate: Sim::Rows(|_, ps, inputs, _| Ok(glue_stages::simulate_surrogate_key(ps, inputs))),
     },
     Kind {
         types: &["ChangeCapture"],
         file: "generate/glue/stages.rs",
         glue: Rule::Scaffold(glue_stages::change_capture),
         sql: Rule::Placeholder(CDC_SQL),
-        simulate: Some(unpredicted),
+        simulate: Sim::Unpredicted,
     },
     Kind {
         types: &["ChangeApply", "SlowlyChangingDimension"],
         file: "generate/glue/stages.rs",
         glue: Rule::Scaffold(glue_stages::scaffold),
         sql: Rule::Placeholder(CDC_SQL),
-        simulate: None,
+        simulate: Sim::None,
     },
     Kind {
         types: &["Pivot"],
         file: "generate/glue/pivot.rs",
         glue: Rule::Emit(pivot::emit),
         sql: Rule::Missing,
-        simulate: Some(|_, ps, inputs, _| Ok(pivot::simulate(ps, inputs))),
+        simulate: Sim::Rows(|_, ps, inputs, _| Ok(pivot::simulate(ps, inputs))),
     },
     Kind {
         types: &["Switch"],
         file: "generate/glue/switch.rs",
         glue: Rule::Emit(switch::emit),
         sql: Rule::Missing,
-        simulate: Some(|_, ps, inputs, _| switch::simulate(ps, inputs)),
+        simulate: Sim::Rows(|_, ps, inputs, _| switch::simulate(ps, inputs)),
     },
 ];
 
@@ -220,25 +214,33 @@ pub fn simulate(
     if let Some(msg) = g.raising.get(&ps.stage.id) {
         return Err(msg.clone());
     }
-    match kind(&ps.stage.stage_type).and_then(|k| k.simulate) {
-        Some(f) => f(g, ps, inputs, params),
-        None => Err(format!("{} stage {}", ps.stage.stage_type, ps.stage.name)),
+    match kind(&ps.stage.stage_type).map(|k| k.simulate) {
+        Some(Sim::Rows(f)) => f(g, ps, inputs, params),
+        // Output not predicted: the generated test checks the schema only.
+        Some(Sim::Unpredicted) => Ok(vec![
+            Table::unknown(format!(
+                "{} output not predicted",
+                ps.stage.stage_type
+            ));
+            ps.outputs.len()
+        ]),
+        Some(Sim::None) | None => Err(format!("{} stage {}", ps.stage.stage_type, ps.stage.name)),
     }
 }
 
-/// How a target handles a stage type, derived from the registry (kinds
-/// with emitters) and, for the stages that are not row operators, from
-/// the catalogue's class (sources / targets, sequences, containers).
+/// How a target handles a stage type, derived from the registry (the
+/// emitters a kind has) and, for what is not a row operator, from the
+/// generators' own dispatch: sources / targets (`glue::is_io`, read and
+/// written by `glue/io.rs`, `sql/mod.rs` + `sql/ddl.rs`), sequence
+/// activities (`glue/orchestration.rs`, `sql/sequence.rs`), containers
+/// (inlined by the plan).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Support {
     Rules,
     Scaffold,
     Placeholder,
-    /// A source or target: `glue/io.rs` / `sql/mod.rs` + `sql/ddl.rs`.
     SourceTarget,
-    /// A sequence activity: Step Functions (`glue/orchestration.rs`).
     Orchestration,
-    /// Inlined by the plan.
     Inlined,
 }
 
@@ -252,12 +254,6 @@ impl Support {
             Support::Orchestration => "orchestration",
             Support::Inlined => "inlined",
         }
-    }
-
-    /// Whether the target has rules of its own for the stage (not a
-    /// placeholder or a scaffold the user completes).
-    pub fn has_rules(self) -> bool {
-        !matches!(self, Support::Scaffold | Support::Placeholder)
     }
 }
 
@@ -284,11 +280,81 @@ pub fn support(stage_type: &str, target: Target) -> Support {
             Target::Sql => of(&k.sql),
         };
     }
-    let info = catalogue::lookup(stage_type);
-    match info.class {
-        StageClass::Io if info.difficulty < 4 => Support::SourceTarget,
-        StageClass::Sequence if target == Target::Glue => Support::Orchestration,
+    if super::glue::is_io(stage_type) {
+        return Support::SourceTarget;
+    }
+    match catalogue::lookup(stage_type).class {
+        StageClass::Sequence => Support::Orchestration,
         StageClass::Container => Support::Inlined,
         _ => Support::Placeholder,
     }
+}
+
+/// docs/stage-coverage.md: one row per catalogue entry, what each target
+/// does with it derived from the registry (`tests/stage_coverage.rs`
+/// fails when the file differs).
+pub fn coverage_markdown() -> String {
+    let mut out = String::from("# Stage coverage\n\n");
+    out.push_str(
+        "Generated by `queries::generate::kinds::coverage_markdown()` from the stage catalogue \
+         (`queries/src/stages/catalogue.rs`: difficulty, class, note) and the stage registry \
+         (`queries/src/generate/kinds/`: which emitters each kind implements); \
+         `tests/stage_coverage.rs` fails when this file differs. Regenerate with \
+         `DSMIG_UPDATE_DOCS=1 cargo test --test stage_coverage`.\n\n",
+    );
+    out.push_str(
+        "Per target: **rules** = an emitter translates it (exact or approximate per stage, \
+         reported per job); **scaffold** = a sketch that raises / stops until completed; \
+         **placeholder** = no emitter: the stage raises (Glue) or stops the script (SQL), \
+         naming itself; **source / target** = read or written by the job's I/O code; \
+         **orchestration** = a sequence activity (Step Functions / run script); **inlined** = \
+         replaced by its contents. *Expected rows*: what the generated tests check (rows \
+         predicted by the reference evaluator, or the schema only).\n\n",
+    );
+    let mut counts = [(0usize, 0usize); 2];
+    for e in catalogue::CATALOGUE {
+        for (i, t) in [Target::Glue, Target::Sql].into_iter().enumerate() {
+            match support(e.stage_type, t) {
+                Support::Rules
+                | Support::SourceTarget
+                | Support::Orchestration
+                | Support::Inlined => counts[i].0 += 1,
+                Support::Scaffold | Support::Placeholder => counts[i].1 += 1,
+            }
+        }
+    }
+    out.push_str(&format!(
+        "{} stage types, {} kinds in the registry.\n\n| target | handled | scaffold or placeholder |\n|---|---|---|\n| Glue | {} | {} |\n| SQL | {} | {} |\n\n",
+        catalogue::CATALOGUE.len(),
+        REGISTRY.len(),
+        counts[0].0,
+        counts[0].1,
+        counts[1].0,
+        counts[1].1
+    ));
+    out.push_str(
+        "| stage type | class | difficulty | Glue | SQL | expected rows | file | note |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut rows: Vec<&catalogue::StageInfo> = catalogue::CATALOGUE.iter().collect();
+    rows.sort_by_key(|e| e.stage_type);
+    for e in rows {
+        let k = kind(e.stage_type);
+        let sim = match k.map(|k| k.simulate) {
+            Some(Sim::Rows(_)) => "predicted",
+            Some(Sim::Unpredicted) => "schema only",
+            Some(Sim::None) | None => "-",
+        };
+        out.push_str(&format!(
+            "| {} | {:?} | {} | {} | {} | {} | {} | {} |\n",
+            e.stage_type,
+            e.class,
+            e.difficulty,
+            support(e.stage_type, Target::Glue).as_str(),
+            support(e.stage_type, Target::Sql).as_str(),
+            sim,
+            k.map_or("-".to_string(), |k| format!("`{}`", k.file)),
+            e.note.replace('|', "/"),
+        ));
+    }
+    out
 }

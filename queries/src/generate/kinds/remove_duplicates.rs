@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Kind, Rule};
+use super::{Kind, Rule, Sim};
 use crate::expr::eval::Value;
 use crate::expr::translate::Dialect;
 use crate::expr::translate::pyspark::py_str;
@@ -25,7 +25,7 @@ pub const KIND: Kind = Kind {
     file: "generate/kinds/remove_duplicates.rs",
     glue: Rule::Emit(glue),
     sql: Rule::Emit(sql),
-    simulate: Some(simulate),
+    simulate: Sim::Rows(simulate),
 };
 
 /// `keep = last` (the default keeps the first row of each group).

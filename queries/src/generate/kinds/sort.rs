@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::remove_duplicates::{dedup, first_per_key};
-use super::{Kind, Rule};
+use super::{Kind, Rule, Sim};
 use crate::escape::py_comment;
 use crate::expr::eval::Value;
 use crate::expr::translate::pyspark::py_str;
@@ -26,7 +26,7 @@ pub const KIND: Kind = Kind {
     file: "generate/kinds/sort.rs",
     glue: Rule::Emit(glue),
     sql: Rule::Emit(sql),
-    simulate: Some(simulate),
+    simulate: Sim::Rows(simulate),
 };
 
 /// One `key` entry of a Sort stage.
