@@ -6,6 +6,7 @@
 //! [`sequence_files`].
 
 pub mod glue;
+pub mod kinds;
 pub mod plan;
 pub mod sql;
 pub mod target;

@@ -535,7 +535,7 @@ pub(crate) fn defined_order(plan: &Plan, l: &Link) -> Vec<(String, bool)> {
             return Vec::new();
         };
         let keys: Vec<(String, bool)> = match ps.stage.stage_type.as_str() {
-            "Sort" => super::stages::sort_keys(ps)
+            "Sort" => crate::generate::kinds::sort::sort_keys(ps)
                 .into_iter()
                 .map(|k| (k.name, k.desc))
                 .collect(),

@@ -14,8 +14,7 @@ use crate::expr::translate::sql::{Names, quote_ident, to_sql_condition_with, to_
 use crate::expr::translate::{Dialect, IssueKind, Translation};
 use crate::generate::glue::props;
 use crate::generate::glue::stages::{
-    agg_mapping, agg_results, clauses, col_idx, join_how, keys_of, modify_spec, reductions,
-    reference_keys, source_of,
+    agg_mapping, agg_results, col_idx, keys_of, modify_spec, reductions, reference_keys, source_of,
 };
 use crate::generate::glue::{Coverage, Mapping, one_line};
 use crate::generate::plan::PlanStage;
@@ -27,37 +26,18 @@ pub fn emit(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     if let Some(guess) = crate::stages::stage_guesses(g.job, ps.stage).first() {
         return placeholder(g, ps, &guess.reason());
     }
-    match ps.stage.stage_type.as_str() {
-        "Transformer" => transformer(g, ps),
-        "Lookup" => lookup(g, ps),
-        "Join" => join(g, ps, false),
-        "Merge" => join(g, ps, true),
-        "Aggregator" => aggregator(g, ps),
-        "Filter" => filter(g, ps),
-        "Sort" => sort(g, ps),
-        "RemoveDuplicates" => remdup(g, ps),
-        "Funnel" => funnel(g, ps),
-        "Copy" | "Peek" | "Modify" => projection(g, ps),
-        "Head" | "Tail" => head_tail(g, ps),
-        "SurrogateKeyGenerator" => surrogate_key(g, ps),
-        "ChangeCapture" | "ChangeApply" | "SlowlyChangingDimension" => placeholder(
-            g,
-            ps,
-            "change capture / apply and SCD need a design decision (history table, keys); see the Glue scaffold",
-        ),
-        _ => placeholder(g, ps, "no SQL translation rule for this stage type"),
-    }
+    crate::generate::kinds::sql(g, ps)
 }
 
 // ---------------------------------------------------------------------------
 // helpers
 
-fn push(g: &mut SqlGen, l: &Link, body: String) {
+pub(crate) fn push(g: &mut SqlGen, l: &Link, body: String) {
     let name = g.names[&l.id].clone();
     g.ctes.push(Cte { name, body });
 }
 
-fn alias(l: &Link) -> String {
+pub(crate) fn alias(l: &Link) -> String {
     quote_ident(&l.name)
 }
 
@@ -65,7 +45,7 @@ fn alias(l: &Link) -> String {
 /// variables it reads inlined (for `LAG` of it). Only for a variable free
 /// of previous-row reads whose dependencies are too (`stagevars` checks).
 #[allow(clippy::too_many_arguments)]
-fn sql_inline_var(
+pub(crate) fn sql_inline_var(
     g: &mut SqlGen,
     ps: &PlanStage,
     detail: &crate::ir::TransformerDetail,
@@ -107,12 +87,12 @@ fn sql_inline_var(
 }
 
 /// `"rel" "alias"` of an input link (no `AS`: Oracle has none for tables).
-fn from_link(g: &SqlGen, l: &Link) -> String {
+pub(crate) fn from_link(g: &SqlGen, l: &Link) -> String {
     format!("{} {}", g.rel(l), alias(l))
 }
 
 /// Record the parameters a piece of SQL reads; returns whether it reads any.
-fn note_params(g: &mut SqlGen, code: &str) -> bool {
+pub(crate) fn note_params(g: &mut SqlGen, code: &str) -> bool {
     let marker = format!("{}.\"", quote_ident(PARAMS));
     let mut any = false;
     let mut rest = code;
@@ -129,7 +109,7 @@ fn note_params(g: &mut SqlGen, code: &str) -> bool {
     any
 }
 
-fn names(stage_vars: BTreeMap<String, String>) -> Names {
+pub(crate) fn names(stage_vars: BTreeMap<String, String>) -> Names {
     Names {
         params_alias: Some(PARAMS.into()),
         stage_vars,
@@ -139,7 +119,7 @@ fn names(stage_vars: BTreeMap<String, String>) -> Names {
 /// Translate one expression; records issues (an untranslatable part stops
 /// the script) and parameters.
 #[allow(clippy::too_many_arguments)]
-fn translate(
+pub(crate) fn translate(
     g: &mut SqlGen,
     ps: &PlanStage,
     text: &str,
@@ -175,7 +155,7 @@ fn translate(
     }
 }
 
-fn note_translation(
+pub(crate) fn note_translation(
     g: &mut SqlGen,
     ps: &PlanStage,
     t: &Translation,
@@ -205,7 +185,7 @@ fn note_translation(
     }
 }
 
-fn map(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
+pub(crate) fn map(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
     g.mappings.push(Mapping {
         stage: ps.stage.name.clone(),
         link: l.name.clone(),
@@ -217,12 +197,12 @@ fn map(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, code: &str) {
 
 /// `NOT NULL`-safe truth of a condition: rows where it is unknown are not
 /// taken (DataStage treats a NULL constraint as false).
-fn holds(cond: &str) -> String {
+pub(crate) fn holds(cond: &str) -> String {
     format!("(CASE WHEN {cond} THEN 1 ELSE 0 END) = 1")
 }
 
 /// A relation with the link's columns and no rows.
-fn empty_relation(g: &SqlGen, l: &Link) -> String {
+pub(crate) fn empty_relation(g: &SqlGen, l: &Link) -> String {
     let cols: Vec<String> = l.columns.iter().map(|c| g.cast_as("NULL", c)).collect();
     let cols = if cols.is_empty() {
         vec!["CAST(NULL AS INTEGER) AS \"dsmig_none\"".to_string()]
@@ -233,7 +213,7 @@ fn empty_relation(g: &SqlGen, l: &Link) -> String {
 }
 
 /// A stage dsmig cannot translate: empty outputs, and the script stops.
-fn placeholder(g: &mut SqlGen, ps: &PlanStage, why: &str) -> Coverage {
+pub(crate) fn placeholder(g: &mut SqlGen, ps: &PlanStage, why: &str) -> Coverage {
     g.stop(
         format!("{} ({})", ps.stage.name, ps.stage.stage_type),
         why.to_string(),
@@ -247,7 +227,7 @@ fn placeholder(g: &mut SqlGen, ps: &PlanStage, why: &str) -> Coverage {
 
 /// Output columns taken by name (or `link.COL` derivation) from the
 /// inputs, cast to the output types.
-fn by_name(g: &mut SqlGen, ps: &PlanStage, l: &Link, qualified: bool) -> Vec<String> {
+pub(crate) fn by_name(g: &mut SqlGen, ps: &PlanStage, l: &Link, qualified: bool) -> Vec<String> {
     let mut cols = Vec::new();
     for c in &l.columns {
         let code = source_column(g, ps, l, c, qualified);
@@ -259,7 +239,13 @@ fn by_name(g: &mut SqlGen, ps: &PlanStage, l: &Link, qualified: bool) -> Vec<Str
 
 /// The input column an output column takes by name (or `link.COL`
 /// derivation), or NULL with a warning.
-fn source_column(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, qualified: bool) -> String {
+pub(crate) fn source_column(
+    g: &mut SqlGen,
+    ps: &PlanStage,
+    l: &Link,
+    c: &Column,
+    qualified: bool,
+) -> String {
     match source_of(ps, c) {
         Some((i, j)) => {
             let src = quote_ident(&ps.inputs[i].columns[j].name);
@@ -279,7 +265,7 @@ fn source_column(g: &mut SqlGen, ps: &PlanStage, l: &Link, c: &Column, qualified
     }
 }
 
-fn select(cols: &[String], from: &str) -> String {
+pub(crate) fn select(cols: &[String], from: &str) -> String {
     format!(
         "SELECT\n        {}\n    FROM {from}",
         cols.join(",\n        ")
@@ -289,14 +275,14 @@ fn select(cols: &[String], from: &str) -> String {
 // ---------------------------------------------------------------------------
 // Reference links (Transformer and Lookup)
 
-struct RefJoin {
+pub(crate) struct RefJoin {
     link_index: usize,
     fail: String,
 }
 
 /// `FROM primary LEFT JOIN (reference + match marker) ...`; each reference
 /// keeps its first match per key unless it allows duplicates.
-fn reference_joins(
+pub(crate) fn reference_joins(
     g: &mut SqlGen,
     ps: &PlanStage,
     scope: &Scope,
@@ -372,13 +358,13 @@ fn reference_joins(
     (from, joins)
 }
 
-fn matched(l: &Link) -> String {
+pub(crate) fn matched(l: &Link) -> String {
     format!("{}.\"dsmig_matched\" IS NOT NULL", alias(l))
 }
 
 /// Lookup failure handling common to Transformer and Lookup: conditions
 /// rows must meet (drop / reject) and guards (fail).
-fn failure_modes(
+pub(crate) fn failure_modes(
     g: &mut SqlGen,
     ps: &PlanStage,
     from: &str,
@@ -426,7 +412,7 @@ fn failure_modes(
 }
 
 /// Validation query per reference link: primary rows without a match.
-fn record_ref_checks(g: &mut SqlGen, ps: &PlanStage, from: &str, joins: &[RefJoin]) {
+pub(crate) fn record_ref_checks(g: &mut SqlGen, ps: &PlanStage, from: &str, joins: &[RefJoin]) {
     for j in joins {
         let l = ps.inputs[j.link_index];
         g.lookup_checks.push(Guard {
@@ -442,7 +428,7 @@ fn record_ref_checks(g: &mut SqlGen, ps: &PlanStage, from: &str, joins: &[RefJoi
     }
 }
 
-fn with_params(from: &str, code: &str) -> String {
+pub(crate) fn with_params(from: &str, code: &str) -> String {
     let p = quote_ident(PARAMS);
     if !code.contains(&format!("{p}.")) && !from.contains(&format!("{p}.")) {
         return from.to_string();
@@ -457,7 +443,13 @@ fn with_params(from: &str, code: &str) -> String {
 
 /// A fractional value assigned to an integer column is truncated (as the
 /// reference evaluator and Spark do); a database CAST would round.
-fn truncate_to_integer(g: &SqlGen, code: &str, text: &str, scope: &Scope, c: &Column) -> String {
+pub(crate) fn truncate_to_integer(
+    g: &SqlGen,
+    code: &str,
+    text: &str,
+    scope: &Scope,
+    c: &Column,
+) -> String {
     use crate::dialects::{Kind, kind_of};
     let integer = matches!(
         kind_of(c),
@@ -478,7 +470,7 @@ fn truncate_to_integer(g: &SqlGen, code: &str, text: &str, scope: &Scope, c: &Co
 // ---------------------------------------------------------------------------
 // Transformer
 
-fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(primary) = ps.primary() else {
         return placeholder(g, ps, "Transformer without an input link");
     };
@@ -742,7 +734,7 @@ fn transformer(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // Lookup
 
-fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(primary) = ps.primary() else {
         return placeholder(g, ps, "Lookup without a primary link");
     };
@@ -792,91 +784,10 @@ fn lookup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // Join / Merge
 
-fn join(g: &mut SqlGen, ps: &PlanStage, merge: bool) -> Coverage {
-    if ps.inputs.len() < 2 {
-        return placeholder(g, ps, "Join / Merge with fewer than two inputs");
-    }
-    let keys = keys_of(ps, "key");
-    let (how, coverage) = if merge {
-        let keep = !props::text(&ps.stage.properties, "dropBadMasters")
-            .is_some_and(|v| v.contains("drop"));
-        (if keep { "left" } else { "inner" }, Coverage::Approximate)
-    } else {
-        let op = props::text(&ps.stage.properties, "operator").unwrap_or("innerjoin");
-        (join_how(op), Coverage::Exact)
-    };
-    let kw = match how {
-        "left" => "LEFT JOIN",
-        "right" => "RIGHT JOIN",
-        "full" => "FULL JOIN",
-        _ => "INNER JOIN",
-    };
-    let key_ref = |k: &str, upto: usize| -> String {
-        let refs: Vec<String> = ps.inputs[..upto]
-            .iter()
-            .filter(|l| col_idx(l, k).is_some())
-            .map(|l| format!("{}.{}", alias(l), quote_ident(k)))
-            .collect();
-        match (how, refs.len()) {
-            (_, 0) => "NULL".to_string(),
-            ("full", n) if n > 1 => format!("COALESCE({})", refs.join(", ")),
-            ("right", _) => refs[refs.len() - 1].clone(),
-            _ => refs[0].clone(),
-        }
-    };
-    let mut from = from_link(g, ps.inputs[0]);
-    for (i, l) in ps.inputs.iter().enumerate().skip(1) {
-        let on: Vec<String> = keys
-            .iter()
-            .map(|k| format!("{} = {}.{}", key_ref(k, i), alias(l), quote_ident(k)))
-            .collect();
-        from.push_str(&format!(
-            "\n    {kw} {}\n        ON {}",
-            from_link(g, l),
-            if on.is_empty() {
-                "1 = 1".to_string()
-            } else {
-                on.join(" AND ")
-            }
-        ));
-    }
-    if keys.is_empty() {
-        g.todo(
-            ps.stage.name.clone(),
-            "join without key columns: joined on nothing (cross join)".into(),
-        );
-    }
-    for l in &ps.outputs {
-        if l.kind == LinkKind::Reject {
-            let body = empty_relation(g, l);
-            push(g, l, body);
-            continue;
-        }
-        let mut cols = Vec::new();
-        for c in &l.columns {
-            let code = if keys.iter().any(|k| k.eq_ignore_ascii_case(&c.name)) {
-                let k = keys
-                    .iter()
-                    .find(|k| k.eq_ignore_ascii_case(&c.name))
-                    .cloned()
-                    .unwrap_or_default();
-                key_ref(&k, ps.inputs.len())
-            } else {
-                source_column(g, ps, l, c, true)
-            };
-            map(g, ps, l, c, &code);
-            cols.push(g.cast_as(&code, c));
-        }
-        let body = select(&cols, &from);
-        push(g, l, body);
-    }
-    coverage
-}
-
 // ---------------------------------------------------------------------------
 // Aggregator
 
-fn agg_sql(d: Dialect, func: &str, col: &str) -> Option<String> {
+pub(crate) fn agg_sql(d: Dialect, func: &str, col: &str) -> Option<String> {
     Some(match func.to_ascii_lowercase().as_str() {
         "sum" => format!("SUM({col})"),
         "max" => format!("MAX({col})"),
@@ -891,7 +802,7 @@ fn agg_sql(d: Dialect, func: &str, col: &str) -> Option<String> {
     })
 }
 
-fn aggregator(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn aggregator(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "Aggregator without input");
     };
@@ -960,283 +871,20 @@ fn aggregator(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // ---------------------------------------------------------------------------
 // Filter
 
-/// A Filter clause with the input's column names quoted as they were
-/// created (the clause is SQL already; unquoted names would fold case).
-fn quote_columns(clause: &str, input: &Link) -> String {
-    let mut out = String::new();
-    let mut word = String::new();
-    let mut in_str = false;
-    let flush = |word: &mut String, out: &mut String| {
-        if !word.is_empty() {
-            match input
-                .columns
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(word))
-            {
-                Some(c) => out.push_str(&quote_ident(&c.name)),
-                None => out.push_str(word),
-            }
-            word.clear();
-        }
-    };
-    for ch in clause.chars() {
-        if in_str {
-            out.push(ch);
-            if ch == '\'' {
-                in_str = false;
-            }
-            continue;
-        }
-        if ch.is_ascii_alphanumeric() || ch == '_' {
-            word.push(ch);
-            continue;
-        }
-        flush(&mut word, &mut out);
-        if ch == '\'' {
-            in_str = true;
-        }
-        out.push(ch);
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-fn filter(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "Filter without input");
-    };
-    let first = props::flag(&ps.stage.properties, "first");
-    let cl = clauses(ps);
-    let conds: Vec<String> = cl
-        .iter()
-        .map(|c| holds(&format!("({})", quote_columns(&c.text, input))))
-        .collect();
-    let data_outs: Vec<&Link> = ps
-        .outputs
-        .iter()
-        .filter(|l| l.kind != LinkKind::Reject)
-        .copied()
-        .collect();
-    for l in &ps.outputs {
-        let cond = if l.kind == LinkKind::Reject {
-            if conds.is_empty() {
-                "1 = 1".to_string()
-            } else {
-                format!(
-                    "NOT ({})",
-                    conds
-                        .iter()
-                        .map(|c| format!("({c})"))
-                        .collect::<Vec<_>>()
-                        .join(" OR ")
-                )
-            }
-        } else {
-            let k = data_outs.iter().position(|x| x.id == l.id).unwrap_or(0);
-            let mine: Vec<String> = cl
-                .iter()
-                .enumerate()
-                .filter(|(i, c)| c.target.unwrap_or(*i) == k)
-                .map(|(i, _)| {
-                    if first && i > 0 {
-                        format!(
-                            "(({}) AND NOT ({}))",
-                            conds[i],
-                            conds[..i]
-                                .iter()
-                                .map(|c| format!("({c})"))
-                                .collect::<Vec<_>>()
-                                .join(" OR ")
-                        )
-                    } else {
-                        format!("({})", conds[i])
-                    }
-                })
-                .collect();
-            if mine.is_empty() {
-                "1 = 0".to_string()
-            } else {
-                mine.join(" OR ")
-            }
-        };
-        let cols = by_name(g, ps, l, true);
-        let body = format!("{}\n    WHERE {cond}", select(&cols, &from_link(g, input)));
-        push(g, l, body);
-    }
-    Coverage::Exact
-}
-
 // ---------------------------------------------------------------------------
 // Sort, Remove Duplicates, Funnel, Copy / Peek / Modify, Head / Tail
 
-/// Sort keys of a stage: (column, descending), every direction spelling
-/// read by `stages::sort` (an unknown one is a guess there).
-fn sort_keys(ps: &PlanStage) -> Vec<(String, bool)> {
-    crate::stages::sort::keys(&ps.stage.properties)
-        .into_iter()
-        .map(|k| (k.name, k.desc))
-        .collect()
-}
-
-/// The first (or last) row per key: ROW_NUMBER in a derived table (or
-/// Teradata's QUALIFY). `order`: the upstream order, if known.
-fn first_per_key(
-    g: &SqlGen,
-    input: &Link,
-    cols: &[String],
-    keys: &[String],
-    order: &[(String, bool)],
-    last: bool,
-) -> String {
-    let part = keys
-        .iter()
-        .map(|k| format!("x.{}", quote_ident(k)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let ord = if order.is_empty() {
-        part.clone()
-    } else {
-        order
-            .iter()
-            .map(|(k, desc)| {
-                format!(
-                    "x.{} {}",
-                    quote_ident(k),
-                    if *desc != last { "DESC" } else { "ASC" }
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let rn = format!("ROW_NUMBER() OVER (PARTITION BY {part} ORDER BY {ord})");
-    let outer: Vec<String> = cols.to_vec();
-    if g.rules.qualify() {
-        return format!(
-            "{}\n    FROM (SELECT x.* FROM {} x QUALIFY {rn} = 1) {}",
-            select(&outer, "").trim_end_matches("\n    FROM "),
-            g.rel(input),
-            alias(input)
-        );
-    }
-    format!(
-        "{}\n    WHERE {}.\"dsmig_rn\" = 1",
-        select(
-            &outer,
-            &format!(
-                "(SELECT x.*, {rn} AS \"dsmig_rn\" FROM {} x) {}",
-                g.rel(input),
-                alias(input)
-            )
-        ),
-        alias(input)
-    )
-}
-
 /// Sort keys of the stage feeding `l`, if it is a Sort.
-fn upstream_order(g: &SqlGen, l: &Link) -> Vec<(String, bool)> {
+pub(crate) fn upstream_order(g: &SqlGen, l: &Link) -> Vec<(String, bool)> {
     g.plan
         .stages
         .iter()
         .find(|s| s.stage.id == l.from_stage && s.stage.stage_type == "Sort")
-        .map(sort_keys)
+        .map(crate::generate::kinds::sort::order_keys)
         .unwrap_or_default()
 }
 
-fn sort(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "Sort without input");
-    };
-    let keys = sort_keys(ps);
-    let unique = props::flag(&ps.stage.properties, "unique");
-    let mut coverage = Coverage::Exact;
-    if props::flag(&ps.stage.properties, "flagKey")
-        || props::flag(&ps.stage.properties, "flagCluster")
-    {
-        g.todo(
-            ps.stage.name.clone(),
-            "key-change column (flagKey / flagCluster) not generated".into(),
-        );
-        coverage = Coverage::Approximate;
-    }
-    for l in &ps.outputs {
-        let cols = by_name(g, ps, l, true);
-        let body = if unique && !keys.is_empty() {
-            let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
-            first_per_key(g, input, &cols, &names, &keys, false)
-        } else {
-            // Rows of a table have no order: the sort matters only to the
-            // order-sensitive stages downstream, which take its keys.
-            select(&cols, &from_link(g, input))
-        };
-        push(g, l, body);
-    }
-    coverage
-}
-
-fn remdup(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "Remove Duplicates without input");
-    };
-    let keys = keys_of(ps, "key");
-    let last = props::text(&ps.stage.properties, "keep")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("last"));
-    let order = upstream_order(g, input);
-    if order.is_empty() {
-        g.warnings.push(format!(
-            "{}: keep {} has no defined order in SQL (no Sort upstream); the key columns order the rows",
-            ps.stage.name,
-            if last { "last" } else { "first" }
-        ));
-    }
-    for l in &ps.outputs {
-        let cols = by_name(g, ps, l, true);
-        let body = if keys.is_empty() {
-            select(&cols, &from_link(g, input))
-        } else {
-            first_per_key(g, input, &cols, &keys, &order, last)
-        };
-        push(g, l, body);
-    }
-    Coverage::Approximate
-}
-
-fn funnel(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    if ps.inputs.is_empty() {
-        return placeholder(g, ps, "Funnel without input");
-    }
-    for l in &ps.outputs {
-        let mut parts = Vec::new();
-        for input in &ps.inputs {
-            let cols: Vec<String> = l
-                .columns
-                .iter()
-                .map(|c| {
-                    let code = match col_idx(input, &c.name) {
-                        Some(j) => {
-                            format!("{}.{}", alias(input), quote_ident(&input.columns[j].name))
-                        }
-                        None => "NULL".into(),
-                    };
-                    g.cast_as(&code, c)
-                })
-                .collect();
-            parts.push(select(&cols, &from_link(g, input)));
-        }
-        push(g, l, parts.join("\n    UNION ALL\n    "));
-    }
-    let op = props::text(&ps.stage.properties, "operator")
-        .or(props::text(&ps.stage.properties, "funnel_type"))
-        .unwrap_or("continuous")
-        .trim()
-        .to_string();
-    if op == "continuous" {
-        Coverage::Exact
-    } else {
-        Coverage::Approximate
-    }
-}
-
-fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "no input");
     };
@@ -1268,70 +916,7 @@ fn projection(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     coverage
 }
 
-/// Head / Tail: the first / last `nrecs` rows. Where the input's order is
-/// defined (a Sort upstream, see `io::defined_order`) the rows are
-/// numbered in that order (reversed for Tail) and the first `n` kept, in
-/// every dialect (no `TOP` / `FETCH FIRST` without `ORDER BY`). Without a
-/// defined order a table has no first or last rows: Head keeps any `n`
-/// (as DataStage's unsorted Head does), Tail stops the script.
-fn head_tail(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
-    let Some(input) = ps.inputs.first() else {
-        return placeholder(g, ps, "no input");
-    };
-    let tail = ps.stage.stage_type == "Tail";
-    let n: u64 = props::text(&ps.stage.properties, "nrecs")
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(10);
-    let order = crate::generate::glue::io::defined_order(&g.plan, input);
-    if order.is_empty() && tail {
-        return placeholder(
-            g,
-            ps,
-            "Tail of rows in no defined order (no Sort upstream): a table has no last rows",
-        );
-    }
-    g.warnings.push(format!(
-        "{}: {} {n} rows {} (DataStage counts per partition)",
-        ps.stage.name,
-        ps.stage.stage_type,
-        if order.is_empty() {
-            "of an unordered table"
-        } else {
-            "in the order of the upstream Sort"
-        }
-    ));
-    for l in &ps.outputs {
-        let cols = by_name(g, ps, l, true);
-        let body = if order.is_empty() {
-            g.rules.limit(&select(&cols, &from_link(g, input)), n)
-        } else {
-            let keys: Vec<String> = order
-                .iter()
-                .map(|(k, desc)| {
-                    g.rules
-                        .order_key(&format!("x.{}", quote_ident(k)), *desc != tail)
-                })
-                .collect();
-            format!(
-                "{}\n    WHERE {}.\"dsmig_rn\" <= {n}",
-                select(
-                    &cols,
-                    &format!(
-                        "(SELECT x.*, ROW_NUMBER() OVER (ORDER BY {}) AS \"dsmig_rn\" FROM {} x) {}",
-                        keys.join(", "),
-                        g.rel(input),
-                        alias(input)
-                    )
-                ),
-                alias(input)
-            )
-        };
-        push(g, l, body);
-    }
-    Coverage::Approximate
-}
-
-fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
+pub(crate) fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
     let Some(input) = ps.inputs.first() else {
         return placeholder(g, ps, "Surrogate Key Generator without input");
     };
@@ -1382,14 +967,14 @@ fn surrogate_key(g: &mut SqlGen, ps: &PlanStage) -> Coverage {
 // Writing a target
 
 /// What a database stage does with the rows of one link.
-struct WriteMode {
+pub(crate) struct WriteMode {
     code: String,
     truncate: bool,
     before: Option<String>,
     after: Option<String>,
 }
 
-fn write_mode(t: &IoTable) -> WriteMode {
+pub(crate) fn write_mode(t: &IoTable) -> WriteMode {
     let w = props::DbWrite::of(t.stage);
     // Replace (2) recreates the table in DataStage: here it is emptied.
     let truncate = w.truncates() || w.table_action == "2";
