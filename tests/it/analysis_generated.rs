@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use queries::corpus_gen::{GenOptions, GroundTruth, generate};
+use corpus_gen::{GenOptions, GroundTruth, generate};
 use queries::inventory::{self, Inventory};
 use queries::parse::Limits;
 use queries::parse::input::read_paths_map;

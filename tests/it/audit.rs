@@ -175,7 +175,7 @@ fn interpreted_properties_are_read_by_the_generators() {
     let real = jobs(&[root.join("../shared/corpus/real")]);
     let examples = jobs(&[root.join("examples/exports")]);
     let dir = tempfile::tempdir().expect("tempdir");
-    queries::corpus_gen::generate(&queries::corpus_gen::GenOptions::small(80, 23), dir.path())
+    corpus_gen::generate(&corpus_gen::GenOptions::small(80, 23), dir.path())
         .expect("generate corpus");
     let generated = jobs(&[dir.path().to_path_buf()]);
     let n = check_claims("real corpus", &real)

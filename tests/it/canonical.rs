@@ -15,9 +15,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use corpus_gen::{GenOptions, generate};
 use queries::analysis::features::{SlotKind, features};
 use queries::analysis::groups::slot_diffs;
-use queries::corpus_gen::{GenOptions, generate};
 use queries::ir::{Entity, Job, PropValue, Property, Stage};
 use queries::parse::Limits;
 use queries::parse::input::read_paths;

@@ -139,7 +139,7 @@ fn bundled_examples_auto_code_has_no_fallback() {
 #[test]
 fn generated_corpus_auto_code_has_no_fallback() {
     let dir = tempfile::tempdir().expect("tempdir");
-    queries::corpus_gen::generate(&queries::corpus_gen::GenOptions::small(120, 17), dir.path())
+    corpus_gen::generate(&corpus_gen::GenOptions::small(120, 17), dir.path())
         .expect("generate corpus");
     sweep("generated corpus", &[dir.path().to_path_buf()]);
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use queries::corpus_gen::{GenOptions, generate};
+use corpus_gen::{GenOptions, generate};
 use queries::inventory;
 use queries::parse::Limits;
 use queries::parse::input::read_paths;

@@ -7,11 +7,8 @@ use crate::glue;
 #[test]
 fn generated_corpus_auto_jobs_pass_their_generated_tests() {
     let input = tempfile::tempdir().unwrap();
-    queries::corpus_gen::generate(
-        &queries::corpus_gen::GenOptions::small(60, 11),
-        input.path(),
-    )
-    .expect("generate corpus");
+    corpus_gen::generate(&corpus_gen::GenOptions::small(60, 11), input.path())
+        .expect("generate corpus");
     let jobs = glue::read_jobs(&[input.path().to_path_buf()]);
     let dir = glue::out_dir("generated corpus");
     let generated = glue::generate(&jobs, dir.path());

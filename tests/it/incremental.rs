@@ -345,8 +345,8 @@ fn a_corrupt_store_gives_a_clear_error() {
 }
 
 fn generated_corpus(dir: &Path, jobs: usize) {
-    let opts = queries::corpus_gen::GenOptions::small(jobs, 11);
-    queries::corpus_gen::generate(&opts, dir).expect("corpus");
+    let opts = corpus_gen::GenOptions::small(jobs, 11);
+    corpus_gen::generate(&opts, dir).expect("corpus");
 }
 
 /// `dsmig build in` on one worker, committing every 50 ms, silent: a

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use queries::corpus_gen::{GenOptions, generate};
+use corpus_gen::{GenOptions, generate};
 use queries::llm::pycode;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};

@@ -149,7 +149,7 @@ fn the_bteq_check_catches_a_missing_error_check() {
 
 #[test]
 fn no_generated_sql_file_holds_a_credential() {
-    use queries::corpus_gen::{GenOptions, generate};
+    use corpus_gen::{GenOptions, generate};
     let input = tempfile::tempdir().expect("tempdir");
     let truth = generate(&GenOptions::small(80, 9), input.path()).expect("generate");
     assert!(!truth.password_markers.is_empty(), "passwords are planted");

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use queries::corpus_gen::dsx_writer::escape_into;
+use corpus_gen::dsx_writer::escape_into;
 
 const DIALECTS: [&str; 5] = ["teradata", "postgres", "oracle", "sqlserver", "ansi"];
 

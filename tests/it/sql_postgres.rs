@@ -310,11 +310,8 @@ fn postgres_runs_the_auto_jobs_of_the_generated_corpus() {
     });
     assert!(!pg.is_empty());
     let input = tempfile::tempdir().unwrap();
-    queries::corpus_gen::generate(
-        &queries::corpus_gen::GenOptions::small(120, 11),
-        input.path(),
-    )
-    .expect("generate corpus");
+    corpus_gen::generate(&corpus_gen::GenOptions::small(120, 11), input.path())
+        .expect("generate corpus");
     let jobs = sql::read_jobs(&[input.path().to_path_buf()]);
     let mut cases = Vec::new();
     let mut inputs = Vec::new();

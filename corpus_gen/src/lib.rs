@@ -4,7 +4,7 @@
 //! hints and password markers.
 //!
 //! ```no_run
-//! use queries::corpus_gen::{GenOptions, generate};
+//! use corpus_gen::{GenOptions, generate};
 //! let truth = generate(&GenOptions::small(40, 7), std::path::Path::new("/tmp/corpus")).unwrap();
 //! assert_eq!(truth.job_count, 40);
 //! ```

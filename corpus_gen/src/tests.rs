@@ -338,7 +338,7 @@ fn dsx_escapes() {
 }
 
 /// Manual driver: `DSMIG_GEN_DIR=/tmp/c DSMIG_GEN_JOBS=9000 cargo test --release
-/// -p queries corpus_gen::tests::generate_to_dir -- --ignored --nocapture`
+/// -p corpus_gen tests::generate_to_dir -- --ignored --nocapture`
 /// (`DSMIG_GEN_SMALL=1` for small jobs, `DSMIG_GEN_SEED` for the seed).
 #[test]
 #[ignore]
