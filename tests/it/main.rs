@@ -4,7 +4,9 @@
 //!
 //! Run one module with `cargo test --test it <module>::` (for example
 //! `cargo test --test it cli::`), one test with
-//! `cargo test --test it <module>::<test>`.
+//! `cargo test --test it <module>::<test>`, several modules with
+//! `cargo test --test it -- cli:: docs::` (cargo takes one filter before
+//! `--`, the test harness any number after it).
 //!
 //! Adding a test module: put the file at `tests/it/<name>.rs` and add
 //! `mod <name>;` to the list below (alphabetical). Inside it, reach the
