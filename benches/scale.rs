@@ -187,8 +187,8 @@ fn main() {
     let corpus = root.join(format!("corpus-{jobs}"));
     if !corpus.join("ground_truth.json").exists() {
         let start = Instant::now();
-        let opts = queries::corpus_gen::GenOptions::realistic(jobs, 7);
-        queries::corpus_gen::generate(&opts, &corpus).expect("corpus");
+        let opts = corpus_gen::GenOptions::realistic(jobs, 7);
+        corpus_gen::generate(&opts, &corpus).expect("corpus");
         eprintln!(
             "generated {jobs} jobs in {:.1}s",
             start.elapsed().as_secs_f64()
@@ -256,12 +256,12 @@ fn main() {
     // One big export: memory must follow the largest job, not the file.
     let big = root.join("one-big-file");
     if !big.exists() {
-        let mut opts = queries::corpus_gen::GenOptions::realistic(4500, 9);
+        let mut opts = corpus_gen::GenOptions::realistic(4500, 9);
         opts.jobs_per_file = (4500, 4500);
         opts.xml_fraction = 0.0;
         opts.gzip_fraction = 0.0;
         opts.reexports = (0, 0);
-        queries::corpus_gen::generate(&opts, &big).expect("big file");
+        corpus_gen::generate(&opts, &big).expect("big file");
         let _ = std::fs::remove_file(big.join("ground_truth.json"));
     }
     let big_bytes = dir_bytes(&big) as f64;

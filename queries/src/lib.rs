@@ -4,7 +4,6 @@
 pub mod analysis;
 pub mod basic;
 pub mod config;
-pub mod corpus_gen;
 pub mod dialects;
 pub mod engine;
 pub mod escape;

@@ -1,6 +1,6 @@
 //! `dsmig gen-corpus` (hidden): write a synthetic corpus with ground truth.
 
-use queries::corpus_gen::{GenOptions, generate};
+use corpus_gen::{GenOptions, generate};
 
 use crate::cli::GenCorpusArgs;
 

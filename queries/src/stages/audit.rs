@@ -7,7 +7,7 @@
 //! report's "not interpreted" table) without blocking.
 //!
 //! The interpreted lists are what the generators read (through
-//! `stages::props`); `tests/audit.rs` records the reads while generating
+//! `stages::props`); `tests/it/audit.rs` records the reads while generating
 //! the real corpus, the examples and a generated corpus and fails if a
 //! property listed here as interpreted is present on a stage and never
 //! read — the audit cannot claim more than the code does.

@@ -1,7 +1,7 @@
 //! Reading stage and pin options from the IR. Every read goes through
 //! [`find`] or [`connector`], so [`recording`] can list the names a
 //! translation asked for: the property audit (`stages/audit.rs`) is
-//! checked against what the generators really read (`tests/audit.rs`).
+//! checked against what the generators really read (`tests/it/audit.rs`).
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;

@@ -791,7 +791,7 @@ impl Store {
 
     /// Every key and value of every table, blobs inflated, with the table's
     /// name: for audits such as "the store holds no secret"
-    /// (`tests/secrets.rs`). Values of other tables are given as stored and,
+    /// (`tests/it/secrets.rs`). Values of other tables are given as stored and,
     /// when they unpack, unpacked too.
     pub fn every_entry(&self) -> Result<Vec<(&'static str, Vec<u8>)>, StoreError> {
         self.flush()?;

@@ -7,7 +7,7 @@
 //! parameters as job arguments, nor branch on a failure condition other
 //! than "this job FAILED", nor stop the whole run (Terminator); a state
 //! machine can do all of it, and its definition runs in the tests (moto's
-//! ASL interpreter, `tests/sequences.rs`), so the order and arguments are
+//! ASL interpreter, `tests/it/sequences.rs`), so the order and arguments are
 //! checked, not assumed.
 //!
 //! The translation schedules the activities in one topological order of
