@@ -107,6 +107,34 @@ Without PATH, the inputs of the last build are read again (every result comes fr
     )]
     Explain(ExplainArgs),
 
+    /// Compare what DataStage wrote with what the migrated jobs wrote, job by job.
+    #[command(
+        long_about = "Prove a migration job by job: run each job's generated comparison \
+(reconcile/<job>.py or reconcile/<job>.sql, made by `dsmig build`) over DataStage's outputs \
+(--legacy) and the migrated job's outputs (--migrated), and print one verdict per job: match, \
+mismatch (with what differs: missing, extra or changed rows, duplicate keys, columns, types) \
+or not comparable (an output missing, a table target without a database).\n\n\
+Glue target (the default): the comparison runs on a local Spark session through the \
+project's Python (DSMIG_PYTHON, else python3, with pyspark). --legacy and --migrated are the \
+folders standing for DataStage's file paths on each side (the DSMIG_DATA_ROOT of each run); \
+`{job}` in either stands for each job's file stem (a folder per job). Job parameters are \
+given with --param (both sides) or --legacy-param / --migrated-param. \
+Each target is read with the migrated job's own readers, compared by its key columns where \
+the link has them, else as a multiset of rows (said so: no key is guessed). Row order never \
+matters. Tolerances come from dsmig.toml [reconcile] (numbers, timestamps, trailing blanks, \
+empty vs NULL); every relaxation is named in the result.\n\n\
+SQL target (--target sql, PostgreSQL): --legacy and --migrated are schemas: the migrated \
+one holds the job's tables (OUT_ tables of file targets, the target tables), the legacy one \
+the LEG_<job>_<link> tables holding DataStage's output. The comparison is exact.\n\n\
+Each verdict is stored with the job's IR hash and the hashes of the data compared: `dsmig \
+explain JOB` and the report show \"reconciled on DATE: match (N rows)\", and \"stale\" once \
+the job changed.\n\n\
+With --detailed-exitcode: 0 = every job matches, 2 = a mismatch, 3 = no mismatch but a job \
+not comparable, 1 = error. Without it: 0 unless an error.",
+        after_help = "Examples:\n  dsmig reconcile --legacy /data/datastage-run --migrated /data/glue-run\n  dsmig reconcile LoadCustomers --legacy / --migrated / --legacy-param DIR=/ds/out --migrated-param DIR=/glue/out\n  dsmig reconcile --target sql --legacy legacy --migrated public --pg 'host=db dbname=dwh'\n  dsmig reconcile --legacy /runs/ds/{job} --migrated /runs/glue/{job} --json > verdicts.json\n  dsmig reconcile --print-settings    (the DSMIG_RECONCILE_SETTINGS argument of the Glue job)"
+    )]
+    Reconcile(ReconcileArgs),
+
     /// Inspect or clean the incremental store.
     #[command(subcommand)]
     Store(StoreCommand),
@@ -317,6 +345,75 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to do, 2 when changes are pending, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReconcileArgs {
+    /// Jobs to compare (default: every job of the output folder's last build).
+    #[arg(value_name = "JOB")]
+    pub jobs: Vec<String>,
+
+    /// DataStage's side: a folder standing for its file paths (Glue), or a
+    /// schema holding the LEG_ tables (SQL).
+    #[arg(
+        long,
+        value_name = "LOCATION",
+        required_unless_present = "print_settings"
+    )]
+    pub legacy: Option<String>,
+
+    /// The migrated side: a folder standing for the migrated job's file
+    /// paths (Glue), or the schema the SQL job ran in.
+    #[arg(
+        long,
+        value_name = "LOCATION",
+        required_unless_present = "print_settings"
+    )]
+    pub migrated: Option<String>,
+
+    /// Where `dsmig build` wrote the generated files (default: generation.output_dir).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// `glue` or `sql` (default: generation.target).
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+
+    /// A job parameter for both sides (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub param: Vec<String>,
+
+    /// A job parameter for DataStage's side only (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub legacy_param: Vec<String>,
+
+    /// A job parameter for the migrated side only (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub migrated_param: Vec<String>,
+
+    /// PostgreSQL connection (libpq string) for --target sql (default: DSMIG_PG, else libpq's PG* variables).
+    #[arg(long, value_name = "CONNINFO")]
+    pub pg: Option<String>,
+
+    /// Print the verdicts (and every difference) as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Exit 0 when every job matches, 2 on a mismatch, 3 when a job is not comparable, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    /// The store folder (default: store.path).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// If another dsmig holds the store, wait for it instead of failing.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Print dsmig.toml's [reconcile] settings as the JSON the Glue job takes, and exit.
+    #[arg(long)]
+    pub print_settings: bool,
 }
 
 #[derive(Subcommand, Debug)]

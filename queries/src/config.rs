@@ -18,6 +18,7 @@ pub struct Config {
     pub sql: SqlConfig,
     pub generation: GenerationConfig,
     pub report: ReportConfig,
+    pub reconcile: ReconcileConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +251,46 @@ impl Default for ReportConfig {
         ReportConfig {
             page_size: 100,
             title: "DataStage migration report".into(),
+        }
+    }
+}
+
+/// `[reconcile]`: how `dsmig reconcile` and the generated
+/// `reconcile/<job>.py` compare DataStage's outputs with the migrated
+/// job's. Run-time settings (passed to the script as one JSON argument),
+/// not baked into generated files: changing a tolerance regenerates
+/// nothing. Every relaxation is explicit and reported in the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconcileConfig {
+    /// Two numbers are equal when they differ by at most this much...
+    pub numeric_absolute: f64,
+    /// ...or by at most this fraction of the larger magnitude.
+    pub numeric_relative: f64,
+    /// Timestamps are compared truncated to `second`, `millisecond` or
+    /// `microsecond`.
+    pub timestamp_precision: String,
+    /// Compare strings without their trailing blanks (CHAR padding).
+    pub ignore_trailing_blanks: bool,
+    /// Count an empty string and NULL as equal.
+    pub empty_equals_null: bool,
+    /// Sample rows kept per difference in the JSON result.
+    pub samples: usize,
+    /// Column names (glob patterns, `*` and `?`, case-insensitive) whose
+    /// values are masked in sample rows.
+    pub sensitive_columns: Vec<String>,
+}
+
+impl Default for ReconcileConfig {
+    fn default() -> Self {
+        ReconcileConfig {
+            numeric_absolute: 0.0,
+            numeric_relative: 0.0,
+            timestamp_precision: "microsecond".into(),
+            ignore_trailing_blanks: false,
+            empty_equals_null: false,
+            samples: 5,
+            sensitive_columns: Vec::new(),
         }
     }
 }

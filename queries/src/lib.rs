@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod ir;
 pub mod llm;
 pub mod parse;
+pub mod reconcile;
 pub mod report;
 pub mod stages;
 pub mod store;

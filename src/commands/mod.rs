@@ -5,6 +5,7 @@ mod build;
 mod dump_ir;
 mod explain;
 mod gen_corpus;
+mod reconcile;
 mod report;
 mod store;
 
@@ -38,7 +39,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         Command::Plan(a) => check_paths(&a.graph.paths)?,
         Command::Explain(a) => check_paths(&a.paths)?,
         Command::DumpIr(a) => check_paths(&a.paths)?,
-        Command::Store(_) | Command::GenCorpus(_) => {}
+        Command::Store(_) | Command::GenCorpus(_) | Command::Reconcile(_) => {}
     }
     match cli.command {
         Command::Analyze(args) => analyze::run(&config, &args),
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         Command::Store(cmd) => store::run(&config, &cmd),
         Command::Explain(args) => explain::run(&config, &args),
         Command::Report(args) => report::run(&config, &args),
+        Command::Reconcile(args) => reconcile::run(&config, &args),
         Command::GenCorpus(args) => gen_corpus::run(&args),
         Command::DumpIr(args) => dump_ir::run(&config, &args),
     }

@@ -59,6 +59,26 @@ pub fn options(config: &Config) -> ReportOptions {
     }
 }
 
+/// The `dsmig reconcile` verdicts of the store (store.path), for the
+/// report's "Proven state"; none where no store exists (a report creates
+/// none). A store that cannot be read is said, not skipped silently.
+fn verdicts(config: &Config) -> std::collections::BTreeMap<String, queries::reconcile::Verdict> {
+    let dir = &config.store.path;
+    if !queries::store::Store::exists(dir) {
+        return Default::default();
+    }
+    match queries::store::Store::open(dir, false)
+        .map_err(|e| e.to_string())
+        .and_then(|s| queries::reconcile::stored(&s).map_err(|e| e.to_string()))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("report: reconciliation verdicts not read ({e}): the report shows none");
+            Default::default()
+        }
+    }
+}
+
 /// Render the report and write it to `path`, unless the file already holds
 /// exactly these bytes (an unchanged analysis leaves the file untouched).
 pub fn write(
@@ -69,7 +89,8 @@ pub fn write(
     title: &str,
     path: &Path,
 ) -> Result<(), String> {
-    let data = ReportData::from_items(inv, estate, &read.entities, &options(config));
+    let mut data = ReportData::from_items(inv, estate, &read.entities, &options(config));
+    data.reconciled = verdicts(config);
     let html = render(&data, title);
     let same = std::fs::read(path).is_ok_and(|old| old == html.as_bytes());
     if !same {

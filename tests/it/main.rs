@@ -66,6 +66,7 @@ mod layouts;
 mod llm_build;
 mod llm_providers;
 mod real_corpus;
+mod reconcile;
 mod report_browser;
 mod secrets;
 mod sequences;

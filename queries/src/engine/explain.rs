@@ -31,6 +31,9 @@ pub struct Explanation {
     pub generation: Generation,
     /// Set once a build has been recorded in the store.
     pub history: Option<History>,
+    /// The last `dsmig reconcile` verdict (`reconcile::Verdict::line`).
+    #[serde(default)]
+    pub reconciled: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -285,6 +288,9 @@ pub fn explain(
         },
         generation,
         history: history(store, &job.name, &ir, outcome),
+        reconciled: crate::reconcile::stored(store)
+            .ok()
+            .and_then(|v| v.get(&job.name).map(|v| v.line(&key))),
     }
 }
 
@@ -643,6 +649,12 @@ pub fn render(x: &Explanation) -> String {
         }
         None => o.push_str("\nNo build recorded in the store yet.\n"),
     }
+    o.push_str(&format!(
+        "\nReconciliation: {}\n",
+        x.reconciled
+            .as_deref()
+            .unwrap_or("never compared (dsmig reconcile)")
+    ));
     o
 }
 

@@ -64,7 +64,8 @@ pub fn glue_job_files(job: &Job, ctx: &GlueContext) -> GeneratedJob {
 }
 
 /// The files of one job: `glue_jobs/{stem}.py`, `tests/test_{stem}.py`,
-/// `terraform/{stem}.tf`, `docs/{stem}.md`. Sequences: see
+/// `terraform/{stem}.tf`, `docs/{stem}.md`, and the reconciliation
+/// `reconcile/{stem}.py` with `terraform/{stem}+reconcile.tf`. Sequences: see
 /// [`sequence_files`] (here only their docs).
 pub fn glue_job_files_with(job: &Job, ctx: &GlueContext, templates: &Templates) -> GeneratedJob {
     if job.kind == JobKind::Sequence {
@@ -76,13 +77,15 @@ pub fn glue_job_files_with(job: &Job, ctx: &GlueContext, templates: &Templates) 
     let test = glue::fixture::render(&g, &fixture, templates);
     let tf = glue::terraform::job_tf(&mut g, templates);
     let md = glue::docs::job_md(&g, templates);
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("glue_jobs/{stem}.py".into(), script.into_bytes()),
+        ("tests/test_{stem}.py".into(), test.into_bytes()),
+        ("terraform/{stem}.tf".into(), tf.into_bytes()),
+        ("docs/{stem}.md".into(), md.into_bytes()),
+    ];
+    files.extend(glue::reconcile::files(&mut g, templates));
     GeneratedJob {
-        files: vec![
-            ("glue_jobs/{stem}.py".into(), script.into_bytes()),
-            ("tests/test_{stem}.py".into(), test.into_bytes()),
-            ("terraform/{stem}.tf".into(), tf.into_bytes()),
-            ("docs/{stem}.md".into(), md.into_bytes()),
-        ],
+        files,
         todos: g.todos,
         warnings: g.warnings,
         coverage: g.coverage,

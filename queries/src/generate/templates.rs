@@ -56,6 +56,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../templates/glue/workflow.tf.hbs"),
     ),
     ("job.md", include_str!("../../../templates/glue/job.md.hbs")),
+    (
+        "reconcile.py",
+        include_str!("../../../templates/glue/reconcile.py.hbs"),
+    ),
+    (
+        "reconcile.tf",
+        include_str!("../../../templates/glue/reconcile.tf.hbs"),
+    ),
 ];
 
 pub struct Templates {
@@ -214,6 +222,10 @@ pub const CODE_SLOTS: &[&str] = &[
     "mappings",
     "todos",
     "warnings",
+    // reconcile.py: Python literals made by `generate::glue::reconcile`
+    "job_literal",
+    "script_literal",
+    "reconcile_targets",
 ];
 
 #[cfg(test)]

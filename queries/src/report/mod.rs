@@ -57,6 +57,10 @@ pub struct ReportData {
     pub llm: Option<LlmFigures>,
     /// Set after a build: what generation wrote.
     pub generation: Option<GenerationFigures>,
+    /// `dsmig reconcile` verdicts from the store, by job name (empty: none
+    /// stored, or no store).
+    #[serde(default)]
+    pub reconciled: BTreeMap<String, crate::reconcile::Verdict>,
 }
 
 /// The settings the figures depend on, shown in the report.
@@ -454,6 +458,7 @@ impl ReportData {
             diagnostics: inv.diagnostics.clone(),
             llm,
             generation: None,
+            reconciled: BTreeMap::new(),
         };
         data.normalise();
         data

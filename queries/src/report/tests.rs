@@ -219,6 +219,7 @@ fn synthetic(n: usize, seed: u64) -> ReportData {
             .collect(),
         llm: None,
         generation: None,
+        reconciled: BTreeMap::new(),
     }
 }
 

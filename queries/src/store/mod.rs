@@ -45,6 +45,8 @@ const OUTPUTS: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("outputs"
 const STAT: TableDefinition<&str, &[u8]> = TableDefinition::new("stat");
 const RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("runs");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// `dsmig reconcile` verdicts: job name → `crate::reconcile::Verdict` (JSON).
+const RECONCILED: TableDefinition<&str, &[u8]> = TableDefinition::new("reconciled");
 
 /// Marker written in `meta`; a redb file without it is not ours.
 const MAGIC: &[u8] = b"dsmig-store";
@@ -438,6 +440,7 @@ impl Store {
             txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
             txn.open_table(STAT).map_err(|e| self.io(e))?;
             txn.open_table(RUNS).map_err(|e| self.io(e))?;
+            txn.open_table(RECONCILED).map_err(|e| self.io(e))?;
         }
         txn.commit().map_err(|e| self.io(e))
     }
@@ -717,6 +720,38 @@ impl Store {
         })
     }
 
+    /// Store the last `dsmig reconcile` verdict of a job (replacing the
+    /// previous one).
+    pub fn put_reconciliation(&self, job: &str, record: &[u8]) -> Result<(), StoreError> {
+        self.guard(|| {
+            let txn = self.shared.db.begin_write().map_err(|e| self.io(e))?;
+            {
+                let mut t = txn.open_table(RECONCILED).map_err(|e| self.io(e))?;
+                t.insert(job, record).map_err(|e| self.io(e))?;
+            }
+            txn.commit().map_err(|e| self.io(e))
+        })
+    }
+
+    /// Every stored reconciliation verdict (job name, record), by name.
+    /// A store made before the table existed has none.
+    pub fn reconciliations(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.guard(|| {
+            let txn = self.shared.db.begin_read().map_err(|e| self.io(e))?;
+            let t = match txn.open_table(RECONCILED) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(self.io(e)),
+            };
+            let mut out = Vec::new();
+            for row in t.iter().map_err(|e| self.io(e))? {
+                let (k, v) = row.map_err(|e| self.io(e))?;
+                out.push((k.value().to_string(), v.value().to_vec()));
+            }
+            Ok(out)
+        })
+    }
+
     /// The newest run record, if any.
     pub fn last_run(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
         self.guard(|| {
@@ -785,6 +820,7 @@ impl Store {
             stat!(OUTPUTS, "outputs");
             stat!(STAT, "stat");
             stat!(RUNS, "runs");
+            stat!(RECONCILED, "reconciled");
             Ok(out)
         })
     }
@@ -818,6 +854,7 @@ impl Store {
         dump!(STAT, "stat", |k: &str| k.as_bytes().to_vec());
         dump!(RUNS, "runs", |k: u64| k.to_le_bytes().to_vec());
         dump!(META, "meta", |k: &str| k.as_bytes().to_vec());
+        dump!(RECONCILED, "reconciled", |k: &str| k.as_bytes().to_vec());
         let t = txn.open_table(OUTPUTS).map_err(|e| self.io(e))?;
         for row in t.iter().map_err(|e| self.io(e))? {
             let (k, v) = row.map_err(|e| self.io(e))?;

@@ -16,6 +16,7 @@ pub mod fixture;
 pub mod io;
 pub mod orchestration;
 pub mod pivot;
+pub mod reconcile;
 pub use crate::stages::props;
 pub mod stages;
 pub mod switch;

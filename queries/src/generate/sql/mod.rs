@@ -21,6 +21,7 @@
 pub mod checks;
 pub mod ddl;
 pub mod docs;
+pub mod reconcile;
 pub mod sequence;
 pub mod stages;
 
@@ -563,7 +564,7 @@ pub fn is_file(stage_type: &str) -> bool {
 /// Files of one job: `sql/{stem}.sql`, `ddl/{stem}.sql`,
 /// `tests/test_{stem}.sql`, `docs/sql/{stem}.md` (apart from the Glue
 /// target's `docs/{stem}.md`: both targets can share an output folder), and where the job has them
-/// `extract/{stem}.sql` and `load/{stem}.sh`. Sequences: see
+/// `extract/{stem}.sql`, `load/{stem}.sh` and `reconcile/{stem}.sql`. Sequences: see
 /// [`sequence::files`].
 pub fn sql_job_files(job: &Job, ctx: &SqlContext) -> GeneratedJob {
     if job.kind == JobKind::Sequence {
@@ -618,6 +619,9 @@ pub fn sql_job_files(job: &Job, ctx: &SqlContext) -> GeneratedJob {
     }
     let md = docs::job_md(&g, &sources, &targets);
     files.push(("docs/sql/{stem}.md".to_string(), md.into_bytes()));
+    if let Some(rec) = reconcile::script(&g, &targets) {
+        files.push(("reconcile/{stem}.sql".to_string(), rec.into_bytes()));
+    }
     files.sort();
     GeneratedJob {
         files,
