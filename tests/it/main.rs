@@ -71,7 +71,7 @@ mod report_browser;
 mod secrets;
 mod sequences;
 mod sql_dialects;
-mod stage_coverage;
 mod sql_injection;
 mod sql_postgres;
+mod stage_coverage;
 mod terraform_check;

@@ -13,8 +13,8 @@
 
 use super::{IoTable, Role, SqlGen, table_ident};
 use crate::expr::translate::Dialect;
-use crate::expr::translate::sql::dialect::type_name;
 use crate::expr::translate::sql::quote_ident;
+use crate::expr::translate::sql::type_name;
 use crate::expr::types::Type;
 
 /// The script, or `None` for a job that writes nothing.
@@ -45,7 +45,7 @@ fn target_query(g: &SqlGen, t: &IoTable) -> String {
     let l = t.link;
     let legacy = legacy_table(g, t);
     let migrated = &t.table;
-    let text = type_name(g.d, Type::STRING);
+    let text = type_name(g.rules, Type::STRING);
     let from = g.rules.dual();
     let name = g.rules.literal(&l.name);
     let cast = |e: &str| format!("CAST({e} AS {text})");
