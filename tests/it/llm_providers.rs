@@ -1078,7 +1078,7 @@ fn sigkill_after_k_of_n_then_the_next_run_sends_the_rest() {
     let mut child = Command::new(exe)
         .args([
             "--exact",
-            "kill_child_process",
+            "llm_providers::kill_child_process",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -289,6 +289,14 @@ pub trait Rules: expr::ExprRules + Sync {
         format!("VAR_SAMP({col})")
     }
 
+    /// The set operator for "rows of a that b lacks" when the dialect has
+    /// no `EXCEPT ALL` (Oracle `MINUS`, SQL Server `EXCEPT`): the
+    /// reconciliation numbers each row's copies so the plain operator keeps
+    /// multiset semantics. `None` = `EXCEPT ALL` exists.
+    fn except_without_all(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Whether a window result can filter rows directly (`QUALIFY`).
     fn qualify(&self) -> bool {
         false

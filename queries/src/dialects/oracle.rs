@@ -9,6 +9,10 @@ use crate::ir::Column;
 pub struct Oracle;
 
 impl Rules for Oracle {
+    fn except_without_all(&self) -> Option<&'static str> {
+        Some("MINUS")
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Oracle
     }

@@ -16,6 +16,10 @@ use crate::ir::Column;
 pub struct SqlServer;
 
 impl Rules for SqlServer {
+    fn except_without_all(&self) -> Option<&'static str> {
+        Some("EXCEPT")
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::SqlServer
     }

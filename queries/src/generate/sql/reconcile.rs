@@ -12,7 +12,6 @@
 //! has `differs = 1`.
 
 use super::{IoTable, Role, SqlGen, table_ident};
-use crate::expr::translate::Dialect;
 use crate::expr::translate::sql::quote_ident;
 use crate::expr::translate::sql::type_name;
 use crate::expr::types::Type;
@@ -156,13 +155,8 @@ fn target_query(g: &SqlGen, t: &IoTable) -> String {
 /// the same.
 fn except_all(g: &SqlGen, cols: &[String], a: &str, b: &str) -> String {
     let list = cols.join(", ");
-    match g.d {
-        Dialect::Oracle | Dialect::SqlServer => {
-            let op = if g.d == Dialect::Oracle {
-                "MINUS"
-            } else {
-                "EXCEPT"
-            };
+    match g.rules.except_without_all() {
+        Some(op) => {
             let order = &cols[0];
             let numbered = |t: &str| {
                 format!(
@@ -171,6 +165,6 @@ fn except_all(g: &SqlGen, cols: &[String], a: &str, b: &str) -> String {
             };
             format!("{} {op} {}", numbered(a), numbered(b))
         }
-        _ => format!("SELECT {list} FROM {a} EXCEPT ALL SELECT {list} FROM {b}"),
+        None => format!("SELECT {list} FROM {a} EXCEPT ALL SELECT {list} FROM {b}"),
     }
 }
